@@ -1,0 +1,111 @@
+// EMVCo merchant-presented QR payloads, as QPay returns them in `qr_text`.
+// A payload is a run of tag(2 digits) + length(2 digits) + value fields, ending in tag 63:
+// a CRC-16/CCITT-FALSE over everything up to and including "6304".
+// Pure: no DOM, no I/O.
+
+/** The top-level fields of an EMV payload, plus the few the widget shows. */
+export interface EmvPayload {
+  /** Every top-level tag in payload order; unknown tags (27, 71, 78-80, ...) pass through. */
+  tags: Map<string, string>;
+  /** Tag 63 is present, last, and matches the CRC of the text before it. */
+  crcValid: boolean;
+  /** Tag 54, in major units. */
+  amount?: number;
+  /** Tag 53 as given, e.g. "496". */
+  currencyNumeric?: string;
+  /** Tag 53 as ISO 4217 alpha code, when the numeric code is in `CURRENCY_BY_NUMERIC`. */
+  currency?: string;
+  /** Tag 59. */
+  merchantName?: string;
+  /** Tag 60. */
+  merchantCity?: string;
+}
+
+/** ISO 4217 numeric -> alpha, for the currencies this widget meets. */
+export const CURRENCY_BY_NUMERIC: Readonly<Record<string, string>> = Object.freeze({
+  '496': 'MNT',
+  '643': 'RUB',
+  '840': 'USD',
+  '156': 'CNY',
+  '978': 'EUR',
+  '410': 'KRW',
+  '392': 'JPY',
+});
+
+const encoder = new TextEncoder();
+
+/**
+ * CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor) of the text's
+ * UTF-8 bytes, as 4 uppercase hex digits. `crc16('123456789') === '29B1'`.
+ */
+export function crc16(text: string): string {
+  let crc = 0xffff;
+  for (const byte of encoder.encode(text)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** Appends tag 63 (the CRC) to a payload that ends just before it. Handy for mocks and tests. */
+export function appendCrc(payloadWithoutCrc: string): string {
+  const head = `${payloadWithoutCrc}6304`;
+  return head + crc16(head);
+}
+
+const TWO_DIGITS = /^\d\d$/;
+/** EMV tag 54: up to 13 characters, digits with an optional decimal point. */
+const EMV_AMOUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * Reads the top-level TLV fields of an EMV payload. Returns null when the structure is
+ * malformed: a tag or length that is not two digits, a value running past the end, a repeated
+ * tag (which would make the shown amount ambiguous), or an empty text.
+ * Lengths count UTF-16 code units; QPay payloads are ASCII, where that equals bytes.
+ */
+export function parseEmv(text: string): EmvPayload | null {
+  if (typeof text !== 'string' || text.length === 0) return null;
+  const tags = new Map<string, string>();
+  let lastTag = '';
+  let crcStart = -1;
+  let pos = 0;
+  while (pos < text.length) {
+    if (pos + 4 > text.length) return null;
+    const tag = text.slice(pos, pos + 2);
+    const len = text.slice(pos + 2, pos + 4);
+    if (!TWO_DIGITS.test(tag) || !TWO_DIGITS.test(len)) return null;
+    const end = pos + 4 + Number(len);
+    if (end > text.length) return null;
+    if (tags.has(tag)) return null;
+    tags.set(tag, text.slice(pos + 4, end));
+    if (tag === '63') crcStart = pos;
+    lastTag = tag;
+    pos = end;
+  }
+
+  const crc = tags.get('63');
+  const crcValid =
+    lastTag === '63' &&
+    crc !== undefined &&
+    crc.length === 4 &&
+    crc.toUpperCase() === crc16(text.slice(0, crcStart + 4));
+
+  const payload: EmvPayload = { tags, crcValid };
+  const amount = tags.get('54');
+  if (amount !== undefined && amount.length <= 13 && EMV_AMOUNT.test(amount)) {
+    payload.amount = Number(amount);
+  }
+  const currency = tags.get('53');
+  if (currency !== undefined && /^\d{3}$/.test(currency)) {
+    payload.currencyNumeric = currency;
+    const alpha = CURRENCY_BY_NUMERIC[currency];
+    if (alpha) payload.currency = alpha;
+  }
+  const name = tags.get('59')?.trim();
+  if (name) payload.merchantName = name;
+  const city = tags.get('60')?.trim();
+  if (city) payload.merchantCity = city;
+  return payload;
+}
