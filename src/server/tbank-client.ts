@@ -1,0 +1,352 @@
+// TBank QRPAY aggregator API client: operation QRPAY (create a dynamic SBP QR, answered with
+// `codeUrl`) and operation QUERY (its status). Every request is signed and every successful
+// answer's signature is checked (see tbank-sign.ts); a bad or missing one is an error, never a
+// payment. The sign key lives in a private field and never appears in errors, logs or answers.
+import { ProviderError } from './provider.js';
+import { formatTBankAmount, signTBank, verifyTBankSignature } from './tbank-sign.js';
+
+export const TBANK_DEFAULT_BASE_URL = 'https://qrpay-secured.tbank.ru';
+const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';
+
+export type TBankSignType = 'HMAC_SHA256' | 'SOFTPOS_SHA256_HMAC';
+export type TBankOperation = 'QRPAY' | 'QUERY';
+
+export interface TBankQrPayClientOptions {
+  agentId: string;
+  mchId: string;
+  terId: string;
+  signKey: string;
+  baseUrl?: string;
+  signType?: TBankSignType;
+  fetch?: typeof fetch;
+  /** Per attempt. Default 15 s. */
+  timeoutMs?: number;
+  /** Waits before each retry of the read-only QUERY (network error or 5xx). Default [250, 750]. */
+  retryDelaysMs?: readonly number[];
+  /** Clock for `timeStart`; tests inject one. */
+  now?: () => number;
+}
+
+export interface CreateQrParams {
+  /** The POS/shop's operation number: a non-negative safe integer (the document types it Number). */
+  outTransactionNo: number | string;
+  /** Major units, at most two decimals, e.g. 1500.5 (sent as "1500.50"). */
+  totalAmount: number | string;
+  /** ISO 4217 alphabetic, e.g. RUB. */
+  currency: string;
+  subject?: string;
+  /** Where TBank POSTs the payment notification. */
+  notifyUrl?: string;
+  terminalOperationId?: string;
+}
+
+/** QRPAY's answer, as the document shows it (plus whatever else TBank sends). */
+export interface TBankQrPayResponse {
+  code: 'SUCCESS';
+  /** An SBP link such as `https://qr.nspk.ru/AD10...`: what the QR encodes and what opens the bank app. */
+  codeUrl: string;
+  /** TBank's operation id; QUERY's `oriTransactionNo`. */
+  outTradeNo: string;
+  totalAmount: string;
+  currency: string;
+  merchantName?: string;
+  merchantAddress?: string;
+  tradeTime?: string;
+  timeStart?: string;
+  agentId?: string;
+  mchId?: string;
+  terId?: string;
+  signType?: string;
+  signature?: string;
+  method?: string;
+  tradeType?: string;
+  version?: string;
+  [field: string]: unknown;
+}
+
+/** TBank's operation statuses; anything not final is `PENDING`. */
+export type TBankTradeStatus = 'PAID' | 'FAIL' | 'REFUNDED' | 'PARTIAL_REFUNDED' | 'CANCEL' | 'EXPIRED' | 'PENDING';
+const FINAL_TRADE_STATUSES = new Set<string>(['PAID', 'FAIL', 'REFUNDED', 'PARTIAL_REFUNDED', 'CANCEL', 'EXPIRED']);
+
+export interface TBankQueryResult {
+  status: TBankTradeStatus;
+  /** TBank's status text exactly as sent (e.g. `NOTPAY` for a pending operation). */
+  tradeState: string;
+  outTradeNo: string;
+  /** Major units when TBank says. */
+  totalAmount?: number;
+  response: Record<string, unknown>;
+}
+
+/**
+ * A failed TBank call: TBank's own `code`/`msg` when it answered, or our code for transport and
+ * integrity failures. A `ProviderError`, so the checkout handler answers 502 with the code.
+ */
+export class TBankError extends ProviderError {
+  override name = 'TBankError';
+  /** TBank's `msg` (or our explanation). */
+  readonly msg: string;
+  /** HTTP status, 0 when there was no HTTP answer (network, timeout, local validation). */
+  readonly httpStatus: number;
+  readonly operation?: TBankOperation;
+
+  /** `code`: TBank's, or one of NETWORK_ERROR, TIMEOUT, HTTP_<status>, BAD_RESPONSE, BAD_SIGNATURE, INVALID_PARAMS. */
+  constructor(code: string, msg: string, httpStatus: number, operation?: TBankOperation) {
+    super(
+      `TBank${operation ? ` ${operation}` : ''}: ${code}${msg ? ` - ${msg}` : ''}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`,
+      code,
+      code === 'INVALID_PARAMS' ? 'invalid-request' : 'upstream',
+    );
+    this.msg = msg;
+    this.httpStatus = httpStatus;
+    if (operation) this.operation = operation;
+  }
+}
+
+const MOSCOW_OFFSET_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * `timeStart` in the document's format `YYYY-MM-DDTHH:mm:ss`, no zone. We write Moscow time
+ * (UTC+3, no daylight saving since 2014): TBank is a Moscow bank and the example reads as local time.
+ */
+export function tbankTimeStart(epochMs: number): string {
+  return new Date(epochMs + MOSCOW_OFFSET_MS).toISOString().slice(0, 19);
+}
+
+function invalid(message: string, operation: TBankOperation): TBankError {
+  return new TBankError('INVALID_PARAMS', message, 0, operation);
+}
+
+function toTransactionNo(value: unknown): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
+    throw invalid(`outTransactionNo must be a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`, 'QRPAY');
+  }
+  return number;
+}
+
+function optionalText(name: string, value: unknown, operation: TBankOperation): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw invalid(`${name} must be a string`, operation);
+  return value;
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object' && Object.keys(value).length > 0) return JSON.stringify(value);
+  return '';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class TBankQrPayClient {
+  readonly agentId: string;
+  readonly mchId: string;
+  readonly terId: string;
+  readonly baseUrl: string;
+  readonly signType: TBankSignType;
+  readonly #signKey: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #retryDelaysMs: readonly number[];
+  readonly #now: () => number;
+
+  constructor(options: TBankQrPayClientOptions) {
+    for (const name of ['agentId', 'mchId', 'terId', 'signKey'] as const) {
+      if (typeof options?.[name] !== 'string' || options[name].trim() === '') {
+        throw new TypeError(`TBankQrPayClient: ${name} is required`);
+      }
+    }
+    const signType = options.signType ?? 'HMAC_SHA256';
+    if (signType !== 'HMAC_SHA256' && signType !== 'SOFTPOS_SHA256_HMAC') {
+      throw new TypeError('TBankQrPayClient: signType must be HMAC_SHA256 or SOFTPOS_SHA256_HMAC');
+    }
+    const baseUrl = (options.baseUrl ?? TBANK_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new TypeError('TBankQrPayClient: baseUrl must be an http(s) URL');
+    this.agentId = options.agentId;
+    this.mchId = options.mchId;
+    this.terId = options.terId;
+    this.baseUrl = baseUrl;
+    this.signType = signType;
+    this.#signKey = options.signKey;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#retryDelaysMs = options.retryDelaysMs ?? [250, 750];
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Operation QRPAY: registers a payment and answers the SBP `codeUrl`. Never retried (it creates). */
+  async createQr(params: CreateQrParams): Promise<TBankQrPayResponse> {
+    if (!params || typeof params !== 'object') throw invalid('createQr needs {outTransactionNo, totalAmount, currency}', 'QRPAY');
+    const outTransactionNo = toTransactionNo(params.outTransactionNo);
+    let totalAmount: string;
+    try {
+      totalAmount = formatTBankAmount(params.totalAmount);
+    } catch (error) {
+      throw invalid((error as Error).message, 'QRPAY');
+    }
+    if (Number(totalAmount) <= 0) throw invalid('totalAmount must be greater than zero', 'QRPAY');
+    if (typeof params.currency !== 'string' || !/^[A-Z]{3}$/.test(params.currency)) {
+      throw invalid('currency must be an ISO 4217 alphabetic code such as RUB', 'QRPAY');
+    }
+    const subject = optionalText('subject', params.subject, 'QRPAY');
+    const notifyUrl = optionalText('notifyUrl', params.notifyUrl, 'QRPAY');
+    if (notifyUrl !== undefined && !/^https?:\/\/[^/\s]+\S*$/.test(notifyUrl)) throw invalid('notifyUrl must be an http(s) URL', 'QRPAY');
+    const terminalOperationId = optionalText('terminalOperationId', params.terminalOperationId, 'QRPAY');
+    if (terminalOperationId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(terminalOperationId)) {
+      throw invalid('terminalOperationId must be a UUID', 'QRPAY');
+    }
+
+    const answer = await this.#call('QRPAY', {
+      ...this.#identity(),
+      currency: params.currency,
+      outTransactionNo,
+      totalAmount,
+      tradeType: 'pay.paxpay.native',
+      subject,
+      notifyUrl,
+      terminalOperationId,
+    });
+
+    const outTradeNo = textOf(answer.outTradeNo);
+    if (typeof answer.codeUrl !== 'string' || !/^https:\/\/\S+$/.test(answer.codeUrl) || !outTradeNo) {
+      throw new TBankError('BAD_RESPONSE', 'QRPAY answer lacks an https codeUrl or outTradeNo', 200, 'QRPAY');
+    }
+    // totalAmount is covered by the signature: a different amount means a different payment.
+    if (answer.totalAmount !== undefined && formatTBankAmountSafe(answer.totalAmount) !== totalAmount) {
+      throw new TBankError('BAD_RESPONSE', `QRPAY answered amount ${textOf(answer.totalAmount)}, asked ${totalAmount}`, 200, 'QRPAY');
+    }
+    return {
+      ...answer,
+      code: 'SUCCESS',
+      codeUrl: answer.codeUrl,
+      outTradeNo,
+      totalAmount: totalAmount,
+      currency: typeof answer.currency === 'string' && answer.currency ? answer.currency : params.currency,
+    };
+  }
+
+  /** Operation QUERY: the status of a QRPAY operation (`oriTransactionNo` = its `outTradeNo`). Retried on network errors and 5xx. */
+  async query(params: { oriTransactionNo: string | number }): Promise<TBankQueryResult> {
+    const oriTransactionNo = textOf(params?.oriTransactionNo).trim();
+    if (!oriTransactionNo) throw invalid('query needs oriTransactionNo (the outTradeNo of QRPAY)', 'QUERY');
+    const answer = await this.#call('QUERY', { ...this.#identity(), oriTransactionNo });
+
+    // oriTransactionNo is covered by the signature: when echoed, it binds the status to our operation.
+    const echoed = textOf(answer.oriTransactionNo ?? answer.outTradeNo);
+    if (echoed && echoed !== oriTransactionNo) {
+      throw new TBankError('BAD_RESPONSE', `QUERY answered operation ${echoed}, asked ${oriTransactionNo}`, 200, 'QUERY');
+    }
+    const tradeState = textOf(answer.tradeState ?? answer.status).trim().toUpperCase();
+    const status = (FINAL_TRADE_STATUSES.has(tradeState) ? tradeState : 'PENDING') as TBankTradeStatus;
+    const amount = answer.totalAmount === undefined ? undefined : Number(formatTBankAmountSafe(answer.totalAmount));
+    return {
+      status,
+      tradeState,
+      outTradeNo: oriTransactionNo,
+      ...(amount !== undefined && Number.isFinite(amount) ? { totalAmount: amount } : {}),
+      response: answer,
+    };
+  }
+
+  #identity() {
+    return {
+      agentId: this.agentId,
+      mchId: this.mchId,
+      terId: this.terId,
+      signType: this.signType,
+      timeStart: tbankTimeStart(this.#now()),
+      version: 'V1.0',
+    };
+  }
+
+  /** Signs, sends (QUERY with retries), checks `code`, signature and our identity echoed back. */
+  async #call(operation: TBankOperation, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const method = operation.toLowerCase();
+    const body: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) body[name] = value;
+    // `method` is part of what is signed but, as in the document's request example, not sent.
+    body.signature = await signTBank({ ...body, method }, this.#signKey);
+
+    const retries = operation === 'QUERY' ? this.#retryDelaysMs : [];
+    let answer: { status: number; json: Record<string, unknown> };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        answer = await this.#send(operation, body);
+        break;
+      } catch (error) {
+        const retryable = error instanceof TBankError && (error.httpStatus === 0 || error.httpStatus >= 500);
+        if (!retryable || attempt >= retries.length) throw error;
+        await sleep(retries[attempt]!);
+      }
+    }
+
+    const { status, json } = answer;
+    if (!(await verifyTBankSignature(json, this.#signKey, method))) {
+      throw new TBankError('BAD_SIGNATURE', `${operation} answer has a missing or invalid signature`, status, operation);
+    }
+    for (const name of ['agentId', 'mchId', 'terId'] as const) {
+      if (json[name] !== undefined && textOf(json[name]) !== this[name]) {
+        throw new TBankError('BAD_RESPONSE', `${operation} answer is for another ${name}`, status, operation);
+      }
+    }
+    return json;
+  }
+
+  /** One HTTP attempt. Answers a SUCCESS body; everything else becomes a TBankError. */
+  async #send(operation: TBankOperation, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${OPERATIONS_PATH}${operation}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new TBankError('TIMEOUT', `no answer within ${this.#timeoutMs} ms`, 0, operation);
+      }
+      throw new TBankError('NETWORK_ERROR', this.#redact(error instanceof Error ? error.message : String(error)), 0, operation);
+    } finally {
+      clearTimeout(timer);
+    }
+
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+    const code = record ? textOf(record.code).trim() : '';
+    if (code && code !== 'SUCCESS') {
+      throw new TBankError(this.#redact(code), this.#redact(textOf(record!.msg)), response.status, operation);
+    }
+    if (!response.ok) {
+      throw new TBankError(`HTTP_${response.status}`, response.statusText || '', response.status, operation);
+    }
+    if (!record || code !== 'SUCCESS') {
+      throw new TBankError('BAD_RESPONSE', `${operation} answered no JSON object with code SUCCESS`, response.status, operation);
+    }
+    return { status: response.status, json: record };
+  }
+
+  /** Belt and braces: nothing TBank or the network says may carry the key out. */
+  #redact(text: string): string {
+    return this.#signKey.length >= 4 ? text.split(this.#signKey).join('[redacted]') : text;
+  }
+}
+
+function formatTBankAmountSafe(value: unknown): string | undefined {
+  try {
+    return formatTBankAmount(value);
+  } catch {
+    return undefined;
+  }
+}
