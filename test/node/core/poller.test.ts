@@ -438,6 +438,14 @@ describe('final statuses and stop', () => {
     assert.deepEqual(statuses[2]!.body, paid);
   });
 
+  test('a plain-text status word is understood; other text is malformed', async () => {
+    const { clock, poller, statuses, errors } = setup((_, index) => ({ body: index === 0 ? 'Bad Gateway page' : ' PAID\n' }));
+    poller.start();
+    await clock.advance(1 * MINUTE);
+    assert.deepEqual(errors.map((e) => [e.kind, e.message]), [['malformed', 'Status answer is not JSON']]);
+    assert.deepEqual(statuses.map((s) => [s.status, s.at]), [['PAID', 2000]]);
+  });
+
   test('stop() aborts the request in flight, leaves no timer, and no callback fires afterwards', async () => {
     const { clock, server, poller, statuses, errors, serverDates } = setup(() => ({
       body: { status: 'PAID' },
