@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// `npm run build`: everything that ships in the npm package.
+//   dist/index.js, element.js, define.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
+//                                                      the QR encoder in its own lazily loaded chunk)
+//   dist/server.js                                     the merchant server kit, for Node
+//   dist/qpay-checkout.min.js                          one self-contained classic script that registers the tag
+//   dist/types/**.d.ts                                 declarations from tsc
+//   custom-elements.json                               the manifest, from the element's JSDoc
+// Uses Vite's JS API with configFile: false, so the demo's vite.config.ts never leaks into the package.
+import { build } from 'vite';
+import { builtinModules } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * Entries, by output name. The first existing candidate is used; optional entries whose sources do not
+ * exist yet (say, the React wrapper) are skipped with a note rather than failing the build.
+ */
+const BROWSER_ENTRIES = {
+  index: { candidates: ['src/index.ts'], required: true },
+  element: { candidates: ['src/element/index.ts', 'src/element/qpay-checkout.ts', 'src/element/element.ts'], required: true },
+  define: { candidates: ['src/element/define.ts'], required: true },
+  mock: { candidates: ['src/mock/index.ts'] },
+  react: { candidates: ['src/react/index.ts', 'src/react/index.tsx'] },
+};
+const NODE_ENTRIES = {
+  server: { candidates: ['src/server/index.ts'] },
+};
+/** The entry behind the `<script>` file: it must register the element. */
+const SCRIPT_ENTRY = 'src/index.ts';
+const SCRIPT_FILE = 'qpay-checkout.min.js';
+/** Files that may run `customElements.define` on import; package.json `sideEffects` lists exactly these. */
+const REGISTERING_FILES = ['index.js', 'define.js', SCRIPT_FILE];
+
+function pickEntries(spec) {
+  const chosen = {};
+  for (const [name, { candidates, required }] of Object.entries(spec)) {
+    const found = candidates.find((file) => existsSync(join(root, file)));
+    if (found) chosen[name] = join(root, found);
+    else if (required) fail(`entry "${name}" has no source: expected one of ${candidates.join(', ')}`);
+    else console.log(`  (skipping optional entry "${name}": none of ${candidates.join(', ')} exists)`);
+  }
+  return chosen;
+}
+
+function fail(message) {
+  console.error(`\nbuild failed: ${message}`);
+  process.exit(1);
+}
+
+/** Everything the package declares as a dependency stays an import, as do its subpaths (lit/decorators.js). */
+const dependencyNames = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+  'react',
+  'react-dom',
+];
+const isDependency = (id) => dependencyNames.some((name) => id === name || id.startsWith(`${name}/`));
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+const isNodeBuiltin = (id) => nodeBuiltins.has(id) || id.startsWith('node:');
+
+/** Shared settings: no config file, no public dir copy, quiet but not silent. */
+const base = {
+  root,
+  configFile: false,
+  publicDir: false,
+  logLevel: 'warn',
+  // Bundled third-party code (lit, qrcode in the script file) checks NODE_ENV for dev-only paths.
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+};
+
+async function buildBrowserModules(entries) {
+  await build({
+    ...base,
+    build: {
+      outDir: dist,
+      emptyOutDir: false,
+      target: 'es2022',
+      minify: true,
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      lib: { entry: entries, formats: ['es'] },
+      rolldownOptions: {
+        external: (id) => isDependency(id) || isNodeBuiltin(id),
+        output: {
+          entryFileNames: '[name].js',
+          // Shared code and the lazily loaded QR encoder chunk.
+          chunkFileNames: 'chunks/[name]-[hash].js',
+        },
+      },
+    },
+  });
+}
+
+async function buildNodeModules(entries) {
+  if (Object.keys(entries).length === 0) return;
+  await build({
+    ...base,
+    build: {
+      outDir: dist,
+      emptyOutDir: false,
+      ssr: true,
+      target: 'node20',
+      minify: false,
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      lib: { entry: entries, formats: ['es'] },
+      rolldownOptions: {
+        external: (id) => isDependency(id) || isNodeBuiltin(id),
+        output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js' },
+      },
+    },
+  });
+}
+
+/** One classic-script file: lit and qrcode inlined, the lazy QR import inlined too (no chunks to fetch). */
+async function buildScriptFile() {
+  await build({
+    ...base,
+    build: {
+      outDir: dist,
+      emptyOutDir: false,
+      target: 'es2022',
+      minify: true,
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      lib: {
+        entry: join(root, SCRIPT_ENTRY),
+        name: 'QPayCheckout',
+        formats: ['iife'],
+        fileName: () => SCRIPT_FILE,
+      },
+      rolldownOptions: { output: { codeSplitting: false } },
+    },
+  });
+}
+
+function emitTypes() {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail('tsc could not emit the type declarations (see above)');
+}
+
+function emitManifest() {
+  const cem = join(root, 'node_modules', '@custom-elements-manifest', 'analyzer', 'cem.js');
+  const result = spawnSync(process.execPath, [cem, 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) fail('the custom elements manifest analyzer failed (see above)');
+  if (!existsSync(join(root, 'custom-elements.json'))) fail('the analyzer wrote no custom-elements.json');
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+}
+
+/**
+ * `sideEffects` in package.json lets bundlers drop any other file whose exports go unused, so the
+ * tag must only ever be registered from the files listed there; the class entry must stay pure.
+ */
+function checkRegistrationStaysInRegisteringFiles() {
+  const registering = new Set(REGISTERING_FILES.map((file) => join(dist, file)));
+  const offenders = listFiles(dist)
+    .filter((file) => file.endsWith('.js') && !registering.has(file))
+    .filter((file) => /customElements\s*\.\s*define\s*\(|\.define\s*\(\s*["'`]qpay-checkout/.test(readFileSync(file, 'utf8')));
+  if (offenders.length > 0) {
+    fail(
+      `customElements.define appears outside the registering files (${REGISTERING_FILES.join(', ')}): ` +
+        `${offenders.map((file) => relative(root, file)).join(', ')}. ` +
+        'Keep the define() call in src/element/define.ts and do not call it from modules the class entry imports.',
+    );
+  }
+}
+
+/** Every path package.json promises must exist after a build (types included). */
+function checkExportsResolve() {
+  const targets = [];
+  const collect = (value) => {
+    if (typeof value === 'string') targets.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(pkg.exports);
+  for (const field of ['main', 'module', 'types', 'customElements']) if (pkg[field]) targets.push(pkg[field]);
+  const missing = [...new Set(targets)].filter((target) => !target.includes('*') && !existsSync(join(root, target)));
+  if (missing.length > 0) fail(`package.json points at files the build did not make: ${missing.join(', ')}`);
+}
+
+const started = Date.now();
+rmSync(dist, { recursive: true, force: true });
+rmSync(join(root, 'custom-elements.json'), { force: true });
+
+console.log('Building ES modules for bundlers…');
+await buildBrowserModules(pickEntries(BROWSER_ENTRIES));
+console.log('Building the Node server kit…');
+await buildNodeModules(pickEntries(NODE_ENTRIES));
+console.log(`Building the <script> file dist/${SCRIPT_FILE}…`);
+await buildScriptFile();
+console.log('Emitting type declarations…');
+emitTypes();
+console.log('Generating custom-elements.json…');
+emitManifest();
+
+checkRegistrationStaysInRegisteringFiles();
+checkExportsResolve();
+console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
+for (const file of listFiles(dist).filter((f) => f.endsWith('.js')).sort()) console.log(`  ${relative(root, file)}`);

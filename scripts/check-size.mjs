@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Size budgets on the built files (run `npm run build` first), gzip level 9 via node:zlib:
+//   - dist/qpay-checkout.min.js, the self-contained <script> file: at most 24 KB;
+//   - the npm entry: dist/index.js plus every file of dist/ it imports statically, without lit (an external
+//     dependency) and without the QR encoder chunk (imported dynamically, only when a QR must be drawn):
+//     at most 9 KB, counted as the sum of each file's gzip size, since a browser fetches them separately.
+// Prints a table and exits 1 with a message naming the budget that was broken.
+import { parseAst } from 'vite';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync, constants } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const KB = 1024;
+const BUDGETS = { script: 24 * KB, npmEntry: 9 * KB };
+
+const gzipSize = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
+const show = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
+
+/** Relative import specifiers of one built ES module: static ones and dynamic `import("./…")` ones. */
+function importsOf(file) {
+  const code = readFileSync(file, 'utf8');
+  const staticImports = [];
+  const dynamicImports = [];
+  for (const node of parseAst(code).body) {
+    const source =
+      node.type === 'ImportDeclaration' || node.type === 'ExportAllDeclaration' || node.type === 'ExportNamedDeclaration'
+        ? node.source?.value
+        : undefined;
+    if (typeof source === 'string' && source.startsWith('.')) staticImports.push(resolve(dirname(file), source));
+  }
+  for (const match of code.matchAll(/\bimport\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g)) {
+    dynamicImports.push(resolve(dirname(file), match[1]));
+  }
+  return { staticImports, dynamicImports };
+}
+
+/** The file and everything it imports statically, transitively, within dist/. */
+function staticClosure(entry) {
+  const seen = new Set();
+  const dynamic = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    if (!existsSync(file)) throw new Error(`${relative(root, file)} is imported but missing from dist/`);
+    seen.add(file);
+    const { staticImports, dynamicImports } = importsOf(file);
+    dynamicImports.forEach((target) => dynamic.add(target));
+    staticImports.forEach(visit);
+  };
+  visit(entry);
+  return { files: [...seen], lazy: [...dynamic].filter((file) => !seen.has(file)) };
+}
+
+const scriptFile = join(dist, 'qpay-checkout.min.js');
+const npmEntry = join(dist, 'index.js');
+for (const file of [scriptFile, npmEntry]) {
+  if (!existsSync(file)) {
+    console.error(`check-size: ${relative(root, file)} does not exist; run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
+const rows = [];
+const row = (label, bytes, budget) => {
+  const raw = bytes.length;
+  const gzip = gzipSize(bytes);
+  rows.push({ label, raw, gzip, budget });
+  return gzip;
+};
+
+const scriptGzip = row('<script> file  dist/qpay-checkout.min.js', readFileSync(scriptFile), BUDGETS.script);
+
+const { files, lazy } = staticClosure(npmEntry);
+let npmGzip = 0;
+let npmRaw = 0;
+for (const file of files) {
+  const bytes = readFileSync(file);
+  npmRaw += bytes.length;
+  npmGzip += row(`  ${relative(root, file)}`, bytes);
+}
+rows.push({ label: 'npm entry      index.js + static imports (no lit, no QR chunk)', raw: npmRaw, gzip: npmGzip, budget: BUDGETS.npmEntry });
+for (const file of lazy) row(`lazy chunk     ${relative(root, file)} (loaded on demand)`, readFileSync(file));
+
+const width = Math.max(...rows.map((r) => r.label.length));
+console.log(`${'file'.padEnd(width)}  ${'raw'.padStart(10)}  ${'gzip'.padStart(10)}  ${'budget'.padStart(10)}`);
+for (const r of rows) {
+  const budget = r.budget ? `${show(r.budget).padStart(10)}  ${r.gzip <= r.budget ? 'ok' : 'OVER'}` : '';
+  console.log(`${r.label.padEnd(width)}  ${show(r.raw).padStart(10)}  ${show(r.gzip).padStart(10)}  ${budget}`);
+}
+
+const over = [];
+if (scriptGzip > BUDGETS.script) {
+  over.push(`the <script> file is ${show(scriptGzip)} gzip, over its ${show(BUDGETS.script)} budget by ${scriptGzip - BUDGETS.script} bytes`);
+}
+if (npmGzip > BUDGETS.npmEntry) {
+  over.push(`the npm entry is ${show(npmGzip)} gzip, over its ${show(BUDGETS.npmEntry)} budget by ${npmGzip - BUDGETS.npmEntry} bytes`);
+}
+if (over.length > 0) {
+  console.error(`\nSize budget exceeded: ${over.join('; ')}.`);
+  process.exit(1);
+}
+console.log('\nSize budgets hold.');
