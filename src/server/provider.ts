@@ -47,8 +47,28 @@ export interface CheckoutProvider {
   /**
    * Reads a provider callback/notification request and returns the invoice id it claims to be
    * about (or null when it names none). The handler then confirms with `checkStatus`.
+   * The handler first looks at its own query parameters (it appends `order=<orderId>` to
+   * `callbackUrl`), so this is only the fallback for callbacks that do not carry them.
    */
   invoiceIdFromCallback(request: Request): Promise<string | null>;
   /** The body the provider expects back from a handled callback (QPay: plain `SUCCESS`). */
   callbackResponse(): Response;
+}
+
+/**
+ * What providers throw. The handler answers `kind: 'upstream'` (the provider failed or refused)
+ * with 502 and `code`, and `kind: 'invalid-request'` (the request was rejected locally, before
+ * sending, e.g. a description over the provider's length limit) with 500, since the order data
+ * comes from the merchant's own `getOrder`. Messages never contain credentials or tokens.
+ */
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  constructor(
+    message: string,
+    /** The provider's error code (e.g. `INVOICE_NOTFOUND`), or ours (`NETWORK_ERROR`, `TIMEOUT`, `INVALID_FIELD`). */
+    readonly code: string,
+    readonly kind: 'upstream' | 'invalid-request' = 'upstream',
+  ) {
+    super(message);
+  }
 }

@@ -1,0 +1,18 @@
+// `qpay-checkout/mock`: msw handlers that behave like the providers' sandboxes.
+export {
+  createQPayMock,
+  QPAY_MOCK_SANDBOX_URL,
+  type QPayMock,
+  type QPayMockOptions,
+  type QPayMockControls,
+  type QPayMockCalls,
+  type QPayMockCall,
+  type QPayMockEndpoint,
+  type QPayMockMatcher,
+  type QPayMockFailure,
+  type QPayMockInvoice,
+  type QPayMockPayment,
+  type QPayMockPaid,
+} from './qpay.js';
+export { buildQPayQrText, type MockQrInput } from './qpay-emv.js';
+export { QPAY_BANKS, type MockBank } from './qpay-banks.js';
