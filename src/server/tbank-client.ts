@@ -250,6 +250,19 @@ export class TBankQrPayClient {
     };
   }
 
+  /**
+   * Checks a notification TBank POSTed to `notifyUrl`: its signature (with the body's own
+   * `method`, `notify` when it names none) and that it is about this terminal. A notification is
+   * only a hint: confirm with `query` before treating anything as paid.
+   */
+  async verifyNotification(body: unknown): Promise<boolean> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+    const record = body as Record<string, unknown>;
+    const method = typeof record.method === 'string' && record.method.trim() ? record.method : 'notify';
+    if (!(await verifyTBankSignature(record, this.#signKey, method))) return false;
+    return (['agentId', 'mchId', 'terId'] as const).every((name) => record[name] === undefined || textOf(record[name]) === this[name]);
+  }
+
   #identity() {
     return {
       agentId: this.agentId,
