@@ -1,0 +1,24 @@
+// When screen readers hear the remaining time. The visible timer changes every second, but saying it
+// every second would drown everything else, so the spoken text changes only at a few points:
+// every minute in the last 5 minutes, every 5 minutes up to an hour, every 30 minutes beyond, and
+// once when 30 seconds are left. Pure: the element compares keys and speaks when the key changes.
+
+export interface SpokenRemaining {
+  /** Changes exactly when the remaining time should be spoken again. */
+  key: string;
+  unit: 'minutes' | 'seconds';
+  /** The remaining time to say, in `unit`, rounded up. */
+  value: number;
+}
+
+export const FINAL_ANNOUNCEMENT_SECONDS = 30;
+
+/** Null when nothing is left to announce (time is up, or no expiry). */
+export function spokenRemaining(remainingMs: number): SpokenRemaining | null {
+  if (!Number.isFinite(remainingMs) || remainingMs <= 0) return null;
+  const seconds = Math.ceil(remainingMs / 1000);
+  if (seconds <= FINAL_ANNOUNCEMENT_SECONDS) return { key: 'final', unit: 'seconds', value: seconds };
+  const minutes = Math.ceil(seconds / 60);
+  const step = minutes <= 5 ? 1 : minutes <= 60 ? 5 : 30;
+  return { key: `m${Math.ceil(minutes / step) * step}`, unit: 'minutes', value: minutes };
+}

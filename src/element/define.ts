@@ -1,0 +1,26 @@
+// Registers <qpay-checkout>. Importing this module registers the tag once (a no-op when it is
+// already defined); call defineQPayCheckout() yourself for another tag name or a scoped registry.
+
+import { QPayCheckoutElement } from './qpay-checkout.js';
+
+export { QPayCheckoutElement } from './qpay-checkout.js';
+
+/**
+ * Defines the element as `tag` in `registry`. Does nothing when the tag is already defined there
+ * (by this or any other class), so loading the package twice does not throw.
+ * Returns the constructor registered under `tag`.
+ */
+export function defineQPayCheckout(
+  tag = 'qpay-checkout',
+  registry: CustomElementRegistry = customElements,
+): CustomElementConstructor {
+  const existing = registry.get(tag);
+  if (existing) return existing;
+  // A registry takes each constructor once: a second tag needs its own subclass.
+  const alreadyUsed = registry.getName?.(QPayCheckoutElement) ?? null;
+  const constructor = alreadyUsed === null ? QPayCheckoutElement : class extends QPayCheckoutElement {};
+  registry.define(tag, constructor);
+  return constructor;
+}
+
+defineQPayCheckout();

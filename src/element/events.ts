@@ -1,0 +1,104 @@
+// The events `<qpay-checkout>` dispatches: one typed `CustomEvent` subclass each, all bubbling and
+// composed so a listener on the page (outside the shadow root) hears them. Names are the public
+// contract; they are also registered in `GlobalEventHandlersEventMap` for typed `addEventListener`.
+
+import type { PaymentStatus } from '../core/types.js';
+
+export const QPAY_PAID = 'qpay-paid';
+export const QPAY_STATUS = 'qpay-status';
+export const QPAY_EXPIRED = 'qpay-expired';
+export const QPAY_ERROR = 'qpay-error';
+export const QPAY_BANK_SELECT = 'qpay-bank-select';
+
+export interface QPayPaidDetail {
+  invoiceId: string;
+  status: 'PAID';
+  /** The status endpoint's answer that said PAID, parsed from JSON, as is. */
+  response: unknown;
+}
+
+export interface QPayStatusDetail {
+  invoiceId: string;
+  status: PaymentStatus;
+  /** The status before this change; undefined for the first status of an invoice. */
+  previous: PaymentStatus | undefined;
+}
+
+export interface QPayExpiredDetail {
+  invoiceId: string;
+  /** Epoch ms of the invoice's `expires_at`, when the expiry came from it. */
+  expiresAt: number | undefined;
+}
+
+export interface QPayErrorDetail {
+  /**
+   * What went wrong. Fatal errors: an `InvoiceError` (unusable invoice, `.code` says why) or a
+   * `QPayLoadError` (the `invoice-url` request failed). Non-fatal: a `PollError` (`.kind`, `.status`,
+   * `.retryInMs`) from polling, which goes on.
+   */
+  error: Error;
+  /** True when the element cannot go on with this invoice; false for polling faults. */
+  fatal: boolean;
+}
+
+export interface QPayBankSelectDetail {
+  /** The bank's name as the provider gave it; empty for the "open in bank app" link of SBP invoices. */
+  name: string;
+  /** The deep link about to be opened. */
+  link: string;
+}
+
+const BASE = { bubbles: true, composed: true } as const;
+
+export class QPayPaidEvent extends CustomEvent<QPayPaidDetail> {
+  constructor(detail: QPayPaidDetail) {
+    super(QPAY_PAID, { ...BASE, detail });
+  }
+}
+
+export class QPayStatusEvent extends CustomEvent<QPayStatusDetail> {
+  constructor(detail: QPayStatusDetail) {
+    super(QPAY_STATUS, { ...BASE, detail });
+  }
+}
+
+export class QPayExpiredEvent extends CustomEvent<QPayExpiredDetail> {
+  constructor(detail: QPayExpiredDetail) {
+    super(QPAY_EXPIRED, { ...BASE, detail });
+  }
+}
+
+export class QPayErrorEvent extends CustomEvent<QPayErrorDetail> {
+  constructor(detail: QPayErrorDetail) {
+    super(QPAY_ERROR, { ...BASE, detail });
+  }
+}
+
+/** Cancelable: `preventDefault()` keeps the browser from following the bank link. */
+export class QPayBankSelectEvent extends CustomEvent<QPayBankSelectDetail> {
+  constructor(detail: QPayBankSelectDetail) {
+    super(QPAY_BANK_SELECT, { ...BASE, cancelable: true, detail });
+  }
+}
+
+/** The `invoice-url` request failed: network, HTTP status, or an answer that is not JSON. */
+export class QPayLoadError extends Error {
+  override name = 'QPayLoadError';
+  /** HTTP status when the server answered with an error status. */
+  readonly status?: number;
+
+  constructor(message: string, status?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    if (status !== undefined) this.status = status;
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'qpay-paid': QPayPaidEvent;
+    'qpay-status': QPayStatusEvent;
+    'qpay-expired': QPayExpiredEvent;
+    'qpay-error': QPayErrorEvent;
+    'qpay-bank-select': QPayBankSelectEvent;
+  }
+}

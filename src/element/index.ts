@@ -1,0 +1,13 @@
+// The side-effect-free entry: the element class, its events and types. Nothing is registered;
+// import `define.js` (or call `defineQPayCheckout`) for that.
+
+export {
+  QPayCheckoutElement,
+  BANK_SEARCH_THRESHOLD,
+  type QPayCheckoutMode,
+  type QPayCheckoutLayout,
+  type QPayCheckoutState,
+} from './qpay-checkout.js';
+export * from './events.js';
+export { resolveLanguage, type Language, type Messages } from './i18n/index.js';
+export type { BankLink, InvoiceView, PaymentStatus, Provider, QrSource } from '../core/types.js';
