@@ -13,41 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROWSER_ENTRIES, NODE_ENTRIES, REGISTERING_FILES, SCRIPT_ENTRY, SCRIPT_FILE, pickEntries } from './entries.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-
-/**
- * Entries, by output name. The first existing candidate is used; optional entries whose sources do not
- * exist yet (say, the React wrapper) are skipped with a note rather than failing the build.
- */
-const BROWSER_ENTRIES = {
-  index: { candidates: ['src/index.ts'], required: true },
-  element: { candidates: ['src/element/index.ts', 'src/element/qpay-checkout.ts', 'src/element/element.ts'], required: true },
-  define: { candidates: ['src/element/define.ts'], required: true },
-  mock: { candidates: ['src/mock/index.ts'] },
-  react: { candidates: ['src/react/index.ts', 'src/react/index.tsx'] },
-};
-const NODE_ENTRIES = {
-  server: { candidates: ['src/server/index.ts'] },
-};
-/** The entry behind the `<script>` file: it must register the element. */
-const SCRIPT_ENTRY = 'src/index.ts';
-const SCRIPT_FILE = 'qpay-checkout.min.js';
-/** Files that may run `customElements.define` on import; package.json `sideEffects` lists exactly these. */
-const REGISTERING_FILES = ['index.js', 'define.js', SCRIPT_FILE];
-
-function pickEntries(spec) {
-  const chosen = {};
-  for (const [name, { candidates, required }] of Object.entries(spec)) {
-    const found = candidates.find((file) => existsSync(join(root, file)));
-    if (found) chosen[name] = join(root, found);
-    else if (required) fail(`entry "${name}" has no source: expected one of ${candidates.join(', ')}`);
-    else console.log(`  (skipping optional entry "${name}": none of ${candidates.join(', ')} exists)`);
-  }
-  return chosen;
-}
 
 function fail(message) {
   console.error(`\nbuild failed: ${message}`);
@@ -93,6 +63,9 @@ async function buildBrowserModules(entries) {
           entryFileNames: '[name].js',
           // Shared code and the lazily loaded QR encoder chunk.
           chunkFileNames: 'chunks/[name]-[hash].js',
+          // Vite keeps whitespace in library ES builds; drop it too (the size budget counts it). Pure
+          // annotations stay, so the shop's bundler can still tree-shake.
+          minify: { codegen: true },
         },
       },
     },
@@ -197,14 +170,26 @@ function checkExportsResolve() {
   if (missing.length > 0) fail(`package.json points at files the build did not make: ${missing.join(', ')}`);
 }
 
+/** Absolute entry paths for Vite, noting skipped optional entries. */
+function entriesFor(spec) {
+  try {
+    const chosen = pickEntries(root, spec, (name, candidates) =>
+      console.log(`  (skipping optional entry "${name}": none of ${candidates.join(', ')} exists)`),
+    );
+    return Object.fromEntries(Object.entries(chosen).map(([name, file]) => [name, join(root, file)]));
+  } catch (error) {
+    fail(error.message);
+  }
+}
+
 const started = Date.now();
 rmSync(dist, { recursive: true, force: true });
 rmSync(join(root, 'custom-elements.json'), { force: true });
 
 console.log('Building ES modules for bundlers…');
-await buildBrowserModules(pickEntries(BROWSER_ENTRIES));
+await buildBrowserModules(entriesFor(BROWSER_ENTRIES));
 console.log('Building the Node server kit…');
-await buildNodeModules(pickEntries(NODE_ENTRIES));
+await buildNodeModules(entriesFor(NODE_ENTRIES));
 console.log(`Building the <script> file dist/${SCRIPT_FILE}…`);
 await buildScriptFile();
 console.log('Emitting type declarations…');

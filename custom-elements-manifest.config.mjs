@@ -1,0 +1,122 @@
+// custom-elements.json, from the element's JSDoc (@event, @csspart, @cssprop, @slot) and its Lit properties.
+// The analyzer reads src/, but the package ships bundled files, so a last step rewrites the manifest in terms of
+// the published entries: the element's class is declared in dist/element.js (the side-effect-free class entry),
+// dist/define.js and dist/index.js define the <qpay-checkout> tag, and internal source modules are left out.
+import { posix } from 'node:path';
+import { BROWSER_ENTRIES, pickEntries } from './scripts/entries.mjs';
+
+const TAG = 'qpay-checkout';
+const CLASS_ENTRY = 'element';
+/** Entries that register the tag when imported. */
+const DEFINING_ENTRIES = ['define', 'index'];
+
+const sources = pickEntries(process.cwd(), BROWSER_ENTRIES);
+const distPath = (entry) => `dist/${entry}.js`;
+const entryBySource = new Map(Object.entries(sources).map(([entry, source]) => [source, entry]));
+
+/** `./qpay-checkout.js` as written in src/element/index.ts -> `src/element/qpay-checkout.ts`. */
+function resolveSource(fromPath, specifier) {
+  if (!specifier) return fromPath;
+  if (!specifier.startsWith('.')) return specifier;
+  return posix.join(posix.dirname(fromPath), specifier).replace(/\.js$/, '.ts');
+}
+
+function publishedManifest(manifest) {
+  const modulesByPath = new Map(manifest.modules.map((module) => [module.path, module]));
+  const findDeclaration = (name, path, seen = new Set()) => {
+    if (seen.has(path)) return undefined;
+    seen.add(path);
+    const module = modulesByPath.get(path);
+    if (!module) return undefined;
+    const local = module.declarations?.find((declaration) => declaration.name === name);
+    if (local) return local;
+    for (const exported of module.exports ?? []) {
+      if (exported.kind !== 'js' || (exported.name !== name && exported.name !== '*')) continue;
+      const target = exported.declaration;
+      const found = findDeclaration(target.name === '*' ? name : target.name, resolveSource(path, target.module), seen);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  // Every custom element class, wherever in src/ it is declared.
+  const elementClasses = manifest.modules.flatMap((module) =>
+    (module.declarations ?? []).filter((declaration) => declaration.customElement),
+  );
+  for (const declaration of elementClasses) declaration.tagName ??= TAG;
+  const elementClass = elementClasses[0];
+  if (!elementClass) throw new Error(`no custom element class found in ${sources[CLASS_ENTRY]} or the modules it exports`);
+
+  const published = [];
+  for (const [entry, source] of Object.entries(sources)) {
+    const module = modulesByPath.get(source);
+    if (!module) continue;
+    const path = distPath(entry);
+    const exports = [];
+    const declarations = [];
+    for (const exported of module.exports ?? []) {
+      if (exported.kind !== 'js') continue;
+      const declaration = findDeclaration(exported.declaration.name, resolveSource(source, exported.declaration.module));
+      // Declarations live once, in the class entry when it exports them, else in the entry itself.
+      const home = declaration ? declarationHome(declaration) : path;
+      if (declaration && home === path) declarations.push(declaration);
+      exports.push({ kind: 'js', name: exported.name, declaration: { name: declaration?.name ?? exported.declaration.name, module: home } });
+    }
+    if (DEFINING_ENTRIES.includes(entry)) {
+      exports.push({
+        kind: 'custom-element-definition',
+        name: TAG,
+        declaration: { name: elementClass.name, module: distPath(CLASS_ENTRY) },
+      });
+    }
+    published.push({ kind: 'javascript-module', path, declarations, exports });
+  }
+
+  /**
+   * Where a declaration is published: the entry whose own source declares it, else the class entry when it
+   * exports it, else the first entry that exports it.
+   */
+  function declarationHome(declaration) {
+    const exportsIt = (entry) =>
+      (modulesByPath.get(sources[entry])?.exports ?? []).some(
+        (exported) =>
+          exported.kind === 'js' &&
+          findDeclaration(exported.declaration.name, resolveSource(sources[entry], exported.declaration.module)) === declaration,
+      );
+    const entries = Object.keys(sources);
+    const home =
+      entries.find((entry) => modulesByPath.get(sources[entry])?.declarations?.includes(declaration)) ??
+      (exportsIt(CLASS_ENTRY) ? CLASS_ENTRY : entries.find(exportsIt)) ??
+      CLASS_ENTRY;
+    return distPath(home);
+  }
+
+  // Inherited members and superclasses may still point at internal source modules; point them at the class entry.
+  const internal = (module) => typeof module === 'string' && module.startsWith('src/') && !entryBySource.has(module);
+  const repoint = (value) => {
+    if (Array.isArray(value)) value.forEach(repoint);
+    else if (value && typeof value === 'object') {
+      if (internal(value.module)) value.module = distPath(CLASS_ENTRY);
+      else if (entryBySource.has(value.module)) value.module = distPath(entryBySource.get(value.module));
+      Object.values(value).forEach(repoint);
+    }
+  };
+  repoint(published);
+  manifest.modules = published;
+}
+
+export default {
+  globs: ['src/index.ts', 'src/element/**/*.ts'],
+  exclude: ['src/**/*.test.ts', 'src/element/i18n/**'],
+  outdir: '.',
+  litelement: true,
+  packagejson: false,
+  plugins: [
+    {
+      name: 'qpay-published-entries',
+      packageLinkPhase({ customElementsManifest }) {
+        publishedManifest(customElementsManifest);
+      },
+    },
+  ],
+};

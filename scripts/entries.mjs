@@ -1,0 +1,44 @@
+// The package's entry points, shared by the build (scripts/build.mjs) and the manifest generator
+// (custom-elements-manifest.config.mjs). Per output name, the first existing candidate source is used;
+// optional entries whose sources do not exist (say, a framework wrapper not written yet) are skipped.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** ES modules for bundlers, built for browsers (they also run on Node where they make sense, like the mock). */
+export const BROWSER_ENTRIES = {
+  index: { candidates: ['src/index.ts'], required: true },
+  element: {
+    candidates: ['src/element/index.ts', 'src/element/qpay-checkout.ts', 'src/element/element.ts'],
+    required: true,
+  },
+  define: { candidates: ['src/element/define.ts'], required: true },
+  mock: { candidates: ['src/mock/index.ts'] },
+  react: { candidates: ['src/react/index.ts', 'src/react/index.tsx'] },
+};
+
+/** ES modules built for Node. */
+export const NODE_ENTRIES = {
+  server: { candidates: ['src/server/index.ts'] },
+};
+
+/** The entry behind the self-contained `<script>` file: it must register the element. */
+export const SCRIPT_ENTRY = 'src/index.ts';
+export const SCRIPT_FILE = 'qpay-checkout.min.js';
+
+/** Built files that may call `customElements.define` on import; package.json `sideEffects` lists exactly these. */
+export const REGISTERING_FILES = ['index.js', 'define.js', SCRIPT_FILE];
+
+/**
+ * Output name -> source path (relative to root) for the entries whose sources exist.
+ * Throws for a missing required entry; `onSkip` hears about missing optional ones.
+ */
+export function pickEntries(root, spec, onSkip = () => {}) {
+  const chosen = {};
+  for (const [name, { candidates, required }] of Object.entries(spec)) {
+    const found = candidates.find((file) => existsSync(join(root, file)));
+    if (found) chosen[name] = found;
+    else if (required) throw new Error(`entry "${name}" has no source: expected one of ${candidates.join(', ')}`);
+    else onSkip(name, candidates);
+  }
+  return chosen;
+}
