@@ -43,83 +43,90 @@ function text(value: unknown): string {
 }
 
 /** The TBank QRPAY `CheckoutProvider`: pass it to `createCheckoutHandler` in place of QPay's. */
-export function createTBankProvider(options: TBankProviderOptions): CheckoutProvider {
-  const { client } = options;
-  if (!client || typeof client.createQr !== 'function' || typeof client.query !== 'function') {
-    throw new TypeError('createTBankProvider: client must be a TBankQrPayClient');
+export class TBankProvider implements CheckoutProvider {
+  readonly name = 'tbank' as const;
+  readonly #client: TBankQrPayClient;
+  readonly #currency: string;
+  readonly #ttlMs: number;
+  readonly #nextTransactionNo: (order: CheckoutOrder) => number | Promise<number>;
+  readonly #now: () => number;
+
+  constructor(options: TBankProviderOptions) {
+    const client = options?.client;
+    if (!client || typeof client.createQr !== 'function' || typeof client.query !== 'function') {
+      throw new TypeError('TBankProvider: client must be a TBankQrPayClient');
+    }
+    const ttlMs = options.invoiceTtlMs ?? 30 * 60 * 1000;
+    if (!(Number.isFinite(ttlMs) && ttlMs > 0)) throw new TypeError('TBankProvider: invoiceTtlMs must be a positive number');
+    this.#client = client;
+    this.#currency = options.currency ?? 'RUB';
+    this.#ttlMs = ttlMs;
+    this.#now = options.now ?? Date.now;
+    this.#nextTransactionNo = options.transactionNo ?? createTransactionNumbers(this.#now);
   }
-  const now = options.now ?? Date.now;
-  const defaultCurrency = options.currency ?? 'RUB';
-  const ttlMs = options.invoiceTtlMs ?? 30 * 60 * 1000;
-  if (!(Number.isFinite(ttlMs) && ttlMs > 0)) throw new TypeError('createTBankProvider: invoiceTtlMs must be a positive number');
-  const nextTransactionNo = options.transactionNo ?? createTransactionNumbers(now);
 
-  return {
-    name: 'tbank',
-
-    async createInvoice(order: CheckoutOrder, callbackUrl: string): Promise<CreatedInvoice> {
-      if (!order || text(order.orderId) === '') {
-        throw new TBankError('INVALID_PARAMS', 'order.orderId is required', 0, 'QRPAY');
-      }
-      if (typeof order.amount !== 'number' || !Number.isFinite(order.amount) || order.amount <= 0) {
-        throw new TBankError('INVALID_PARAMS', `order.amount must be a positive number, got ${JSON.stringify(order.amount)}`, 0, 'QRPAY');
-      }
-      const currency = order.currency ?? defaultCurrency;
-      const outTransactionNo = await nextTransactionNo(order);
-      const answer = await client.createQr({
+  async createInvoice(order: CheckoutOrder, callbackUrl: string): Promise<CreatedInvoice> {
+    if (!order || text(order.orderId) === '') {
+      throw new TBankError('INVALID_PARAMS', 'order.orderId is required', 0, 'QRPAY');
+    }
+    if (typeof order.amount !== 'number' || !Number.isFinite(order.amount) || order.amount <= 0) {
+      throw new TBankError('INVALID_PARAMS', `order.amount must be a positive number, got ${JSON.stringify(order.amount)}`, 0, 'QRPAY');
+    }
+    const currency = order.currency ?? this.#currency;
+    const outTransactionNo = await this.#nextTransactionNo(order);
+    const answer = await this.#client.createQr({
+      outTransactionNo,
+      totalAmount: order.amount,
+      currency,
+      ...(order.description ? { subject: order.description } : {}),
+      ...(callbackUrl ? { notifyUrl: callbackUrl } : {}),
+    });
+    const expiresAt = this.#now() + this.#ttlMs;
+    // The signature is TBank's business with us, not the browser's.
+    const { signature: _signature, ...visible } = answer;
+    return {
+      invoiceId: answer.outTradeNo,
+      expiresAt,
+      invoice: {
+        ...visible,
         outTransactionNo,
-        totalAmount: order.amount,
-        currency,
-        ...(order.description ? { subject: order.description } : {}),
-        ...(callbackUrl ? { notifyUrl: callbackUrl } : {}),
-      });
-      const expiresAt = now() + ttlMs;
-      // The signature is TBank's business with us, not the browser's.
-      const { signature: _signature, ...visible } = answer;
-      return {
-        invoiceId: answer.outTradeNo,
-        expiresAt,
-        invoice: {
-          ...visible,
-          outTransactionNo,
-          amount: order.amount,
-          currency: answer.currency || currency,
-          expires_at: new Date(expiresAt).toISOString(),
-        },
-      };
-    },
+        amount: order.amount,
+        currency: answer.currency || currency,
+        expires_at: new Date(expiresAt).toISOString(),
+      },
+    };
+  }
 
-    async checkStatus(invoiceId: string): Promise<StatusResult> {
-      const result = await client.query({ oriTransactionNo: invoiceId });
-      // core/status knows TBank's words (FAIL, CANCEL, PARTIAL_REFUNDED, ...); PENDING is NEW.
-      const status = statusFromWord(result.status) ?? 'NEW';
-      return {
-        status,
-        ...(status === 'PAID' && result.totalAmount !== undefined ? { paidAmount: result.totalAmount } : {}),
-        raw: result.response,
-      };
-    },
+  async checkStatus(invoiceId: string): Promise<StatusResult> {
+    const result = await this.#client.query({ oriTransactionNo: invoiceId });
+    // core/status knows TBank's words (FAIL, CANCEL, PARTIAL_REFUNDED, ...); PENDING is NEW.
+    const status = statusFromWord(result.status) ?? 'NEW';
+    return {
+      status,
+      ...(status === 'PAID' && result.totalAmount !== undefined ? { paidAmount: result.totalAmount } : {}),
+      raw: result.response,
+    };
+  }
 
-    async invoiceIdFromCallback(request: Request): Promise<string | null> {
-      if (request.method !== 'POST') return null;
-      let body: unknown;
-      try {
-        body = await request.json();
-      } catch {
-        return null;
-      }
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-      const record = body as Record<string, unknown>;
-      // Unsigned notifications still name an operation worth a QUERY; a bad signature names nothing.
-      if (record.signature !== undefined && !(await client.verifyNotification(record))) return null;
-      const id = text(record.outTradeNo) || text(record.oriTransactionNo);
-      return /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : null;
-    },
+  async invoiceIdFromCallback(request: Request): Promise<string | null> {
+    if (request.method !== 'POST') return null;
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return null;
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+    const record = body as Record<string, unknown>;
+    // Unsigned notifications still name an operation worth a QUERY; a bad signature names nothing.
+    if (record.signature !== undefined && !(await this.#client.verifyNotification(record))) return null;
+    const id = text(record.outTradeNo) || text(record.oriTransactionNo);
+    return /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : null;
+  }
 
-    callbackResponse(): Response {
-      // TBank's notification answer is not in the public document; a plain JSON SUCCESS in the
-      // envelope of its own answers, with HTTP 200, acknowledges it.
-      return Response.json({ code: 'SUCCESS', msg: 'OK' });
-    },
-  };
+  callbackResponse(): Response {
+    // TBank's notification answer is not in the public document; a plain JSON SUCCESS in the
+    // envelope of its own answers, with HTTP 200, acknowledges it.
+    return Response.json({ code: 'SUCCESS', msg: 'OK' });
+  }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { setupServer } from 'msw/node';
 import { TBankError, TBankQrPayClient } from '../../../src/server/tbank-client.js';
-import { createTBankProvider, createTransactionNumbers } from '../../../src/server/tbank-provider.js';
+import { TBankProvider, createTransactionNumbers } from '../../../src/server/tbank-provider.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';
 import { signTBank } from '../../../src/server/tbank-sign.js';
 
@@ -17,7 +17,7 @@ after(() => server.close());
 
 const NOW = Date.UTC(2025, 0, 15, 9, 0, 0);
 const client = new TBankQrPayClient({ ...terminal, signKey: SIGN_KEY, retryDelaysMs: [0], now: () => NOW });
-const provider = createTBankProvider({ client, now: () => NOW });
+const provider = new TBankProvider({ client, now: () => NOW });
 const CALLBACK = 'https://shop.test/qpay/callback?order=ord-42';
 
 function noKey(value: unknown) {
@@ -66,7 +66,7 @@ test('createTransactionNumbers: increasing safe integers even when the clock sta
 });
 
 test('a shop-supplied transactionNo is used as is; order currency wins over the default', async () => {
-  const custom = createTBankProvider({ client, transactionNo: (order) => Number(order.orderId.replace(/\D/g, '')) });
+  const custom = new TBankProvider({ client, transactionNo: (order) => Number(order.orderId.replace(/\D/g, '')) });
   const created = await custom.createInvoice({ orderId: 'shop-777', amount: 5, currency: 'RUB' }, CALLBACK);
   assert.equal((mock.controls.calls[0]?.body as Record<string, unknown>).outTransactionNo, 777);
   assert.equal(created.invoice.outTransactionNo, 777);
@@ -161,7 +161,8 @@ test('callbackResponse acknowledges with a JSON SUCCESS', async () => {
   assert.deepEqual(await response.json(), { code: 'SUCCESS', msg: 'OK' });
 });
 
-test('createTBankProvider refuses a missing client and a bad ttl', () => {
-  assert.throws(() => createTBankProvider({} as never), /client/);
-  assert.throws(() => createTBankProvider({ client, invoiceTtlMs: 0 }), /invoiceTtlMs/);
+test('TBankProvider refuses a missing client and a bad ttl', () => {
+  assert.throws(() => new TBankProvider({} as never), /client/);
+  assert.throws(() => new TBankProvider(undefined as never), /client/);
+  assert.throws(() => new TBankProvider({ client, invoiceTtlMs: 0 }), /invoiceTtlMs/);
 });
