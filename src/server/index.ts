@@ -1,0 +1,46 @@
+// `qpay-checkout/server`: the QPay v2 client, the checkout handler and its Node adapter.
+export {
+  QPayClient,
+  QPAY_SANDBOX_URL,
+  QPAY_PRODUCTION_URL,
+  type QPayClientOptions,
+  type RetryOptions,
+  type CallOptions,
+} from './qpay-client.js';
+export { QPayError, QPayValidationError, normalizeQPayCode, type QPayFieldErrors } from './errors.js';
+export type * from './qpay-types.js';
+export { QPayProvider, type QPayProviderOptions, type QPayInvoiceExtras } from './qpay-provider.js';
+export {
+  createCheckoutHandler,
+  CheckoutError,
+  type CheckoutHandler,
+  type CheckoutHandlerOptions,
+  type CheckoutLogger,
+  type PaidEvent,
+} from './checkout-handler.js';
+export {
+  MemoryStore,
+  type CheckoutStore,
+  type InvoiceRecord,
+  type PaidRecord,
+  type OnPaidClaim,
+  type MemoryStoreOptions,
+  type MaybePromise,
+} from './store.js';
+export {
+  ProviderError,
+  type CheckoutProvider,
+  type CheckoutOrder,
+  type CreatedInvoice,
+  type ElementInvoice,
+  type StatusResult,
+} from './provider.js';
+export {
+  toNodeHandler,
+  nodeRequestToFetch,
+  writeFetchResponse,
+  type NodeHandler,
+  type NodeNext,
+  type NodeRequestOptions,
+  type FetchHandler,
+} from './node.js';
