@@ -1,0 +1,218 @@
+// The provider-agnostic checkout handler with TBank plugged in, against the TBank mock: the same
+// routes the element uses for QPay, a notification confirmed with QUERY, onPaid exactly once.
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupServer } from 'msw/node';
+import { createCheckoutHandler, type CheckoutHandler, type PaidEvent } from '../../../src/server/checkout-handler.js';
+import { TBankQrPayClient } from '../../../src/server/tbank-client.js';
+import { TBankProvider } from '../../../src/server/tbank-provider.js';
+import { createTBankMock } from '../../../src/mock/tbank.js';
+import { signTBank } from '../../../src/server/tbank-sign.js';
+
+const SIGN_KEY = 'checkout-test-sign-key-5f0c1e2d';
+const terminal = { agentId: 'A900', mchId: 'M900000000000001', terId: 'T9001' };
+const mock = createTBankMock({ ...terminal, signKey: SIGN_KEY, merchantName: 'OOO Coffee' });
+const server = setupServer(...mock.handlers);
+before(() => server.listen({ onUnhandledRequest: 'error' }));
+after(() => server.close());
+
+const SHOP = 'https://shop.test';
+const ORDERS: Record<string, { amount: number; description: string }> = {
+  'ord-1': { amount: 1500.5, description: 'Капучино' },
+  'ord-2': { amount: 300, description: 'Круассан' },
+};
+
+let clock = Date.UTC(2025, 2, 1, 12, 0, 0);
+let paidEvents: PaidEvent[];
+/** How many QUERY calls the mock had seen when each onPaid ran. */
+let queriesAtOnPaid: number[];
+let handler: CheckoutHandler;
+let errors: string[];
+
+beforeEach(() => {
+  mock.controls.reset();
+  paidEvents = [];
+  queriesAtOnPaid = [];
+  errors = [];
+  const client = new TBankQrPayClient({ ...terminal, signKey: SIGN_KEY, retryDelaysMs: [0], now: () => clock });
+  handler = createCheckoutHandler({
+    provider: new TBankProvider({ client, now: () => clock }),
+    callbackUrl: `${SHOP}/qpay/callback`,
+    getOrder: (_request, body) => {
+      const id = (body as { orderId?: string } | undefined)?.orderId;
+      const order = id ? ORDERS[id] : undefined;
+      return order && id ? { orderId: id, ...order } : null;
+    },
+    onPaid: async (event) => {
+      paidEvents.push(event);
+      queriesAtOnPaid.push(queries());
+    },
+    logger: { error: (message) => errors.push(message) },
+    now: () => clock,
+  });
+});
+afterEach(() => {
+  for (const message of errors) assert.ok(!message.includes(SIGN_KEY), 'sign key logged');
+});
+
+const createInvoice = (orderId: string) =>
+  handler(new Request(`${SHOP}/qpay/invoice`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId }) }));
+const status = async (invoiceId: string) => {
+  const response = await handler(new Request(`${SHOP}/qpay/status/${invoiceId}`));
+  const text = await response.text();
+  assert.ok(!text.includes(SIGN_KEY));
+  return { code: response.status, body: JSON.parse(text) as { status: string; paid_amount: number } };
+};
+/** Delivers TBank's notification to the handler, as TBank would POST it to notifyUrl. */
+const deliver = (url: string, init?: RequestInit) => handler(new Request(url, init));
+const queries = () => mock.controls.calls.filter((call) => call.operation === 'QUERY').length;
+
+test('POST /qpay/invoice answers the QRPAY response with codeUrl, amount, currency and expires_at', async () => {
+  const response = await createInvoice('ord-1');
+  assert.equal(response.status, 201);
+  const text = await response.text();
+  assert.ok(!text.includes(SIGN_KEY));
+  const invoice = JSON.parse(text);
+  assert.match(invoice.codeUrl, /^https:\/\/qr\.nspk\.ru\/AD[0-9A-Z]{30}\?type=02&bank=100000000004&sum=150050&cur=RUB&crc=[0-9A-F]{4}$/);
+  assert.match(invoice.outTradeNo, /^\d+$/);
+  assert.equal(invoice.merchantName, 'OOO Coffee');
+  assert.equal(invoice.amount, 1500.5);
+  assert.equal(invoice.currency, 'RUB');
+  assert.ok(Date.parse(invoice.expires_at) > clock);
+  assert.equal(invoice.signature, undefined);
+
+  // The notifyUrl TBank gets is the handler's callback with the order attached.
+  const sent = mock.controls.calls[0]?.body as Record<string, unknown>;
+  assert.equal(sent.notifyUrl, `${SHOP}/qpay/callback?order=ord-1`);
+  assert.equal(sent.totalAmount, '1500.50');
+
+  // The same order gets the same open operation back, with no second QRPAY.
+  const again = await createInvoice('ord-1');
+  assert.equal(again.status, 200);
+  assert.equal((await again.json()).outTradeNo, invoice.outTradeNo);
+  assert.equal(mock.controls.calls.filter((call) => call.operation === 'QRPAY').length, 1);
+});
+
+test('GET /qpay/status/:id answers NEW, then PAID after the customer pays; onPaid once', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-1')).json();
+  assert.deepEqual((await status(outTradeNo)).body, { status: 'NEW', paid_amount: 0 });
+  mock.controls.pay(outTradeNo);
+  clock += 1500; // past the status cache
+  const paid = await status(outTradeNo);
+  assert.deepEqual(paid, { code: 200, body: { status: 'PAID', paid_amount: 1500.5 } });
+  assert.equal(paidEvents.length, 1);
+  assert.equal(paidEvents[0]?.provider, 'tbank');
+  assert.equal(paidEvents[0]?.orderId, 'ord-1');
+  assert.equal(paidEvents[0]?.invoiceId, outTradeNo);
+  assert.equal(paidEvents[0]?.currency, 'RUB');
+  assert.equal((paidEvents[0]?.payment as Record<string, unknown>).tradeState, 'PAID');
+
+  // Remembered: no more QUERY calls, no second onPaid.
+  const before = queries();
+  clock += 5000;
+  assert.equal((await status(outTradeNo)).body.status, 'PAID');
+  assert.equal(queries(), before);
+  assert.equal(paidEvents.length, 1);
+});
+
+test('many pollers of one operation cost one QUERY per cache window', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-2')).json();
+  const answers = await Promise.all(Array.from({ length: 20 }, () => status(outTradeNo)));
+  assert.ok(answers.every((answer) => answer.body.status === 'NEW'));
+  assert.equal(queries(), 1);
+});
+
+test('expired, failed and cancelled operations reach the element as such', async () => {
+  for (const [control, expected] of [
+    ['expire', 'EXPIRED'],
+    ['fail', 'FAILED'],
+    ['cancel', 'CANCELLED'],
+  ] as const) {
+    mock.controls.reset();
+    const orderId = `ord-${control}`;
+    ORDERS[orderId] = { amount: 10, description: control };
+    const { outTradeNo } = await (await createInvoice(orderId)).json();
+    mock.controls[control](outTradeNo);
+    clock += 1500;
+    assert.equal((await status(outTradeNo)).body.status, expected);
+  }
+  assert.equal(paidEvents.length, 0);
+});
+
+test('a TBank notification is confirmed with QUERY before onPaid runs, exactly once', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-1')).json();
+  mock.controls.pay(outTradeNo);
+  const queriesBefore = queries();
+  const response = await mock.controls.notify(outTradeNo, undefined, (input, init) => deliver(String(input), init));
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { code: 'SUCCESS', msg: 'OK' });
+  assert.equal(paidEvents.length, 1);
+  assert.equal(queriesAtOnPaid[0], queriesBefore + 1, 'onPaid ran without a confirming QUERY');
+  const confirming = mock.controls.calls.filter((call) => call.operation === 'QUERY').at(-1);
+  assert.equal((confirming?.body as Record<string, unknown>).oriTransactionNo, outTradeNo);
+
+  // TBank retries its notification and the element polls at the same time: still once.
+  clock += 1500;
+  await Promise.all([
+    mock.controls.notify(outTradeNo, undefined, (input, init) => deliver(String(input), init)),
+    mock.controls.notify(outTradeNo, undefined, (input, init) => deliver(String(input), init)),
+    status(outTradeNo),
+  ]);
+  assert.equal(paidEvents.length, 1);
+});
+
+test('notification and first poll discovering the payment together: onPaid once', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-2')).json();
+  mock.controls.pay(outTradeNo);
+  await Promise.all([
+    mock.controls.notify(outTradeNo, undefined, (input, init) => deliver(String(input), init)),
+    status(outTradeNo),
+    status(outTradeNo),
+  ]);
+  assert.equal(paidEvents.length, 1);
+});
+
+test('a forged "paid" notification for an unpaid operation: QUERY says NEW, no onPaid', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-1')).json();
+  const genuine = await mock.controls.notification(outTradeNo);
+  const forgedBody = { ...genuine, tradeState: 'PAID' };
+  forgedBody.signature = await signTBank({ ...forgedBody, method: 'notify' }, 'attacker-key');
+  const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forgedBody) };
+
+  // To the notifyUrl TBank was given (with the order): confirmed with QUERY, which says NEW.
+  const before = queries();
+  const viaOrder = await deliver(`${SHOP}/qpay/callback?order=ord-1`, json);
+  assert.equal(viaOrder.status, 200);
+  assert.equal(queries(), before + 1, 'not confirmed with QUERY');
+  // To the bare callback URL: the forged signature names no operation, nothing is queried.
+  const bare = await deliver(`${SHOP}/qpay/callback`, json);
+  assert.equal(bare.status, 404);
+  assert.equal(queries(), before + 1);
+  assert.equal(paidEvents.length, 0);
+  assert.equal((await status(outTradeNo)).body.status, 'NEW');
+});
+
+test('a signed notification to the bare callback URL is found by its outTradeNo', async () => {
+  const { outTradeNo } = await (await createInvoice('ord-1')).json();
+  mock.controls.pay(outTradeNo);
+  const response = await mock.controls.notify(outTradeNo, `${SHOP}/qpay/callback`, (input, init) => deliver(String(input), init));
+  assert.equal(response.status, 200);
+  assert.equal(paidEvents.length, 1);
+});
+
+test('TBank failures are 502 with TBank\'s code, and carry no key', async () => {
+  mock.controls.failNext('QRPAY', { status: 503 });
+  const response = await createInvoice('ord-1');
+  assert.equal(response.status, 502);
+  const text = await response.text();
+  assert.ok(!text.includes(SIGN_KEY));
+  const body = JSON.parse(text);
+  assert.equal(body.code, 'SYSTEM_ERROR');
+  assert.equal(body.provider, 'tbank');
+});
+
+test('unknown orders and foreign operation ids are 4xx', async () => {
+  assert.equal((await createInvoice('ord-unknown')).status, 404);
+  assert.equal((await status('987654321')).code, 404);
+  assert.equal(queries(), 0);
+});
