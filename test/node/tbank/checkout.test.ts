@@ -175,7 +175,7 @@ test('notification and first poll discovering the payment together: onPaid once'
 test('a forged "paid" notification for an unpaid operation: QUERY says NEW, no onPaid', async () => {
   const { outTradeNo } = await (await createInvoice('ord-1')).json();
   const genuine = await mock.controls.notification(outTradeNo);
-  const forgedBody = { ...genuine, tradeState: 'PAID' };
+  const forgedBody: Record<string, unknown> = { ...genuine, tradeState: 'PAID' };
   forgedBody.signature = await signTBank({ ...forgedBody, method: 'notify' }, 'attacker-key');
   const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forgedBody) };
 
