@@ -90,6 +90,9 @@ function basicAuth(id: string, secret: string): string {
   return `Basic ${btoa(binary)}`;
 }
 
+/** Time a refresh request needs to reach QPay before the refresh token expires. */
+const REFRESH_SKEW_MS = 5000;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class QPayClient {
@@ -209,7 +212,9 @@ export class QPayClient {
   async #renew(signal?: AbortSignal): Promise<CachedToken> {
     const cached = this.#token;
     const opts = signal ? { signal } : {};
-    if (cached?.refreshToken && this.#now() < cached.refreshExpiresAt - this.#marginMs) {
+    // QPay's refresh token expires together with the access token (same epoch in the sandbox), so
+    // it is usable during the renewal margin; keep only a few seconds for the request itself.
+    if (cached?.refreshToken && this.#now() < cached.refreshExpiresAt - REFRESH_SKEW_MS) {
       try {
         await this.refresh(opts);
         return this.#token!;
