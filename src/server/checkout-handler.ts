@@ -153,13 +153,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
 
+  /** Maps a failure while talking to the provider (or the store around it) to an answer. */
   function providerFailure(error: unknown): Response {
     if (error instanceof ProviderError) {
       if (error.kind === 'invalid-request') return fail(500, 'INVALID_ORDER', error.message, { code: error.code });
       return fail(502, 'PROVIDER_ERROR', error.message, { code: error.code, provider: provider.name });
     }
-    logger.error(`${provider.name} call failed: ${describe(error)}`);
-    return fail(502, 'PROVIDER_ERROR', `${provider.name} request failed`, { code: 'UNKNOWN', provider: provider.name });
+    // Not a provider answer: a store failure or a bug. Log it; the browser learns nothing internal.
+    logger.error(`checkout handler error: ${describe(error)}`);
+    return fail(500, 'INTERNAL_ERROR', 'Unexpected server error');
   }
 
   // ---- status discovery -------------------------------------------------------------------
