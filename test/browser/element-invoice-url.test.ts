@@ -1,0 +1,133 @@
+// invoice-url: the element POSTs the order to the merchant and shows the invoice it answers.
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { isoIn, qpayInvoice } from './helpers/fixtures.js';
+import { HttpResponse, invoiceEndpoint, never, statusEndpoint, statusSequence, useMockServer } from './helpers/msw.js';
+import {
+  part,
+  parts,
+  quiet,
+  recordEvents,
+  root,
+  statusText,
+  waitForState,
+  type QPayCheckoutElement,
+} from './helpers/element.js';
+import type { QPayErrorEvent, QPayLoadError, QPayPaidEvent } from '../../src/element/index.js';
+
+useMockServer();
+
+describe('<qpay-checkout> invoice-url', () => {
+  it('POSTs the order as JSON, shows the answered invoice and polls for it', async () => {
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint(() => HttpResponse.json(invoice));
+    const status = statusEndpoint(statusSequence('NEW', 'PAID'));
+    const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
+    const order = { sku: 'tea-42', quantity: 2, note: 'Ца́й' };
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout
+      mode="mobile"
+      lang="en"
+      poll-interval="500"
+      invoice-url=${invoices.url}
+      status-url=${status.url}
+      .order=${order}
+    ></qpay-checkout>`);
+    await waitForState(el, 'waiting');
+    expect(invoices.hits).to.equal(1);
+    const request = invoices.requests[0]!;
+    expect(request.method).to.equal('POST');
+    expect(request.headers.get('content-type')).to.equal('application/json');
+    expect(await request.json()).to.deep.equal(order);
+    expect(parts(el, 'bank')).to.have.length(10);
+    await waitForState(el, 'paid', 3000);
+    expect(paid[0]!.detail.invoiceId).to.equal(invoice.invoice_id);
+    expect(new URL(status.requests[0]!.url).pathname).to.match(new RegExp(`/${invoice.invoice_id}$`));
+  });
+
+  it('shows the loading state while the merchant answers', async () => {
+    const invoices = invoiceEndpoint(() => never());
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'loading');
+    expect(statusText(el)).to.equal('Loading the invoice…');
+    expect(part(el, 'status')!.getAttribute('role')).to.equal('status');
+    expect(part(el, 'qr')).to.equal(null);
+  });
+
+  it('a failed invoice-url is a fatal qpay-error with an error state and a retry', async () => {
+    let fail = true;
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint(() => (fail ? new HttpResponse('no', { status: 502 }) : HttpResponse.json(invoice)));
+    const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="desktop" lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'error');
+    expect(errors).to.have.length(1);
+    expect(errors[0]!.detail.fatal).to.equal(true);
+    const error = errors[0]!.detail.error as QPayLoadError;
+    expect(error.name).to.equal('QPayLoadError');
+    expect(error.status).to.equal(502);
+    expect(statusText(el)).to.equal('The payment could not be started.');
+
+    fail = false;
+    const retry = root(el).querySelector('button')!;
+    expect(retry.textContent!.trim()).to.equal('Try again');
+    retry.click();
+    await waitForState(el, 'waiting');
+    expect(part(el, 'qr')!.tagName).to.equal('IMG');
+    expect(invoices.hits).to.equal(2);
+  });
+
+  for (const [name, respond, expectedError] of [
+    ['a network error', () => HttpResponse.error(), 'QPayLoadError'],
+    ['an answer that is not JSON', () => new HttpResponse('<html>oops</html>', { status: 200 }), 'QPayLoadError'],
+    ['a provider error passed through', () => HttpResponse.json({ error: 'INVOICE_CODE_INVALID', message: 'bad code' }), 'InvoiceError'],
+  ] as const) {
+    it(`${name} is fatal too`, async () => {
+      const invoices = invoiceEndpoint(respond);
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url}></qpay-checkout>`);
+      await waitForState(el, 'error');
+      expect(errors.map((e) => [e.detail.error.name, e.detail.fatal])).to.deep.equal([[expectedError, true]]);
+    });
+  }
+
+  it('corrects the countdown with the Date header of the invoice answer', async () => {
+    const serverBehind = -30 * 60 * 1000; // the customer's clock is half an hour fast
+    const invoice = { ...(await qpayInvoice()), expires_at: isoIn(serverBehind + 2 * 60 * 1000) };
+    const invoices = invoiceEndpoint(() =>
+      HttpResponse.json(invoice, { headers: { date: new Date(Date.now() + serverBehind).toUTCString() } }),
+    );
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'waiting');
+    // By the local clock it expired long ago; by the server's it has about two minutes left.
+    expect(part(el, 'timer')!.textContent).to.match(/^Time left: (2:01|2:00|1:59)$/);
+  });
+
+  it('prefers an invoice property over invoice-url, and does not post', async () => {
+    const invoices = invoiceEndpoint(() => HttpResponse.json({}));
+    const el = await fixture<QPayCheckoutElement>(
+      html`<qpay-checkout invoice-url=${invoices.url} .invoice=${await qpayInvoice()}></qpay-checkout>`,
+    );
+    await waitForState(el, 'waiting');
+    await quiet(100);
+    expect(invoices.hits).to.equal(0);
+  });
+
+  it('removed while loading: the request is dropped and made again on re-insertion', async () => {
+    const invoice = await qpayInvoice();
+    let answer: () => void = () => {};
+    const invoices = invoiceEndpoint((hit) =>
+      hit === 1 ? new Promise<Response>((resolve) => (answer = () => resolve(HttpResponse.json(invoice)))) : HttpResponse.json(invoice),
+    );
+    const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitUntil(() => invoices.hits === 1);
+    const parent = el.parentNode!;
+    el.remove();
+    answer();
+    await quiet(100);
+    expect(el.dataset['state']).to.equal('loading');
+    parent.appendChild(el);
+    await waitForState(el, 'waiting');
+    expect(invoices.hits).to.equal(2);
+    expect(errors, 'an abort by removal is not an error').to.have.length(0);
+  });
+});
