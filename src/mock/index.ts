@@ -16,3 +16,13 @@ export {
 } from './qpay.js';
 export { buildQPayQrText, type MockQrInput } from './qpay-emv.js';
 export { QPAY_BANKS, type MockBank } from './qpay-banks.js';
+export {
+  createTBankMock,
+  mockSbpCodeUrl,
+  type TBankMock,
+  type TBankMockOptions,
+  type TBankMockControls,
+  type TBankMockOperation,
+  type TBankMockCall,
+  type TBankMockTradeState,
+} from './tbank.js';

@@ -44,3 +44,18 @@ export {
   type NodeRequestOptions,
   type FetchHandler,
 } from './node.js';
+export {
+  TBankQrPayClient,
+  TBankError,
+  TBANK_DEFAULT_BASE_URL,
+  tbankTimeStart,
+  type TBankQrPayClientOptions,
+  type CreateQrParams,
+  type TBankQrPayResponse,
+  type TBankQueryResult,
+  type TBankTradeStatus,
+  type TBankSignType,
+  type TBankOperation,
+} from './tbank-client.js';
+export { TBankProvider, createTransactionNumbers, type TBankProviderOptions } from './tbank-provider.js';
+export { signTBank, verifyTBankSignature, tbankCanonicalString, formatTBankAmount } from './tbank-sign.js';
