@@ -14,11 +14,16 @@ const sources = pickEntries(process.cwd(), BROWSER_ENTRIES);
 const distPath = (entry) => `dist/${entry}.js`;
 const entryBySource = new Map(Object.entries(sources).map(([entry, source]) => [source, entry]));
 
-/** `./qpay-checkout.js` as written in src/element/index.ts -> `src/element/qpay-checkout.ts`. */
+/**
+ * A module reference in the analyzer's output -> the source path it names. References come as written
+ * (`./qpay-checkout.js` in src/element/index.ts -> `src/element/qpay-checkout.ts`) or, for `export *`,
+ * already from the root (`src/element/events.js`).
+ */
 function resolveSource(fromPath, specifier) {
   if (!specifier) return fromPath;
-  if (!specifier.startsWith('.')) return specifier;
-  return posix.join(posix.dirname(fromPath), specifier).replace(/\.js$/, '.ts');
+  if (specifier.startsWith('.')) return posix.join(posix.dirname(fromPath), specifier).replace(/\.js$/, '.ts');
+  if (specifier.startsWith('src/')) return specifier.replace(/\.js$/, '.ts');
+  return specifier;
 }
 
 function publishedManifest(manifest) {
@@ -39,11 +44,38 @@ function publishedManifest(manifest) {
     return undefined;
   };
 
+  /**
+   * The JS exports of a source module as (exported name, declaration) pairs, with `export *` expanded.
+   * Exports with no analyzable declaration (type-only exports, or values from outside the analyzed files)
+   * are left out, so the manifest lists only what the analyzer could describe.
+   */
+  function resolvedExports(path, seen = new Set()) {
+    if (seen.has(path)) return [];
+    seen.add(path);
+    const result = [];
+    for (const exported of modulesByPath.get(path)?.exports ?? []) {
+      if (exported.kind !== 'js') continue;
+      const target = resolveSource(path, exported.declaration.module);
+      if (exported.name === '*') {
+        result.push(...resolvedExports(target, seen));
+        continue;
+      }
+      const declaration = findDeclaration(exported.declaration.name, target);
+      if (declaration) result.push({ name: exported.name, declaration });
+    }
+    return result;
+  }
+
   // Every custom element class, wherever in src/ it is declared.
   const elementClasses = manifest.modules.flatMap((module) =>
     (module.declarations ?? []).filter((declaration) => declaration.customElement),
   );
-  for (const declaration of elementClasses) declaration.tagName ??= TAG;
+  for (const declaration of elementClasses) {
+    declaration.tagName ??= TAG;
+    // The analyzer also reports each `dispatchEvent(new SomeEvent())` it sees, without a name when the name
+    // lives in the event class; the documented @event entries already name them.
+    declaration.events = declaration.events?.filter((event) => event.name);
+  }
   const elementClass = elementClasses[0];
   if (!elementClass) throw new Error(`no custom element class found in ${sources[CLASS_ENTRY]} or the modules it exports`);
 
@@ -54,13 +86,11 @@ function publishedManifest(manifest) {
     const path = distPath(entry);
     const exports = [];
     const declarations = [];
-    for (const exported of module.exports ?? []) {
-      if (exported.kind !== 'js') continue;
-      const declaration = findDeclaration(exported.declaration.name, resolveSource(source, exported.declaration.module));
-      // Declarations live once, in the class entry when it exports them, else in the entry itself.
-      const home = declaration ? declarationHome(declaration) : path;
-      if (declaration && home === path) declarations.push(declaration);
-      exports.push({ kind: 'js', name: exported.name, declaration: { name: declaration?.name ?? exported.declaration.name, module: home } });
+    for (const { name, declaration } of resolvedExports(source)) {
+      // Declarations live once, in the entry that declares or best represents them; others refer to it.
+      const home = declarationHome(declaration);
+      if (home === path && !declarations.includes(declaration)) declarations.push(declaration);
+      exports.push({ kind: 'js', name, declaration: { name: declaration.name, module: home } });
     }
     if (DEFINING_ENTRIES.includes(entry)) {
       exports.push({
@@ -77,12 +107,7 @@ function publishedManifest(manifest) {
    * exports it, else the first entry that exports it.
    */
   function declarationHome(declaration) {
-    const exportsIt = (entry) =>
-      (modulesByPath.get(sources[entry])?.exports ?? []).some(
-        (exported) =>
-          exported.kind === 'js' &&
-          findDeclaration(exported.declaration.name, resolveSource(sources[entry], exported.declaration.module)) === declaration,
-      );
+    const exportsIt = (entry) => resolvedExports(sources[entry]).some((exported) => exported.declaration === declaration);
     const entries = Object.keys(sources);
     const home =
       entries.find((entry) => modulesByPath.get(sources[entry])?.declarations?.includes(declaration)) ??
@@ -107,7 +132,7 @@ function publishedManifest(manifest) {
 
 export default {
   globs: ['src/index.ts', 'src/element/**/*.ts'],
-  exclude: ['src/**/*.test.ts', 'src/element/i18n/**'],
+  exclude: ['src/**/*.test.ts'],
   outdir: '.',
   litelement: true,
   packagejson: false,

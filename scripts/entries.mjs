@@ -26,7 +26,7 @@ export const SCRIPT_ENTRY = 'src/index.ts';
 export const SCRIPT_FILE = 'qpay-checkout.min.js';
 
 /** Built files that may call `customElements.define` on import; package.json `sideEffects` lists exactly these. */
-export const REGISTERING_FILES = ['index.js', 'define.js', SCRIPT_FILE];
+export const REGISTERING_FILES = ['index.js', 'define.js', 'react.js', SCRIPT_FILE];
 
 /**
  * Output name -> source path (relative to root) for the entries whose sources exist.
