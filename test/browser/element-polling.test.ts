@@ -39,7 +39,7 @@ describe('<qpay-checkout> polling', () => {
     for (const [name, answer] of paidAnswers) {
       it(`understands ${name}: qpay-paid once with the answer, polling stops, paid state`, async () => {
         const body = await answer();
-        const endpoint = statusEndpoint((hit) => (hit === 1 ? statusAnswer('NEW') : HttpResponse.json(body)));
+        const endpoint = statusEndpoint((hit) => (hit === 1 ? statusAnswer('NEW') : HttpResponse.json(body as Record<string, unknown>)));
         const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
         const invoice = await qpayInvoice();
         const el = await fixture<QPayCheckoutElement>(
