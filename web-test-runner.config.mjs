@@ -1,10 +1,13 @@
 // Browser tests: real Chromium (Debian's /usr/bin/chromium or CHROMIUM_PATH), TypeScript via esbuild,
 // the CommonJS `qrcode` package via the rollup commonjs plugin, and msw's worker served at `/`.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { buildSync } from 'esbuild';
 import { fromRollup } from '@web/dev-server-rollup';
 import rollupCommonjs from '@rollup/plugin-commonjs';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const commonjs = fromRollup(rollupCommonjs);
@@ -19,6 +22,53 @@ const args = [
   '--no-first-run',
 ];
 const workerFile = fileURLToPath(new URL('./public/mockServiceWorker.js', import.meta.url));
+
+/**
+ * React ships CommonJS only, and the commonjs plugin cannot give it named exports one file at a time. So
+ * when the config loads, esbuild bundles react, react-dom and react-dom/client (development build) into one
+ * ES module, and each of those specifiers resolves to a small shim re-exporting its module's keys by name.
+ */
+const require = createRequire(import.meta.url);
+const REACT_MODULES = ['react', 'react-dom', 'react-dom/client'];
+const rootDir = fileURLToPath(new URL('.', import.meta.url));
+const shimDir = join(rootDir, 'node_modules', '.cache', 'wtr-react-esm');
+const browserPath = (file) => `/${relative(rootDir, file).split(sep).join('/')}`;
+function writeReactShims() {
+  mkdirSync(shimDir, { recursive: true });
+  const exportName = (index) => `module${index}`;
+  buildSync({
+    stdin: {
+      contents: REACT_MODULES.map((name, index) => `export * as ${exportName(index)} from '${name}';`).join('\n'),
+      resolveDir: rootDir,
+    },
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    define: { 'process.env.NODE_ENV': '"development"' },
+    outfile: join(shimDir, 'react-bundle.js'),
+    logLevel: 'error',
+  });
+  return new Map(
+    REACT_MODULES.map((name, index) => {
+      // Keys as Node sees them (same development build); read now, since requiring React later trips the runner's console proxy.
+      const names = Object.keys(require(name)).filter((key) => key !== 'default' && /^[A-Za-z_$][\w$]*$/.test(key));
+      const shim = join(shimDir, `${name.replace('/', '-')}.js`);
+      writeFileSync(
+        shim,
+        `import { ${exportName(index)} as ns } from './react-bundle.js';\n` +
+          `const m = ns.default ?? ns;\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
+      );
+      return [name, browserPath(shim)];
+    }),
+  );
+}
+const reactShims = writeReactShims();
+const reactAsEsm = {
+  name: 'react-as-esm',
+  resolveImport({ source }) {
+    return reactShims.get(source);
+  },
+};
 
 /** msw's worker only controls its own scope, so it must be served from the site root. */
 function serveMockServiceWorker(context, next) {
@@ -41,6 +91,7 @@ export default {
   middleware: [serveMockServiceWorker],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    reactAsEsm,
     commonjs({ include: ['**/node_modules/qrcode/**', '**/node_modules/dijkstrajs/**', '**/node_modules/jsqr/**'] }),
   ],
   browsers: [
