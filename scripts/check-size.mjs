@@ -5,53 +5,17 @@
 //     dependency) and without the QR encoder chunk (imported dynamically, only when a QR must be drawn):
 //     at most 9 KB, counted as the sum of each file's gzip size, since a browser fetches them separately.
 // Prints a table and exits 1 with a message naming the budget that was broken.
-import { parseAst } from 'vite';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync, constants } from 'node:zlib';
+import { gzipSize, staticClosure } from './sizes.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const KB = 1024;
 const BUDGETS = { script: 24 * KB, npmEntry: 9 * KB };
 
-const gzipSize = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
 const show = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
-
-/** Relative import specifiers of one built ES module: static ones and dynamic `import("./…")` ones. */
-function importsOf(file) {
-  const code = readFileSync(file, 'utf8');
-  const staticImports = [];
-  const dynamicImports = [];
-  for (const node of parseAst(code).body) {
-    const source =
-      node.type === 'ImportDeclaration' || node.type === 'ExportAllDeclaration' || node.type === 'ExportNamedDeclaration'
-        ? node.source?.value
-        : undefined;
-    if (typeof source === 'string' && source.startsWith('.')) staticImports.push(resolve(dirname(file), source));
-  }
-  for (const match of code.matchAll(/\bimport\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g)) {
-    dynamicImports.push(resolve(dirname(file), match[1]));
-  }
-  return { staticImports, dynamicImports };
-}
-
-/** The file and everything it imports statically, transitively, within dist/. */
-function staticClosure(entry) {
-  const seen = new Set();
-  const dynamic = new Set();
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    if (!existsSync(file)) throw new Error(`${relative(root, file)} is imported but missing from dist/`);
-    seen.add(file);
-    const { staticImports, dynamicImports } = importsOf(file);
-    dynamicImports.forEach((target) => dynamic.add(target));
-    staticImports.forEach(visit);
-  };
-  visit(entry);
-  return { files: [...seen], lazy: [...dynamic].filter((file) => !seen.has(file)) };
-}
 
 const scriptFile = join(dist, 'qpay-checkout.min.js');
 const npmEntry = join(dist, 'index.js');
