@@ -1,5 +1,5 @@
-// Vite plugin: mounts the demo shop's checkout routes (/qpay, /tbank) and dev-only routes (/demo)
-// in the dev server, ahead of Vite's own middleware, through the server kit's Node adapter.
+// Vite plugin: mounts the demo shop's checkout routes (/qpay, /tbank) and dev-only routes
+// (/demo-api) in the dev server, ahead of Vite's own middleware, through the server kit's Node adapter.
 import type { Plugin } from 'vite';
 import { toNodeHandler } from '../src/server/index.js';
 import { createDemoShop } from './shop-server.js';
@@ -8,6 +8,11 @@ export function demoShopServer(env: Record<string, string | undefined> = process
   return {
     name: 'qpay-checkout-demo-shop',
     apply: 'serve',
+    // Pre-bundled up front: a dependency found late (the lazily imported QR encoder) would make
+    // Vite reload the page in the middle of a checkout.
+    config: () => ({
+      optimizeDeps: { include: ['lit', 'lit/decorators.js', 'lit/directives/keyed.js', 'lit/directives/style-map.js', 'qrcode'] },
+    }),
     configureServer(server) {
       const logger = server.config.logger;
       const shop = createDemoShop({

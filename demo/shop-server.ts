@@ -1,6 +1,6 @@
 // The demo shop's server side, as a shop would write it with `qpay-checkout/server`: one checkout
 // handler per provider (QPay at /qpay, TBank SBP at /tbank) pricing carts from the server's own
-// catalogue, plus dev-only routes under /demo. By default both providers are msw mocks running in
+// catalogue, plus dev-only routes under /demo-api. By default both providers are msw mocks running in
 // this process (msw/node intercepts the clients' fetch to the providers' URLs); with QPay
 // credentials in the environment, QPay is the real one. Framework-free: Web Fetch handlers that
 // the Vite plugin (server-plugin.ts) mounts with the Node adapter.
@@ -24,7 +24,7 @@ import { CartError, priceCart, type ShopCurrency } from './catalogue.js';
 export type ProviderName = 'qpay' | 'tbank';
 export type ProviderMode = 'mock' | 'live';
 
-/** What the page asks for at GET /demo/config. */
+/** What the page asks for at GET /demo-api/config. */
 export interface DemoConfig {
   providers: Record<ProviderName, { mode: ProviderMode; currency: ShopCurrency; basePath: string }>;
 }
@@ -80,7 +80,7 @@ export interface DemoShopOptions {
 
 export interface DemoShop {
   readonly config: DemoConfig;
-  /** Fetch handlers, each answering under its `basePath` (/qpay, /tbank, /demo). */
+  /** Fetch handlers, each answering under its `basePath` (/qpay, /tbank, /demo-api). */
   readonly routes: readonly FetchHandler[];
   /** Every onPaid the handlers ran, oldest first. */
   readonly paid: readonly PaidEvent[];
@@ -210,10 +210,10 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
 
   async function demoRoute(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
-    if (path === '/demo/config') {
+    if (path === '/demo-api/config') {
       return request.method === 'GET' ? json(200, config) : json(405, { error: 'METHOD_NOT_ALLOWED', message: 'Use GET' });
     }
-    const pay = /^\/demo\/pay\/([^/]+)\/([^/]+)$/.exec(path);
+    const pay = /^\/demo-api\/pay\/([^/]+)\/([^/]+)$/.exec(path);
     if (!pay) return json(404, { error: 'NOT_FOUND', message: 'No such demo endpoint' });
     if (request.method !== 'POST') return json(405, { error: 'METHOD_NOT_ALLOWED', message: 'Use POST' });
     const provider = pay[1];
@@ -229,7 +229,7 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
 
   return {
     config,
-    routes: [qpay, tbank, Object.assign(demoRoute, { basePath: '/demo' })],
+    routes: [qpay, tbank, Object.assign(demoRoute, { basePath: '/demo-api' })],
     paid,
     describe() {
       const lines =
