@@ -3,7 +3,9 @@
 // The symbol is one SVG <path> on a white square: dark-on-white with a 4-module quiet zone in
 // every colour scheme, so it scans in dark themes too. No innerHTML: Lit's svg template builds it.
 
-import QRCode from 'qrcode';
+// Only the encoder: the package's main (browser) file also bundles canvas, SVG-string and terminal
+// renderers this element never uses. Typed by ./qrcode-core.d.ts.
+import { create as createQr } from 'qrcode/lib/core/qrcode.js';
 import { html, svg, type TemplateResult } from 'lit';
 
 /** The quiet zone the QR specification asks for, in modules, on each side. */
@@ -17,7 +19,7 @@ export interface ModuleMatrix {
 
 /** Encodes `text` (byte mode as needed, error correction M). Throws when the text cannot fit a QR. */
 export function encodeQr(text: string): ModuleMatrix {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const { modules } = createQr(text, { errorCorrectionLevel: 'M' });
   return { size: modules.size, isDark: (row, col) => modules.get(row, col) === 1 };
 }
 
