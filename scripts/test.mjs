@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, each stage run even when an earlier one failed:
 //   1. type check (tsc --noEmit)
-//   2. node tests (node:test over test/node/**/*.test.ts, TypeScript through tsx)
-//   3. build and size budgets (scripts/build.mjs, scripts/check-size.mjs)
+//   2. build and size budgets (scripts/build.mjs, scripts/check-size.mjs)
+//   3. node tests (node:test over test/node/**/*.test.ts, TypeScript through tsx); the package test
+//      (test/node/package.test.ts) packs the dist/ that stage 2 built
 //   4. browser tests (web-test-runner in Chromium)
 // A Chromium is found first (CHROMIUM_PATH or the usual paths), or installed with apt-get when running as root on
-// Debian/Ubuntu. Stages can be picked by name: `node scripts/test.mjs node browser` (typecheck, node, build, browser).
+// Debian/Ubuntu. Stages can be picked by name: `node scripts/test.mjs node browser` (typecheck, build, node, browser).
 // The last line is always `N passed, N failed` (node and browser tests summed); exit code 1 on any
 // failure, including a failed stage that has no test count (type errors, build, budgets).
 import { spawnSync } from 'node:child_process';
@@ -93,7 +94,7 @@ function tapCounts(file) {
   return Number.isNaN(passed) || Number.isNaN(failed) ? undefined : { passed, failed };
 }
 
-const STAGE_NAMES = ['typecheck', 'node', 'build', 'browser'];
+const STAGE_NAMES = ['typecheck', 'build', 'node', 'browser'];
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !STAGE_NAMES.includes(name));
 if (unknown.length > 0) {
@@ -124,6 +125,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'qpay-test-'));
 
 stage('typecheck', 'type check', () => ({ ok: run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']) }));
 
+stage('build', 'build and size budgets', () => {
+  const built = run(process.execPath, [join(root, 'scripts/build.mjs')]);
+  if (!built) return { ok: false, note: 'build failed' };
+  return { ok: run(process.execPath, [join(root, 'scripts/check-size.mjs')]) };
+});
+
 stage('node', 'node tests', () => {
   const files = nodeTestFiles();
   if (files.length === 0) return { ok: true, note: 'no test files', counts: { passed: 0, failed: 0 } };
@@ -140,12 +147,6 @@ stage('node', 'node tests', () => {
   ]);
   const counts = tapCounts(tapFile);
   return { ok: ok && Boolean(counts), counts, note: counts ? undefined : 'could not read the test counts' };
-});
-
-stage('build', 'build and size budgets', () => {
-  const built = run(process.execPath, [join(root, 'scripts/build.mjs')]);
-  if (!built) return { ok: false, note: 'build failed' };
-  return { ok: run(process.execPath, [join(root, 'scripts/check-size.mjs')]) };
 });
 
 stage('browser', 'browser tests', () => {
