@@ -8,11 +8,6 @@ export function demoShopServer(env: Record<string, string | undefined> = process
   return {
     name: 'qpay-checkout-demo-shop',
     apply: 'serve',
-    // Pre-bundled up front: a dependency found late (the lazily imported QR encoder) would make
-    // Vite reload the page in the middle of a checkout.
-    config: () => ({
-      optimizeDeps: { include: ['lit', 'lit/decorators.js', 'lit/directives/keyed.js', 'lit/directives/style-map.js', 'qrcode'] },
-    }),
     configureServer(server) {
       const logger = server.config.logger;
       const shop = createDemoShop({

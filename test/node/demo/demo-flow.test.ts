@@ -184,7 +184,9 @@ describe('demo shop end to end (npm start in Chromium)', { skip, timeout: 90_000
     await context.close();
   });
 
-  it('left no uncaught error in any page', () => {
+  it('left no uncaught error in any page, and Vite never reloaded a page mid-checkout', () => {
     assert.deepEqual(pageErrors, []);
+    // A dependency the optimizer found late (say the lazily imported QR encoder) reloads the page.
+    assert.deepEqual(serverLog.filter((line) => /reload/i.test(line)), []);
   });
 });
