@@ -18,8 +18,8 @@ import {
   QPayPaidEvent,
   QPayStatusEvent,
 } from './events.js';
-import { messagesFor, resolveLanguage, type Messages } from './i18n/index.js';
-import { spokenRemaining } from './countdown.js';
+import { DEFAULT_LANGUAGE, loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
+import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
 
 /** How the element lays itself out: `auto` decides from the device. */
@@ -138,7 +138,8 @@ export class QPayCheckoutElement extends LitElement {
   @state() private qrShown = false;
   @state() private bankFilter = '';
   @state() private copyFeedback: '' | 'copied' | 'failed' = '';
-  @state() private spokenTime = '';
+  /** The remaining time screen readers were last told (spoken in the current language at render). */
+  @state() private spoken: SpokenRemaining | undefined = undefined;
   @state() private coarsePointer = false;
   /** Bumped every second while a countdown runs, to re-render the timer. */
   @state() private tick = 0;
@@ -157,6 +158,11 @@ export class QPayCheckoutElement extends LitElement {
   /** The invoice-url load was cut short (say by removal) and should run again on connect. */
   #loadPending = false;
   #qrModuleLoading = false;
+  /** The language pack being fetched, if any; `updateComplete` waits for it and the render after it. */
+  #languageLoad: Promise<void> | undefined;
+  #languageLoading: Language | undefined;
+  /** Languages whose pack could not be loaded: Mongolian is shown instead. */
+  #languagesFailed = new Set<Language>();
   #pointerQuery: MediaQueryList | undefined;
   /** SBP bank links, derived from `banks` and the invoice's codeUrl; cleared when either changes. */
   #sbpLinks: BankLink[] | undefined;
@@ -221,8 +227,19 @@ export class QPayCheckoutElement extends LitElement {
       this.#resume();
     }
     if (changed.has('banks')) this.#sbpLinks = undefined;
+    if (!this.#messages()) this.#loadLanguage(this.#language());
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.phase;
+  }
+
+  /** Also waits for a language pack still loading, and the render that shows its text. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete();
+    while (this.#languageLoad) {
+      await this.#languageLoad;
+      complete = await super.getUpdateComplete();
+    }
+    return complete;
   }
 
   protected override updated(): void {
@@ -280,7 +297,7 @@ export class QPayCheckoutElement extends LitElement {
     this.pollTrouble = false;
     this.qrShown = false;
     this.bankFilter = '';
-    this.spokenTime = '';
+    this.spoken = undefined;
     this.#lastSpokenKey = '';
     this.#sbpLinks = undefined;
   }
@@ -465,8 +482,7 @@ export class QPayCheckoutElement extends LitElement {
     const spoken = spokenRemaining(remaining);
     if (spoken && spoken.key !== this.#lastSpokenKey) {
       this.#lastSpokenKey = spoken.key;
-      const t = this.#messages();
-      this.spokenTime = spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
+      this.spoken = spoken;
     }
     this.tick++;
     if (remaining <= 0) return;
@@ -671,17 +687,46 @@ export class QPayCheckoutElement extends LitElement {
 
   // ---- rendering -------------------------------------------------------------------------------
 
-  #language() {
+  #language(): Language {
     return resolveLanguage(this.getAttribute('lang'));
   }
 
-  #messages(): Messages {
-    return messagesFor(this.#language());
+  /** The current language's messages; undefined while its pack loads. */
+  #messages(): Messages | undefined {
+    const language = this.#language();
+    return messagesFor(language) ?? (this.#languagesFailed.has(language) ? messagesFor(DEFAULT_LANGUAGE) : undefined);
+  }
+
+  #loadLanguage(language: Language): void {
+    if (this.#languageLoading === language) return;
+    this.#languageLoading = language;
+    const load: Promise<void> = loadMessages(language)
+      .then(
+        () => {},
+        (error: unknown) => {
+          this.#languagesFailed.add(language);
+          const message = `The "${language}" texts could not be loaded; showing Mongolian`;
+          this.dispatchEvent(new QPayErrorEvent({ error: new Error(message, { cause: error }), fatal: false }));
+        },
+      )
+      .then(() => {
+        if (this.#languageLoad !== load) return; // another language was asked for meanwhile
+        this.#languageLoad = undefined;
+        this.#languageLoading = undefined;
+        this.requestUpdate();
+      });
+    this.#languageLoad = load;
   }
 
   protected override render(): TemplateResult {
     const language = this.#language();
-    const t = messagesFor(language);
+    const t = this.#messages();
+    if (!t) {
+      // The language pack is on its way (a moment, from cache): a busy card rather than the wrong language.
+      return html`<div class="card" data-state="loading" aria-busy="true">
+        <p part="status" class="status" role="status"><span class="spinner" aria-hidden="true"></span></p>
+      </div>`;
+    }
     const view = this.view;
     const showSummary = view && this.phase !== 'error' && this.phase !== 'loading';
     return html`<div class="card" lang=${language} data-state=${this.phase}>
@@ -772,7 +817,13 @@ export class QPayCheckoutElement extends LitElement {
     if (view.expiresAt === undefined) return nothing;
     void this.tick; // re-rendered by the tick
     return html`<p part="timer" class="timer">${t.timeLeft(formatCountdown(this.#remainingMs(view)))}</p>
-      <p class="visually-hidden" aria-live="polite" aria-atomic="true">${this.spokenTime}</p>`;
+      <p class="visually-hidden" aria-live="polite" aria-atomic="true">${this.#spokenText(t)}</p>`;
+  }
+
+  #spokenText(t: Messages): string {
+    const spoken = this.spoken;
+    if (!spoken) return '';
+    return spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
   }
 }
 

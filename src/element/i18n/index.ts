@@ -1,10 +1,10 @@
-// Picks the translation for the element's `lang`. Mongolian is the default and the fallback.
+// Picks the translation for the element's `lang`. Mongolian is the default and the fallback, and
+// ships with the element; English and Russian load on first use (as their own small chunks in the
+// npm build), since a page needs one language and most need Mongolian.
 
 import type { Lang } from '../../core/format.js';
 import type { Messages } from './messages.js';
-import { en } from './en.js';
 import { mn } from './mn.js';
-import { ru } from './ru.js';
 
 export type { Messages } from './messages.js';
 
@@ -13,7 +13,8 @@ export type Language = Lang;
 
 export const DEFAULT_LANGUAGE: Language = 'mn';
 
-const MESSAGES: Readonly<Record<Language, Messages>> = { mn, en, ru };
+const loaded: Partial<Record<Language, Messages>> = { mn };
+const loading = new Map<Language, Promise<Messages>>();
 
 /**
  * The supported language for a BCP 47 tag: its primary subtag, case-insensitive
@@ -24,6 +25,22 @@ export function resolveLanguage(tag: string | null | undefined): Language {
   return primary === 'en' || primary === 'ru' || primary === 'mn' ? primary : DEFAULT_LANGUAGE;
 }
 
-export function messagesFor(language: Language): Messages {
-  return MESSAGES[language];
+/** The language's messages when they are loaded (Mongolian always is); else undefined, see `loadMessages`. */
+export function messagesFor(language: Language): Messages | undefined {
+  return loaded[language];
+}
+
+/** Loads a language's messages once; callers share one request, and a failed load may be tried again. */
+export function loadMessages(language: Language): Promise<Messages> {
+  const ready = loaded[language];
+  if (ready) return Promise.resolve(ready);
+  let pending = loading.get(language);
+  if (!pending) {
+    const pack = language === 'en' ? import('./en.js').then((m) => m.en) : import('./ru.js').then((m) => m.ru);
+    pending = pack
+      .then((messages) => (loaded[language] = messages))
+      .finally(() => loading.delete(language));
+    loading.set(language, pending);
+  }
+  return pending;
 }
