@@ -9,16 +9,15 @@ import {
   CheckoutError,
   QPayClient,
   QPAY_SANDBOX_URL,
+  TBankProvider,
+  TBankQrPayClient,
   createCheckoutHandler,
   type CheckoutHandler,
   type CheckoutOrder,
   type FetchHandler,
   type PaidEvent,
 } from '../src/server/index.js';
-import { TBankQrPayClient } from '../src/server/tbank-client.js';
-import { TBankProvider } from '../src/server/tbank-provider.js';
-import { createQPayMock, QPAY_MOCK_SANDBOX_URL } from '../src/mock/index.js';
-import { createTBankMock } from '../src/mock/tbank.js';
+import { createQPayMock, createTBankMock, QPAY_MOCK_SANDBOX_URL } from '../src/mock/index.js';
 import { CartError, priceCart, type ShopCurrency } from './catalogue.js';
 
 export type ProviderName = 'qpay' | 'tbank';
