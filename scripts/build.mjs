@@ -35,6 +35,37 @@ const isDependency = (id) => dependencyNames.some((name) => id === name || id.st
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
 const isNodeBuiltin = (id) => nodeBuiltins.has(id) || id.startsWith('node:');
 
+/**
+ * The JS minifier leaves template literals alone, so the element's css`…` would ship with its source
+ * layout and comments. This squeezes them out: comments dropped, whitespace runs made one space, and
+ * no space around `{`, `}`, `;`, `,` or after `:`. Safe for src/element/styles.ts, which has no
+ * interpolations, and no strings or selectors where that space matters; the build fails otherwise.
+ */
+function minifyCssLiterals() {
+  const file = join(root, 'src', 'element', 'styles.ts');
+  return {
+    name: 'qpay-minify-css-literals',
+    transform(code, id) {
+      if (id !== file) return null;
+      let found = 0;
+      const out = code.replace(/\bcss`([^`]*)`/g, (_, body) => {
+        if (body.includes('${')) fail(`${relative(root, file)}: a css literal with an interpolation cannot be squeezed`);
+        found++;
+        const squeezed = body
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/\s*([{};,])\s*/g, '$1')
+          .replace(/:\s+/g, ':')
+          .replace(/;}/g, '}')
+          .trim();
+        return `css\`${squeezed}\``;
+      });
+      if (found === 0) fail(`${relative(root, file)} has no css\`…\` literal to squeeze`);
+      return { code: out, map: null };
+    },
+  };
+}
+
 /** Shared settings: no config file, no public dir copy, quiet but not silent. */
 const base = {
   root,
@@ -43,6 +74,7 @@ const base = {
   logLevel: 'warn',
   // Bundled third-party code (lit, qrcode in the script file) checks NODE_ENV for dev-only paths.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  plugins: [minifyCssLiterals()],
 };
 
 async function buildBrowserModules(entries) {

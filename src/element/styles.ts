@@ -55,6 +55,10 @@ export const styles = css`
     box-sizing: inherit;
   }
 
+  p {
+    margin: 0;
+  }
+
   .card {
     display: flex;
     flex-direction: column;
@@ -70,25 +74,26 @@ export const styles = css`
     display: flex;
     flex-direction: column;
     gap: 0.125rem;
-    margin: 0;
   }
 
   .merchant,
-  .description {
-    margin: 0;
+  .description,
+  .note,
+  .timer {
     color: var(--_muted);
   }
 
-  .amount {
-    margin: 0;
-    font-size: 1.5em;
-    font-weight: 700;
+  .amount,
+  .timer {
     font-variant-numeric: tabular-nums;
   }
 
+  .amount {
+    font-size: 1.5em;
+    font-weight: 700;
+  }
+
   .heading {
-    margin: 0;
-    font-size: 1em;
     font-weight: 600;
   }
 
@@ -98,7 +103,6 @@ export const styles = css`
     width: var(--_qr-size);
     max-width: 100%;
     aspect-ratio: 1;
-    padding: 0;
     background: #ffffff;
     border-radius: calc(var(--_radius) / 2);
     overflow: hidden;
@@ -108,7 +112,6 @@ export const styles = css`
     display: block;
     width: 100%;
     height: 100%;
-    background: #ffffff;
     image-rendering: pixelated;
   }
 
@@ -120,7 +123,6 @@ export const styles = css`
     height: 100%;
     padding: 1rem;
     color: #4f5058;
-    background: #ffffff;
     text-align: center;
     font-size: 0.875em;
   }
@@ -223,7 +225,6 @@ export const styles = css`
     display: flex;
     align-items: center;
     gap: 0.5rem;
-    margin: 0;
     font-weight: 600;
   }
 
@@ -235,17 +236,6 @@ export const styles = css`
   .card[data-state='failed'] .status,
   .card[data-state='expired'] .status {
     color: var(--_error);
-  }
-
-  .note,
-  .timer,
-  .hint {
-    margin: 0;
-    color: var(--_muted);
-  }
-
-  .timer {
-    font-variant-numeric: tabular-nums;
   }
 
   .spinner {
