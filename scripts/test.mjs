@@ -5,8 +5,9 @@
 //   3. node tests (node:test over test/node/**/*.test.ts, TypeScript through tsx); the package test
 //      (test/node/package.test.ts) packs the dist/ that stage 2 built
 //   4. browser tests (web-test-runner in Chromium)
+//   5. the benchmark in quick mode (scripts/bench.mjs --quick): fails only if it cannot run, never on a figure
 // A Chromium is found first (CHROMIUM_PATH or the usual paths), or installed with apt-get when running as root on
-// Debian/Ubuntu. Stages can be picked by name: `node scripts/test.mjs node browser` (typecheck, build, node, browser).
+// Debian/Ubuntu. Stages can be picked by name: `node scripts/test.mjs node browser` (typecheck, build, node, browser, bench).
 // The last line is always `N passed, N failed` (node and browser tests summed); exit code 1 on any
 // failure, including a failed stage that has no test count (type errors, build, budgets).
 import { spawnSync } from 'node:child_process';
@@ -94,7 +95,7 @@ function tapCounts(file) {
   return Number.isNaN(passed) || Number.isNaN(failed) ? undefined : { passed, failed };
 }
 
-const STAGE_NAMES = ['typecheck', 'build', 'node', 'browser'];
+const STAGE_NAMES = ['typecheck', 'build', 'node', 'browser', 'bench'];
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !STAGE_NAMES.includes(name));
 if (unknown.length > 0) {
@@ -119,7 +120,7 @@ function stage(key, name, body) {
   stages.push({ name, ok: outcome.ok, seconds, note: outcome.note, counts: outcome.counts });
 }
 
-const chromium = selected('browser') ? ensureChromium() : undefined;
+const chromium = selected('browser') || selected('bench') ? ensureChromium() : undefined;
 if (chromium) console.log(`Chromium: ${chromium}`);
 const scratch = mkdtempSync(join(tmpdir(), 'qpay-test-'));
 
@@ -158,6 +159,10 @@ stage('browser', 'browser tests', () => {
   const note = counts?.brokenFiles?.length ? `files that failed outside a test: ${counts.brokenFiles.join(', ')}` : undefined;
   return { ok: ok && Boolean(counts), counts, note: counts ? note : 'the test runner reported no results' };
 });
+
+stage('bench', 'benchmark (quick)', () => ({
+  ok: run(process.execPath, [join(root, 'scripts/bench.mjs'), '--quick'], { env: { ...process.env, CHROMIUM_PATH: chromium } }),
+}));
 
 rmSync(scratch, { recursive: true, force: true });
 
