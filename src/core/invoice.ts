@@ -7,6 +7,7 @@ import { CURRENCY_BY_NUMERIC, parseEmv, type EmvPayload } from './emv.js';
 import { utcTime } from './format.js';
 import { isSafeHttpsLink, safeImageUrl, safeLink, sbpBankLink } from './links.js';
 import type { BankLink, InvoiceView, Provider, QrSource } from './types.js';
+import { isRecord } from './json.js';
 
 export type InvoiceErrorCode =
   /** A string invoice that is not JSON. */
@@ -69,10 +70,6 @@ const MAX_DESCRIPTION_LENGTH = 500;
 
 type Json = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
@@ -105,26 +102,12 @@ export function cleanText(value: unknown, max: number): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // qr_image
 
-const BASE64_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** PNG signature, then the first chunk's 4-byte length and its type, which must be IHDR. */
 const PNG_START = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const IHDR = [0x49, 0x48, 0x44, 0x52];
 /** 24 base64 characters decode to 18 bytes: enough for the signature and the IHDR type. */
 const HEAD_CHARS = 24;
-
-function decodeBase64Head(base64: string, chars: number): number[] {
-  const bytes: number[] = [];
-  for (let i = 0; i + 4 <= chars; i += 4) {
-    const n =
-      (BASE64_CHARS.indexOf(base64[i]!) << 18) |
-      (BASE64_CHARS.indexOf(base64[i + 1]!) << 12) |
-      (BASE64_CHARS.indexOf(base64[i + 2]!) << 6) |
-      BASE64_CHARS.indexOf(base64[i + 3]!);
-    bytes.push((n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
-  }
-  return bytes;
-}
 
 /**
  * The base64 PNG with any line breaks and spaces removed (some servers wrap base64 at 76
@@ -136,7 +119,8 @@ export function compactBase64Png(s: unknown): string | null {
   if (typeof s !== 'string' || s.length > MAX_INVOICE_JSON_LENGTH) return null;
   const compact = /[\t\n\r ]/.test(s) ? s.replace(/[\t\n\r ]+/g, '') : s;
   if (compact.length < HEAD_CHARS || compact.length % 4 !== 0 || !BASE64.test(compact)) return null;
-  const head = decodeBase64Head(compact, HEAD_CHARS);
+  // atob is safe here: the alphabet was just checked. Its "binary string" holds one byte per char.
+  const head = Array.from(atob(compact.slice(0, HEAD_CHARS)), (char) => char.charCodeAt(0));
   const isPng = PNG_START.every((byte, i) => head[i] === byte) && IHDR.every((byte, i) => head[12 + i] === byte);
   return isPng ? compact : null;
 }

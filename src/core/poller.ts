@@ -362,21 +362,22 @@ interface ResolvedOptions {
 }
 
 function readOptions(options: PollerOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('createPoller: expected an options object');
+  const fail = (what: string): never => {
+    throw new TypeError(`createPoller: ${what}`);
+  };
+  if (options === null || typeof options !== 'object') fail('expected an options object');
   const { url, fetch: fetchFn, onStatus, onError, onServerDate } = options;
-  if (typeof url !== 'string' || url === '') throw new TypeError('createPoller: `url` must be a non-empty string');
-  if (typeof fetchFn !== 'function') throw new TypeError('createPoller: `fetch` must be a function');
-  if (typeof onStatus !== 'function') throw new TypeError('createPoller: `onStatus` must be a function');
-  if (typeof onError !== 'function') throw new TypeError('createPoller: `onError` must be a function');
-  if (onServerDate !== undefined && typeof onServerDate !== 'function') {
-    throw new TypeError('createPoller: `onServerDate` must be a function when given');
+  if (typeof url !== 'string' || url === '') fail('`url` must be a non-empty string');
+  for (const [name, value] of Object.entries({ fetch: fetchFn, onStatus, onError })) {
+    if (typeof value !== 'function') fail(`\`${name}\` must be a function`);
   }
+  if (onServerDate !== undefined && typeof onServerDate !== 'function') fail('`onServerDate` must be a function when given');
   const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
-    throw new TypeError('createPoller: `clock` needs now(), setTimeout() and clearTimeout()');
+  if (![clock.now, clock.setTimeout, clock.clearTimeout].every((method) => typeof method === 'function')) {
+    fail('`clock` needs now(), setTimeout() and clearTimeout()');
   }
   const random = options.random ?? Math.random;
-  if (typeof random !== 'function') throw new TypeError('createPoller: `random` must be a function');
+  if (typeof random !== 'function') fail('`random` must be a function');
 
   const interval = Math.max(POLL_DEFAULTS.minInterval, positiveOr(options.interval, POLL_DEFAULTS.interval));
   const hiddenInterval = Math.max(

@@ -2,6 +2,7 @@
 // Three shapes are understood: the plain `{"status": "PAID"}`, QPay's raw /v2/payment/check
 // answer, and TBank's QRPAY QUERY / acquiring GetState statuses. Pure: no DOM, no I/O.
 import { FINAL_STATUSES, type PaymentStatus } from './types.js';
+import { isRecord } from './json.js';
 
 /**
  * Provider status words (upper case) -> PaymentStatus. Pending words map to NEW: the customer
@@ -48,10 +49,6 @@ export function statusFromWord(word: unknown): PaymentStatus | null {
   if (typeof word !== 'string') return null;
   const key = word.trim().toUpperCase();
   return Object.prototype.hasOwnProperty.call(STATUS_WORDS, key) ? STATUS_WORDS[key]! : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

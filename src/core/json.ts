@@ -1,0 +1,6 @@
+// Tiny guards for parsed JSON, shared by the invoice and status readers. Pure.
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
