@@ -30,7 +30,7 @@ if (unknownArgs.length > 0) {
 
 const INTERVAL = 2000; // the element's default poll-interval
 const SETTINGS = quick
-  ? { qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 100, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 } }
+  ? { qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 } }
   : { qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 } };
 
 const benchStarted = Date.now();
@@ -242,7 +242,9 @@ function printTable(r) {
 
   const lk = r.leaks;
   section(`Leaks after ${lk.element.cycles} mount/unmount cycles with polling on`);
-  row('heap growth per cycle, bytes', num(lk.element.heapGrowthPerCycleBytes), num(lk.baseline.heapGrowthPerCycleBytes));
+  row('heap growth per cycle, bytes (V8 used heap after GC)', num(lk.element.heapGrowthPerCycleBytes), num(lk.baseline.heapGrowthPerCycleBytes));
+  row('  of which DevTools request records, bytes', num(lk.element.devtoolsHeapGrowthPerCycleBytes), num(lk.baseline.devtoolsHeapGrowthPerCycleBytes));
+  row('  page objects without them (heap snapshot), bytes', num(lk.element.pageHeapGrowthPerCycleBytes), num(lk.baseline.pageHeapGrowthPerCycleBytes));
   row('heap after (used, after GC)', kb(lk.element.heapAfterBytes.median), kb(lk.baseline.heapAfterBytes.median));
   const live = (l) => `${l.timeouts} timeouts, ${l.intervals} intervals, ${l.fetches} fetches, ${l.listeners} listeners`;
   row('still live afterwards (worst run)', live(lk.element.liveAfterMax), live(lk.baseline.liveAfterMax));

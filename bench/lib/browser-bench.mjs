@@ -4,6 +4,32 @@
 import { chromium } from 'playwright-core';
 import { summarize } from './stats.mjs';
 
+/**
+ * Heap after two full GCs, from a heap snapshot: the total of every node's self size, and how much of
+ * it is DevTools' own record of each network request (blink::NetworkResourcesData, kept in the page's
+ * heap because Playwright drives the page with the Network domain on): a cost of being measured.
+ */
+async function heapTotals(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const chunks = [];
+  const onChunk = (event) => chunks.push(event.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  const { snapshot, nodes, strings } = JSON.parse(chunks.join(''));
+  const fields = snapshot.meta.node_fields;
+  const [nameAt, sizeAt] = [fields.indexOf('name'), fields.indexOf('self_size')];
+  let total = 0;
+  let devtools = 0;
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    total += nodes[i + sizeAt];
+    if (strings[nodes[i + nameAt]] === 'blink::NetworkResourcesData::ResourceData') devtools += nodes[i + sizeAt];
+  }
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  return { usedSize, total, devtools, page: total - devtools };
+}
+
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /**
@@ -113,29 +139,39 @@ export async function runBrowserBench({ executablePath, server, invoices, reps, 
       for (let run = 0; run < reps.leakRuns; run++) {
         const { context, page } = await widgetPage(widget, '?instrument');
         const cdp = await context.newCDPSession(page);
-        const heap = async () => {
-          await cdp.send('HeapProfiler.collectGarbage');
-          await cdp.send('HeapProfiler.collectGarbage');
-          return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-        };
         const invoice = uniqueInvoice(invoices.image, `leak-${widget}`);
         const warm = 20;
         const liveBefore = await page.evaluate(([inv, n]) => window.bench.mountCycles(inv, n, 0), [invoice, warm]);
-        const heapBefore = await heap();
+        const heapBefore = await heapTotals(cdp);
         const started = Date.now();
         const liveAfter = await page.evaluate(([inv, n, first]) => window.bench.mountCycles(inv, n, first), [invoice, reps.cycles, warm]);
         const seconds = (Date.now() - started) / 1000;
-        const heapAfter = await heap();
+        const heapAfter = await heapTotals(cdp);
         const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
-        runs.push({ heapBefore, heapAfter, growth: heapAfter - heapBefore, liveBefore, liveAfter, domNodes, seconds });
+        runs.push({
+          heapBefore,
+          heapAfter,
+          growth: heapAfter.usedSize - heapBefore.usedSize,
+          pageGrowth: heapAfter.page - heapBefore.page,
+          devtoolsGrowth: heapAfter.devtools - heapBefore.devtools,
+          liveBefore,
+          liveAfter,
+          domNodes,
+          seconds,
+        });
         await context.close();
       }
       const last = runs.at(-1);
       leaks[widget] = {
         cycles: reps.cycles,
+        // V8's used heap after GC (Runtime.getHeapUsage), growth over the cycles.
         heapGrowthBytes: summarize(runs.map((r) => r.growth), 0),
         heapGrowthPerCycleBytes: summarize(runs.map((r) => r.growth / reps.cycles), 0),
-        heapAfterBytes: summarize(runs.map((r) => r.heapAfter), 0),
+        // The same from heap snapshots, less DevTools' per-request records (see heapTotals).
+        pageHeapGrowthPerCycleBytes: summarize(runs.map((r) => r.pageGrowth / reps.cycles), 0),
+        devtoolsHeapGrowthPerCycleBytes: summarize(runs.map((r) => r.devtoolsGrowth / reps.cycles), 0),
+        heapAfterBytes: summarize(runs.map((r) => r.heapAfter.usedSize), 0),
+        domNodesAfter: last.domNodes,
         live: { before: last.liveBefore, after: last.liveAfter },
         liveAfterMax: {
           timeouts: Math.max(...runs.map((r) => r.liveAfter.timeouts)),

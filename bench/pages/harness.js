@@ -140,7 +140,7 @@ async function hiddenToPaid(invoice, hiddenMs) {
 
 /**
  * `cycles` mounts and unmounts with polling active: each widget is removed after its first render
- * and once its first status request has had a chance to start. `makeInvoice(i)` gives each its invoice.
+ * and once its first status request has had a chance to start; each gets `invoice` under its own id.
  */
 async function mountCycles(invoice, cycles, firstIndex = 0) {
   for (let i = 0; i < cycles; i++) {
@@ -150,6 +150,8 @@ async function mountCycles(invoice, cycles, firstIndex = 0) {
     w.unmount();
   }
   await sleep(300); // aborted fetches and pending renders settle
+  // The resource timing buffer (up to 250 entries, one per fetch) is the browser's, not a widget's.
+  performance.clearResourceTimings();
   return window.benchInstrument?.live() ?? null;
 }
 
