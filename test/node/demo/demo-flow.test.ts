@@ -5,33 +5,13 @@
 // (open-in-bank link to the codeUrl). Playwright's CSS locators pierce the widget's shadow root.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createLogger, createServer, type ViteDevServer } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { findChromium, launchChromium, skipWithoutChromium, startDemoServer, type DemoServer } from '../helpers/demo-browser.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WAIT = { timeout: 15_000 };
 
-function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  return candidates.find((path): path is string => {
-    if (!path) return false;
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 const chromiumPath = findChromium();
-const skip = chromiumPath
-  ? false
-  : 'no Chromium found (set CHROMIUM_PATH, or install Debian\'s "chromium"; `npm test` installs it when it can)';
+const skip = skipWithoutChromium(chromiumPath);
 
 interface InvoiceAnswer {
   invoice_id?: string;
@@ -42,38 +22,22 @@ interface InvoiceAnswer {
 }
 
 describe('demo shop end to end (npm start in Chromium)', { skip, timeout: 90_000 }, () => {
-  let server: ViteDevServer;
+  let demo: DemoServer;
   let browser: Browser;
   let baseUrl: string;
-  let cacheDir: string;
-  const serverLog: string[] = [];
+  // Vite's own log lines, kept so the test can see onPaid on the server.
+  let serverLog: string[];
   const pageErrors: string[] = [];
 
   before(async () => {
-    // Vite's own logger, quiet, keeping the lines so the test can see onPaid on the server.
-    const logger = createLogger('info');
-    logger.info = (message) => void serverLog.push(message);
-    // A private dependency cache, so a concurrently running `npm start` is left alone.
-    cacheDir = mkdtempSync(join(tmpdir(), 'qpay-demo-vite-'));
-    server = await createServer({
-      configFile: join(ROOT, 'vite.config.ts'),
-      root: ROOT,
-      cacheDir,
-      customLogger: logger,
-      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    });
-    await server.listen();
-    baseUrl = server.resolvedUrls!.local[0]!;
-    browser = await chromium.launch({
-      executablePath: chromiumPath!,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    demo = await startDemoServer();
+    ({ baseUrl, log: serverLog } = demo);
+    browser = await launchChromium(chromiumPath!);
   });
 
   after(async () => {
     await browser?.close();
-    await server?.close();
-    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   async function openShop(context: BrowserContext): Promise<Page> {
