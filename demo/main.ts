@@ -219,6 +219,7 @@ function page(): TemplateResult {
             Prices are set on the server; the page sends only product ids and quantities.
             QPay: <strong>${state.config ? modeLabel('qpay') : '…'}</strong> · TBank SBP: <strong>${state.config ? modeLabel('tbank') : '…'}</strong>
           </p>`}
+      <p>The same checkout in a framework app: <a href="/demo/react/">React example</a> · <a href="/demo/vue/">Vue example</a></p>
     </footer>
   `;
 }
