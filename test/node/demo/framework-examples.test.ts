@@ -2,12 +2,15 @@
 // app driven in Chromium with playwright-core. Each app buys its cart, its widget gets the invoice from
 // the server kit's /qpay/invoice, "Simulate payment" pays the QPay mock, and the app's own UI shows
 // Paid from its onPaid (React) or @qpay-paid (Vue) handler, with the invoice id from the event's detail.
-// Then `vite build` of the three pages (shop and examples) must succeed and write them.
+// Then `vite build` of the three pages (shop and examples) must succeed and write them, and the Vue
+// app's template must type-check with vue-tsc against the `qpay-checkout/jsx/vue` declarations.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { ROOT, findChromium, launchChromium, skipWithoutChromium, startDemoServer, type DemoServer } from '../helpers/demo-browser.js';
@@ -155,5 +158,17 @@ describe('framework examples: production build', { timeout: 60_000 }, () => {
     };
     assert.match(bundles('demo/react/index.html'), /qpay-checkout/);
     assert.match(bundles('demo/vue/index.html'), /qpay-checkout/);
+  });
+});
+
+describe('framework examples: Vue template types', { timeout: 60_000 }, () => {
+  it('App.vue type-checks with vue-tsc: its .order, .pollInterval and @qpay-* bindings match the element', async () => {
+    const vueTsc = join(ROOT, 'node_modules/vue-tsc/bin/vue-tsc.js');
+    try {
+      await promisify(execFile)(process.execPath, [vueTsc, '--noEmit', '-p', 'demo/vue/tsconfig.json'], { cwd: ROOT });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      assert.fail(`vue-tsc found errors:\n${stdout ?? ''}${stderr ?? ''}`);
+    }
   });
 });
