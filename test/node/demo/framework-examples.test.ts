@@ -58,6 +58,10 @@ describe('framework examples end to end (npm start in Chromium)', { skip: skipWi
   for (const example of EXAMPLES) {
     it(`${example.name}: buy, see the QR, simulate payment, and the app shows Paid from ${example.handler}`, async () => {
       const page = await open(example.path);
+      const invoiceRequests: string[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/qpay/invoice') invoiceRequests.push(request.method());
+      });
       // The cart is priced from the shop's catalogue: 2 × Buuz (9 800) + 1 × Milk tea (4 500).
       const buy = page.getByRole('button', { name: 'Buy ₮24,100 with QPay' });
       await buy.waitFor(WAIT);
@@ -91,6 +95,7 @@ describe('framework examples end to end (npm start in Chromium)', { skip: skipWi
       // The widget agrees, and stayed the same element (no new invoice asked for when the app re-rendered).
       assert.equal(await page.locator('qpay-checkout').getAttribute('data-state'), 'paid');
       assert.match((await page.locator('qpay-checkout [part="status"]').textContent()) ?? '', /Payment received/);
+      assert.deepEqual(invoiceRequests, ['POST']);
       // The server kit's onPaid ran once for this invoice.
       const onPaid = demo.log.filter((line) => line.includes('onPaid:') && line.includes(`invoice ${invoice.invoice_id} `));
       assert.equal(onPaid.length, 1);
