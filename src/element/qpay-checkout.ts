@@ -21,6 +21,7 @@ import {
 import { DEFAULT_LANGUAGE, loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
 import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
+import type { LoadedInvoice } from './invoice-load.js';
 
 /** How the element lays itself out: `auto` decides from the device. */
 export type QPayCheckoutMode = 'auto' | 'mobile' | 'desktop';
@@ -37,8 +38,6 @@ type QrModule = typeof import('./qr-draw.js');
 
 /** Above this many SBP banks a search box helps the customer find theirs. */
 export const BANK_SEARCH_THRESHOLD = 8;
-/** How long the invoice-url request may take before it counts as failed. */
-const INVOICE_LOAD_TIMEOUT_MS = 20000;
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
 /** setTimeout's largest delay; longer expiries re-arm when it fires. */
@@ -339,50 +338,20 @@ export class QPayCheckoutElement extends LitElement {
     this.#loadPending = false;
     const controller = new AbortController();
     this.#loadController = controller;
-    const timeout = setTimeout(() => controller.abort(), INVOICE_LOAD_TIMEOUT_MS);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const init: RequestInit = { method: 'POST', headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal };
-    if (this.order !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(this.order);
-    }
-    let invoice: unknown;
-    let dateHeader: string | null = null;
-    let receivedAt = 0;
+    let loaded: LoadedInvoice;
     try {
-      let response: Response;
-      try {
-        response = await fetch(url, init);
-      } catch (error) {
-        throw new QPayLoadError(
-          controller.signal.aborted
-            ? `invoice-url: no answer within ${INVOICE_LOAD_TIMEOUT_MS} ms`
-            : `invoice-url: request failed (${toError(error).message})`,
-          undefined,
-          error,
-        );
-      }
-      receivedAt = Date.now();
-      dateHeader = response.headers.get('date');
-      if (!response.ok) throw new QPayLoadError(`invoice-url: the server answered HTTP ${response.status}`, response.status);
-      const text = await response.text();
-      try {
-        invoice = JSON.parse(text);
-      } catch (error) {
-        throw new QPayLoadError('invoice-url: the answer is not JSON', response.status, error);
-      }
+      const { fetchInvoice } = await import('./invoice-load.js');
+      loaded = await fetchInvoice(url, this.order, controller);
     } catch (error) {
       if (this.#loadController !== controller) return; // superseded or removed meanwhile
       this.#loadController = undefined;
       this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(toError(error).message, undefined, error));
       return;
-    } finally {
-      clearTimeout(timeout);
     }
     if (this.#loadController !== controller) return;
     this.#loadController = undefined;
-    this.#noteServerDate(dateHeader, receivedAt);
-    this.#useInvoice(invoice);
+    this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
+    this.#useInvoice(loaded.invoice);
   }
 
   #cancelLoad(): void {
