@@ -244,7 +244,7 @@ function printTable(r) {
   section(`Leaks after ${lk.element.cycles} mount/unmount cycles with polling on`);
   row('heap growth per cycle, bytes (V8 used heap after GC)', num(lk.element.heapGrowthPerCycleBytes), num(lk.baseline.heapGrowthPerCycleBytes));
   row('  of which DevTools request records, bytes', num(lk.element.devtoolsHeapGrowthPerCycleBytes), num(lk.baseline.devtoolsHeapGrowthPerCycleBytes));
-  row('  page objects without them (heap snapshot), bytes', num(lk.element.pageHeapGrowthPerCycleBytes), num(lk.baseline.pageHeapGrowthPerCycleBytes));
+  row('  growth less those records, bytes', num(lk.element.pageHeapGrowthPerCycleBytes), num(lk.baseline.pageHeapGrowthPerCycleBytes));
   row('heap after (used, after GC)', kb(lk.element.heapAfterBytes.median), kb(lk.baseline.heapAfterBytes.median));
   const live = (l) => `${l.timeouts} timeouts, ${l.intervals} intervals, ${l.fetches} fetches, ${l.listeners} listeners`;
   row('still live afterwards (worst run)', live(lk.element.liveAfterMax), live(lk.baseline.liveAfterMax));

@@ -27,7 +27,7 @@ async function heapTotals(cdp) {
     if (strings[nodes[i + nameAt]] === 'blink::NetworkResourcesData::ResourceData') devtools += nodes[i + sizeAt];
   }
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  return { usedSize, total, devtools, page: total - devtools };
+  return { usedSize, total, devtools };
 }
 
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -152,7 +152,7 @@ export async function runBrowserBench({ executablePath, server, invoices, reps, 
           heapBefore,
           heapAfter,
           growth: heapAfter.usedSize - heapBefore.usedSize,
-          pageGrowth: heapAfter.page - heapBefore.page,
+          pageGrowth: heapAfter.usedSize - heapBefore.usedSize - (heapAfter.devtools - heapBefore.devtools),
           devtoolsGrowth: heapAfter.devtools - heapBefore.devtools,
           liveBefore,
           liveAfter,
@@ -167,7 +167,7 @@ export async function runBrowserBench({ executablePath, server, invoices, reps, 
         // V8's used heap after GC (Runtime.getHeapUsage), growth over the cycles.
         heapGrowthBytes: summarize(runs.map((r) => r.growth), 0),
         heapGrowthPerCycleBytes: summarize(runs.map((r) => r.growth / reps.cycles), 0),
-        // The same from heap snapshots, less DevTools' per-request records (see heapTotals).
+        // The same less DevTools' per-request records (measured in heap snapshots, see heapTotals).
         pageHeapGrowthPerCycleBytes: summarize(runs.map((r) => r.pageGrowth / reps.cycles), 0),
         devtoolsHeapGrowthPerCycleBytes: summarize(runs.map((r) => r.devtoolsGrowth / reps.cycles), 0),
         heapAfterBytes: summarize(runs.map((r) => r.heapAfter.usedSize), 0),
