@@ -66,6 +66,29 @@ function minifyCssLiterals() {
   };
 }
 
+/**
+ * For the self-contained <script> file only: our own `import('./x.js')` calls become static imports
+ * (`Promise.resolve(namespace)`). That file inlines every lazy chunk anyway, and bundling them as
+ * dynamic imports makes each one (and everything it imports) a lazily initialised wrapper, which only
+ * adds bytes. The lazily loaded modules have no side effects, so evaluating them up front is the same.
+ */
+function staticImportsInScriptFile() {
+  const src = join(root, 'src');
+  return {
+    name: 'qpay-static-imports-in-script-file',
+    transform(code, id) {
+      if (!id.startsWith(src) || !/\.ts$/.test(id)) return null;
+      const imports = [];
+      const out = code.replace(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g, (_, quote, path) => {
+        const name = `__qpayEager${imports.length}`;
+        imports.push(`import * as ${name} from ${quote}${path}${quote};`);
+        return `Promise.resolve(${name})`;
+      });
+      return imports.length === 0 ? null : { code: `${imports.join('\n')}\n${out}`, map: null };
+    },
+  };
+}
+
 /** Shared settings: no config file, no public dir copy, quiet but not silent. */
 const base = {
   root,
@@ -146,6 +169,7 @@ async function buildScriptFile() {
       },
       rolldownOptions: { output: { codeSplitting: false } },
     },
+    plugins: [...base.plugins, staticImportsInScriptFile()],
   });
 }
 

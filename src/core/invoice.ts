@@ -5,7 +5,7 @@
 // Pure: no DOM, no I/O.
 import { CURRENCY_BY_NUMERIC, parseEmv, type EmvPayload } from './emv.js';
 import { utcTime } from './format.js';
-import { isSafeHttpsLink, safeImageUrl, safeLink, sbpBankLink } from './links.js';
+import { isSafeHttpsLink, safeImageUrl, safeLink } from './links.js';
 import type { BankLink, InvoiceView, Provider, QrSource } from './types.js';
 import { isRecord } from './json.js';
 
@@ -48,22 +48,14 @@ export class InvoiceError extends Error {
   }
 }
 
-/** A bank from NSPK's SBP list (`c2bmembers.json`), reduced to what a bank link needs. */
-export interface SbpBank {
-  name: string;
-  /** https: logo URL. */
-  logo?: string;
-  /** The bank app's URL scheme, e.g. `bank100000000111`. */
-  schema: string;
-}
-
 /** A real invoice is ~20 KB (mostly qr_image); anything far larger is not an invoice. */
 export const MAX_INVOICE_JSON_LENGTH = 2_000_000;
 /** QR version 40 at level L holds 2953 bytes; leave room and refuse anything longer. */
 export const MAX_QR_TEXT_LENGTH = 2048;
 export const MAX_ID_LENGTH = 256;
 export const MAX_BANKS = 200;
-const MAX_NAME_LENGTH = 100;
+/** Longest bank name shown; longer ones are cut. */
+export const MAX_NAME_LENGTH = 100;
 const MAX_BANK_DESCRIPTION_LENGTH = 200;
 const MAX_MERCHANT_LENGTH = 200;
 const MAX_DESCRIPTION_LENGTH = 500;
@@ -377,44 +369,4 @@ export function normalizeInvoice(raw: unknown): InvoiceView {
   const expiresAt = readExpiresAt(invoice.expires_at);
   if (expiresAt !== undefined) view.expiresAt = expiresAt;
   return view;
-}
-
-// ---------------------------------------------------------------------------------------------
-// SBP bank list
-
-/**
- * Reads NSPK's SBP bank list (`c2bmembers.json`: `{version, dictionary: [{bankName, logoURL,
- * schema, package_name}]}`, or the bare array) into banks. Entries without a name or with a
- * schema that is not a plain, allowed URL scheme are dropped; a repeated schema keeps its first.
- */
-export function parseBankList(c2bmembers: unknown): SbpBank[] {
-  const list = Array.isArray(c2bmembers) ? c2bmembers : isRecord(c2bmembers) ? c2bmembers.dictionary : undefined;
-  if (!Array.isArray(list)) return [];
-  const banks: SbpBank[] = [];
-  const seen = new Set<string>();
-  for (const entry of list) {
-    if (!isRecord(entry)) continue;
-    const name = cleanText(entry.bankName, MAX_NAME_LENGTH);
-    const schema = typeof entry.schema === 'string' ? entry.schema.trim() : '';
-    if (!name || !/^[a-z][a-z0-9+.-]*$/i.test(schema) || seen.has(schema.toLowerCase())) continue;
-    // Same test sbpBankLink applies, so every listed bank can produce a link.
-    if (!sbpBankLink('https://qr.nspk.ru/', schema)) continue;
-    seen.add(schema.toLowerCase());
-    const bank: SbpBank = { name, schema };
-    const logo = safeImageUrl(entry.logoURL);
-    if (logo) bank.logo = logo;
-    banks.push(bank);
-  }
-  return banks;
-}
-
-/** One bank link per SBP bank for an SBP `codeUrl` (NSPK's scheme swap); banks that fail are skipped. */
-export function sbpBankLinks(codeUrl: string, banks: readonly SbpBank[]): BankLink[] {
-  const links: BankLink[] = [];
-  for (const bank of banks) {
-    const link = sbpBankLink(codeUrl, bank.schema);
-    if (!link) continue;
-    links.push(bank.logo ? { name: bank.name, logo: bank.logo, link } : { name: bank.name, link });
-  }
-  return links;
 }

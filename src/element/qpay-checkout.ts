@@ -5,7 +5,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { BankLink, InvoiceView, PaymentStatus } from '../core/types.js';
-import { normalizeInvoice, parseBankList, sbpBankLinks } from '../core/invoice.js';
+import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
 import { clockOffset, formatCountdown, formatMoney } from '../core/format.js';
 import { createPoller, type Poller, type PollError } from '../core/poller.js';
@@ -35,6 +35,7 @@ export type QPayCheckoutLayout = 'mobile' | 'desktop';
 export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expired' | 'failed' | 'error';
 
 type QrModule = typeof import('./qr-draw.js');
+type BankListModule = typeof import('./bank-list.js');
 
 /** Above this many SBP banks a search box helps the customer find theirs. */
 export const BANK_SEARCH_THRESHOLD = 8;
@@ -143,6 +144,8 @@ export class QPayCheckoutElement extends LitElement {
   /** Bumped every second while a countdown runs, to re-render the timer. */
   @state() private tick = 0;
   @state() private qrModule: QrModule | undefined = undefined;
+  /** The phone layout's bank list code, loaded when the layout is mobile. */
+  @state() private bankListModule: BankListModule | undefined = undefined;
 
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
@@ -157,6 +160,8 @@ export class QPayCheckoutElement extends LitElement {
   /** The invoice-url load was cut short (say by removal) and should run again on connect. */
   #loadPending = false;
   #qrModuleLoading = false;
+  /** The bank list module being fetched, if any; `updateComplete` waits for it like a language pack. */
+  #bankListLoad: Promise<void> | undefined;
   /** The language pack being fetched, if any; `updateComplete` waits for it and the render after it. */
   #languageLoad: Promise<void> | undefined;
   #languageLoading: Language | undefined;
@@ -227,15 +232,16 @@ export class QPayCheckoutElement extends LitElement {
     }
     if (changed.has('banks')) this.#sbpLinks = undefined;
     if (!this.#messages()) this.#loadLanguage(this.#language());
+    if (this.layout === 'mobile' && this.phase === 'waiting') this.#loadBankList();
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.phase;
   }
 
-  /** Also waits for a language pack still loading, and the render that shows its text. */
+  /** Also waits for a language pack or the bank list module still loading, and the render that shows them. */
   protected override async getUpdateComplete(): Promise<boolean> {
     let complete = await super.getUpdateComplete();
-    while (this.#languageLoad) {
-      await this.#languageLoad;
+    while (this.#languageLoad || this.#bankListLoad) {
+      await (this.#languageLoad ?? this.#bankListLoad);
       complete = await super.getUpdateComplete();
     }
     return complete;
@@ -567,13 +573,27 @@ export class QPayCheckoutElement extends LitElement {
 
   // ---- banks -----------------------------------------------------------------------------------
 
-  #bankLinks(view: InvoiceView): BankLink[] {
+  #loadBankList(): void {
+    if (this.bankListModule || this.#bankListLoad) return;
+    this.#bankListLoad = import('./bank-list.js').then(
+      (module) => {
+        this.bankListModule = module;
+        this.#bankListLoad = undefined;
+      },
+      (error: unknown) => {
+        this.#bankListLoad = undefined;
+        this.#fail(new Error(`The bank list could not be loaded: ${toError(error).message}`, { cause: error }));
+      },
+    );
+  }
+
+  #bankLinks(view: InvoiceView, module: BankListModule): BankLink[] {
     if (view.banks.length > 0 || !view.primaryLink) return view.banks;
     if (this.#sbpLinks) return this.#sbpLinks;
     let links: BankLink[] = [];
     if (this.banks !== undefined && this.banks !== null) {
       try {
-        links = sbpBankLinks(view.primaryLink, parseBankList(this.banks));
+        links = module.sbpLinksFor(view.primaryLink, this.banks);
       } catch (error) {
         queueMicrotask(() => this.dispatchEvent(new QPayErrorEvent({ error: toError(error), fatal: false })));
       }
@@ -587,38 +607,17 @@ export class QPayCheckoutElement extends LitElement {
     if (!this.dispatchEvent(select)) event.preventDefault();
   }
 
-  #renderBank(bank: BankLink): TemplateResult {
-    return html`<li>
-      <a part="bank" class="bank" href=${bank.link} @click=${(event: MouseEvent) => this.#onBankClick(event, bank.name, bank.link)}>
-        ${bank.logo
-          ? html`<img src=${bank.logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" />`
-          : nothing}
-        <span>${bank.name}</span>
-      </a>
-    </li>`;
-  }
-
-  #renderBankList(banks: BankLink[], t: Messages, searchable: boolean): TemplateResult {
-    const filter = this.bankFilter.trim().toLocaleLowerCase();
-    const shown = searchable && filter ? banks.filter((bank) => bank.name.toLocaleLowerCase().includes(filter)) : banks;
-    return html`
-      ${searchable
-        ? html`<label class="search">
-            <span>${t.searchBanks}</span>
-            <input
-              type="search"
-              autocomplete="off"
-              .value=${this.bankFilter}
-              @input=${(event: Event) => (this.bankFilter = (event.target as HTMLInputElement).value)}
-            />
-          </label>`
-        : nothing}
-      ${shown.length > 0
-        ? html`<ul part="banks" class="banks" aria-label=${t.bankList}>
-            ${shown.map((bank) => this.#renderBank(bank))}
-          </ul>`
-        : html`<p class="note">${t.noBanksFound}</p>`}
-    `;
+  #renderBanks(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
+    const module = this.bankListModule;
+    if (!module) return html`<p class="status" aria-busy="true"><span class="spinner" aria-hidden="true"></span></p>`;
+    const banks = this.#bankLinks(view, module);
+    if (banks.length === 0) return nothing;
+    return module.renderBankList(banks, t, {
+      searchable: !!view.primaryLink && view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD,
+      filter: this.bankFilter,
+      onFilter: (value) => (this.bankFilter = value),
+      onSelect: (event, bank) => this.#onBankClick(event, bank.name, bank.link),
+    });
   }
 
   // ---- copy ------------------------------------------------------------------------------------
@@ -727,8 +726,6 @@ export class QPayCheckoutElement extends LitElement {
       return html`<p class="heading">${t.scanQr}</p>
         ${this.#renderQr(view, t)} ${this.#renderCopy(view, t)}`;
     }
-    const banks = this.#bankLinks(view);
-    const searchable = !!view.primaryLink && view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD;
     return html`<p class="heading">${t.chooseBank}</p>
       ${view.primaryLink
         ? html`<a
@@ -739,7 +736,7 @@ export class QPayCheckoutElement extends LitElement {
             >${t.openInBankApp}</a
           >`
         : nothing}
-      ${banks.length > 0 ? this.#renderBankList(banks, t, searchable) : nothing}
+      ${this.#renderBanks(view, t)}
       <div class="actions">
         <button
           type="button"

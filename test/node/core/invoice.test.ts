@@ -8,11 +8,10 @@ import {
   InvoiceError,
   isBase64Png,
   normalizeInvoice,
-  parseBankList,
   parseIsoDateTime,
-  sbpBankLinks,
   type InvoiceErrorCode,
 } from '../../../src/core/invoice.js';
+import { parseBankList, sbpBankLinks } from '../../../src/core/sbp-banks.js';
 
 const fixtureText = (name: string): string =>
   readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8');

@@ -1,0 +1,53 @@
+// NSPK's SBP bank list (`c2bmembers.json`) turned into one deep link per bank for an SBP `codeUrl`.
+// Only phones show bank links, so the element loads this (with element/bank-list.ts) on demand.
+// Pure: no DOM, no I/O.
+import { cleanText, MAX_NAME_LENGTH } from './invoice.js';
+import { isRecord } from './json.js';
+import { safeImageUrl, sbpBankLink } from './links.js';
+import type { BankLink } from './types.js';
+
+/** A bank from NSPK's SBP list (`c2bmembers.json`), reduced to what a bank link needs. */
+export interface SbpBank {
+  name: string;
+  /** https: logo URL. */
+  logo?: string;
+  /** The bank app's URL scheme, e.g. `bank100000000111`. */
+  schema: string;
+}
+
+/**
+ * Reads NSPK's SBP bank list (`c2bmembers.json`: `{version, dictionary: [{bankName, logoURL,
+ * schema, package_name}]}`, or the bare array) into banks. Entries without a name or with a
+ * schema that is not a plain, allowed URL scheme are dropped; a repeated schema keeps its first.
+ */
+export function parseBankList(c2bmembers: unknown): SbpBank[] {
+  const list = Array.isArray(c2bmembers) ? c2bmembers : isRecord(c2bmembers) ? c2bmembers.dictionary : undefined;
+  if (!Array.isArray(list)) return [];
+  const banks: SbpBank[] = [];
+  const seen = new Set<string>();
+  for (const entry of list) {
+    if (!isRecord(entry)) continue;
+    const name = cleanText(entry.bankName, MAX_NAME_LENGTH);
+    const schema = typeof entry.schema === 'string' ? entry.schema.trim() : '';
+    if (!name || !/^[a-z][a-z0-9+.-]*$/i.test(schema) || seen.has(schema.toLowerCase())) continue;
+    // Same test sbpBankLink applies, so every listed bank can produce a link.
+    if (!sbpBankLink('https://qr.nspk.ru/', schema)) continue;
+    seen.add(schema.toLowerCase());
+    const bank: SbpBank = { name, schema };
+    const logo = safeImageUrl(entry.logoURL);
+    if (logo) bank.logo = logo;
+    banks.push(bank);
+  }
+  return banks;
+}
+
+/** One bank link per SBP bank for an SBP `codeUrl` (NSPK's scheme swap); banks that fail are skipped. */
+export function sbpBankLinks(codeUrl: string, banks: readonly SbpBank[]): BankLink[] {
+  const links: BankLink[] = [];
+  for (const bank of banks) {
+    const link = sbpBankLink(codeUrl, bank.schema);
+    if (!link) continue;
+    links.push(bank.logo ? { name: bank.name, logo: bank.logo, link } : { name: bank.name, link });
+  }
+  return links;
+}
