@@ -161,20 +161,10 @@ export function parseIsoDateTime(value: string): number | null {
   return local + ms - offset;
 }
 
-function readExpiresAt(value: unknown): number | undefined {
-  if (!isPresent(value)) return undefined;
-  if (value instanceof Date) {
-    const time = value.getTime();
-    if (Number.isFinite(time)) return time;
-  } else if (typeof value === 'string') {
-    const time = parseIsoDateTime(value);
-    if (time !== null) return time;
-  }
-  throw new InvoiceError(
-    'INVALID_EXPIRES_AT',
-    `expires_at must be an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z" or "2026-05-01T20:30:00+08:00"; got ${describe(value)}.`,
-    'expires_at',
-  );
+/** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
+function parseExpiresAt(value: unknown): number | undefined {
+  const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoDateTime(value) : null;
+  return time !== null && Number.isFinite(time) ? time : undefined;
 }
 
 function readId(value: unknown, field: string): string {
@@ -224,20 +214,17 @@ function readBankLinks(urls: unknown): BankLink[] {
 /** Provider error answers passed on by mistake: say what the provider said instead of "no QR". */
 function rejectProviderError(raw: Json): void {
   const qpayCode = raw.error ?? raw.error_code;
-  if (isPresent(qpayCode) && !isPresent(raw.invoice_id)) {
-    const message = typeof raw.message === 'string' ? `: ${cleanText(raw.message, 200)}` : '';
-    throw new InvoiceError('PROVIDER_ERROR', `The payment provider answered with an error (${describe(qpayCode)})${message}.`);
-  }
-  if (raw.Success === false) {
-    const detail = cleanText(raw.Message ?? raw.Details, 200);
-    throw new InvoiceError(
-      'PROVIDER_ERROR',
-      `The payment provider answered with an error (ErrorCode ${describe(raw.ErrorCode)})${detail ? `: ${detail}` : ''}.`,
-    );
-  }
-  if (typeof raw.code === 'string' && raw.code.toUpperCase() !== 'SUCCESS' && !isPresent(raw.codeUrl)) {
-    throw new InvoiceError('PROVIDER_ERROR', `The payment provider answered with code ${describe(raw.code)} and no codeUrl.`);
-  }
+  const [code, detail]: [string?, unknown?] =
+    isPresent(qpayCode) && !isPresent(raw.invoice_id)
+      ? [describe(qpayCode), raw.message] // QPay: {error, message}
+      : raw.Success === false
+        ? [`ErrorCode ${describe(raw.ErrorCode)}`, raw.Message ?? raw.Details] // TBank acquiring
+        : typeof raw.code === 'string' && raw.code.toUpperCase() !== 'SUCCESS' && !isPresent(raw.codeUrl)
+          ? [`code ${describe(raw.code)}, no codeUrl`, raw.msg] // TBank QRPAY
+          : [];
+  if (code === undefined) return;
+  const text = cleanText(detail, 200);
+  throw new InvoiceError('PROVIDER_ERROR', `The payment provider answered with an error (${code})${text ? `: ${text}` : ''}.`);
 }
 
 interface Shape {
@@ -277,36 +264,29 @@ function readQr(raw: Json, qrText: string | undefined, codeUrl: string | undefin
   throw new InvoiceError('NO_QR', `The invoice has no usable QR code: ${why}.`, 'qr_text');
 }
 
-/** The merchant's own field wins; a bad one is an error, since the merchant can fix it. */
-function readMerchantAmount(raw: Json): number | undefined {
-  if (!isPresent(raw.amount)) return undefined;
-  const amount = parseAmount(raw.amount);
-  if (amount === undefined) {
-    throw new InvoiceError('INVALID_AMOUNT', `amount must be a finite, non-negative number; got ${describe(raw.amount)}.`, 'amount');
-  }
-  return amount;
-}
-
-function readMerchantCurrency(raw: Json): string | undefined {
-  if (!isPresent(raw.currency)) return undefined;
-  const currency = parseCurrency(raw.currency);
-  if (currency === undefined) {
-    throw new InvoiceError(
-      'INVALID_CURRENCY',
-      `currency must be an ISO 4217 code such as "MNT" or "RUB"; got ${describe(raw.currency)}.`,
-      'currency',
-    );
-  }
-  return currency;
-}
-
-function readMerchantText(raw: Json, field: string, max: number): string | undefined {
+/**
+ * The merchant's own field: undefined when absent, an InvoiceError when present but unreadable (the
+ * merchant can fix it), else what `read` made of it.
+ */
+function readMerchantField<T>(
+  raw: Json,
+  field: string,
+  read: (value: unknown) => T | undefined,
+  code: InvoiceErrorCode,
+  expected: string,
+): T | undefined {
   const value = raw[field];
   if (!isPresent(value)) return undefined;
-  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
-    throw new InvoiceError('INVALID_FIELD', `${field} must be a string; got ${describe(value)}.`, field);
-  }
-  return cleanText(value, max);
+  const result = read(value);
+  if (result === undefined) throw new InvoiceError(code, `${field} must be ${expected}; got ${describe(value)}.`, field);
+  return result;
+}
+
+/** A merchant text field: a string (or a finite number), shown cleaned; '' when nothing is left. */
+function readMerchantText(raw: Json, field: string, max: number): string | undefined {
+  const read = (value: unknown) =>
+    typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? (cleanText(value, max) ?? '') : undefined;
+  return readMerchantField(raw, field, read, 'INVALID_FIELD', 'a string') || undefined;
 }
 
 /** Accepts an object or its JSON text; anything else is an InvoiceError. */
@@ -354,10 +334,15 @@ export function normalizeInvoice(raw: unknown): InvoiceView {
   if (copyText) view.copyText = copyText;
   if (shape.provider === 'tbank' && codeUrl) view.primaryLink = codeUrl;
 
-  const amount = readMerchantAmount(invoice) ?? parseAmount(invoice.totalAmount) ?? trustedEmv?.amount;
+  const amount =
+    readMerchantField(invoice, 'amount', parseAmount, 'INVALID_AMOUNT', 'a finite, non-negative number') ??
+    parseAmount(invoice.totalAmount) ??
+    trustedEmv?.amount;
   if (amount !== undefined) view.amount = amount;
   // `currency` is both the merchant's field and TBank's, so one reader covers both.
-  const currency = readMerchantCurrency(invoice) ?? trustedEmv?.currency;
+  const currency =
+    readMerchantField(invoice, 'currency', parseCurrency, 'INVALID_CURRENCY', 'an ISO 4217 code such as "MNT" or "RUB"') ??
+    trustedEmv?.currency;
   if (currency !== undefined) view.currency = currency;
   const merchant =
     readMerchantText(invoice, 'merchant_name', MAX_MERCHANT_LENGTH) ??
@@ -366,7 +351,13 @@ export function normalizeInvoice(raw: unknown): InvoiceView {
   if (merchant) view.merchant = merchant;
   const description = readMerchantText(invoice, 'description', MAX_DESCRIPTION_LENGTH);
   if (description) view.description = description;
-  const expiresAt = readExpiresAt(invoice.expires_at);
+  const expiresAt = readMerchantField(
+    invoice,
+    'expires_at',
+    parseExpiresAt,
+    'INVALID_EXPIRES_AT',
+    'an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z"',
+  );
   if (expiresAt !== undefined) view.expiresAt = expiresAt;
   return view;
 }

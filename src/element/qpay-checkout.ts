@@ -761,22 +761,10 @@ export class QPayCheckoutElement extends LitElement {
   }
 
   #statusText(t: Messages): string {
-    switch (this.phase) {
-      case 'idle':
-        return '';
-      case 'loading':
-        return t.loading;
-      case 'waiting':
-        return t.waiting;
-      case 'paid':
-        return t.paid;
-      case 'expired':
-        return t.expired;
-      case 'error':
-        return t.error;
-      case 'failed':
-        return this.status === 'CANCELLED' ? t.cancelled : this.status === 'REFUNDED' ? t.refunded : t.failed;
-    }
+    const phase = this.phase;
+    if (phase === 'idle') return '';
+    if (phase !== 'failed') return t[phase]; // loading, waiting, paid, expired, error: a text each
+    return this.status === 'CANCELLED' ? t.cancelled : this.status === 'REFUNDED' ? t.refunded : t.failed;
   }
 
   #renderTimer(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
