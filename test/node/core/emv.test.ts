@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { appendCrc, crc16, parseEmv } from '../../../src/core/emv.js';
 
 const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
 
 interface Vector { label: string; qr_text: string; crc_given: string; tags: [string, string][] }
 const vectors = (fixture('emv-test-vectors.json') as { vectors: Vector[] }).vectors;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isSafeHttpsLink, MAX_LINK_LENGTH, normalisedScheme, safeImageUrl, safeLink, sbpBankLink } from '../../../src/core/links.js';
 
 const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
 
 /** Links a provider, a compromised server or a typo could hand us; none may reach an href. */
 const MALICIOUS: [string, string][] = [

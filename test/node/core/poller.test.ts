@@ -11,7 +11,7 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
 function fixture(name: string): unknown {
-  return JSON.parse(fs.readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8'));
+  return JSON.parse(fs.readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
 }
 
 /** A poller on virtual time against a scripted server, recording everything it reports. */

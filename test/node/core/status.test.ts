@@ -5,7 +5,7 @@ import { isFinal, parseStatus, statusFromWord } from '../../../src/core/status.j
 import type { PaymentStatus } from '../../../src/core/types.js';
 
 const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
 
 test('plain answers: every widget status, any case, with extra fields', () => {
   const all: PaymentStatus[] = ['NEW', 'PAID', 'FAILED', 'REFUNDED', 'EXPIRED', 'CANCELLED'];

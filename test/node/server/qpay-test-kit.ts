@@ -10,7 +10,7 @@ export const CLIENT_ID = 'shop-client-7f3a';
 export const CLIENT_SECRET = 'S3cr3t-never-leak-9c1e4b';
 
 export function fixture<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
 export interface Clock {

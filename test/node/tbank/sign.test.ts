@@ -169,7 +169,7 @@ test('method passed to verify overrides the body when the body has none (request
 });
 
 test('signatures have the shape of the document\'s example signature', async () => {
-  const doc = readFileSync(new URL('../../../../shared/reference/tbank-qrpay-operation.ru.txt', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../fixtures/tbank-qrpay-operation.ru.txt', import.meta.url), 'utf8');
   const printed = /"signature":\s*"([^"]+)"/.exec(doc)?.[1] ?? '';
   const ours = await signTBank({ ...documentedRequest, method: 'qrpay' }, KEY);
   assert.equal(ours.length, printed.length);
