@@ -14,7 +14,7 @@ import {
 import { parseBankList, sbpBankLinks } from '../../../src/core/sbp-banks.js';
 
 const fixtureText = (name: string): string =>
-  readFileSync(new URL(`../../../../shared/reference/fixtures/${name}`, import.meta.url), 'utf8');
+  readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(fixtureText(name));
 
 type Json = Record<string, unknown>;
@@ -59,7 +59,7 @@ function assertInvoiceError(fn: () => unknown, code: InvoiceErrorCode, messagePa
 }
 
 test("the QRPAY answer used here is the one in TBank's documentation", () => {
-  assert.ok(fixtureText('../tbank-qrpay-operation.ru.txt').includes('"https://qr.spb.ru/ax00856mbmgje4wiau38071"'), 'copied from the doc');
+  assert.ok(fixtureText('tbank-qrpay-operation.ru.txt').includes('"https://qr.spb.ru/ax00856mbmgje4wiau38071"'), 'copied from the doc');
 });
 
 test('QPay invoice create response: image QR, banks in order, EMV amount', () => {
