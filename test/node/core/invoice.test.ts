@@ -22,27 +22,7 @@ const created = fixture('invoice-create-response.json') as Json & { qr_image: st
 const composed = fixture('qpay-invoice-create-response.composed.json') as Json & { qr_text: string; urls: Json[] };
 
 /** The QRPAY answer from TBank's documentation (tbank-qrpay-operation.ru.txt, "Пример ответа"). */
-const qrpay: Json = {
-  agentId: 'A12345678987',
-  code: 'SUCCESS',
-  msg: {},
-  signType: 'HMAC_SHA256',
-  signature: 'b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad',
-  method: 'qrpay',
-  mchId: '000000000000001',
-  terId: '40051625',
-  timeStart: '2021-07-22T17:30:28',
-  outTradeNo: '551123123',
-  currency: 'RUB',
-  totalAmount: '10000.05',
-  tradeTime: '2021-07-22T17:30:33',
-  tradeType: 'pay.paxpay.native',
-  transactionNo: {},
-  version: 'V1.0',
-  codeUrl: 'https://qr.spb.ru/ax00856mbmgje4wiau38071',
-  merchantName: 'IP AJRAPETYAN G S',
-  merchantAddress: '353911, Краснодарский край, г Новороссийск, ш Сухумское, 110',
-};
+const qrpay = fixture('tbank-qrpay-response.json');
 
 function assertInvoiceError(fn: () => unknown, code: InvoiceErrorCode, messagePart?: RegExp): InvoiceError {
   try {
