@@ -75,6 +75,11 @@ function publishedManifest(manifest) {
     // The analyzer also reports each `dispatchEvent(new SomeEvent())` it sees, without a name when the name
     // lives in the event class; the documented @event entries already name them.
     declaration.events = declaration.events?.filter((event) => event.name);
+    // Lit's internal state (`static properties` entries with `state: true`, private fields) has no attribute,
+    // but the analyzer gives every static property one.
+    const privateFields = new Set(declaration.members?.filter((member) => member.privacy === 'private').map((member) => member.name));
+    declaration.attributes = declaration.attributes?.filter((attribute) => !privateFields.has(attribute.fieldName));
+    for (const member of declaration.members ?? []) if (privateFields.has(member.name)) delete member.attribute;
   }
   const elementClass = elementClasses[0];
   if (!elementClass) throw new Error(`no custom element class found in ${sources[CLASS_ENTRY]} or the modules it exports`);

@@ -2,8 +2,7 @@
 // status polling, formatting) and renders the result. No side effects on import: registering the
 // tag is `define.ts`'s job.
 
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { BankLink, InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
@@ -96,56 +95,72 @@ const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|IEMobile|Windows Phon
 export class QPayCheckoutElement extends LitElement {
   static override styles = styles;
 
+  /** Lit's reactive properties: the public inputs with their attributes, then internal state (no attribute). */
+  static override properties: PropertyDeclarations = {
+    invoice: { attribute: 'invoice' },
+    invoiceUrl: { attribute: 'invoice-url' },
+    statusUrl: { attribute: 'status-url' },
+    pollInterval: { attribute: 'poll-interval', type: Number },
+    mode: {},
+    order: { attribute: false },
+    banks: { attribute: false },
+    langAttribute: { attribute: 'lang' },
+    phase: { state: true },
+    view: { state: true },
+    status: { state: true },
+    pollTrouble: { state: true },
+    qrShown: { state: true },
+    bankFilter: { state: true },
+    copyFeedback: { state: true },
+    spoken: { state: true },
+    coarsePointer: { state: true },
+    tick: { state: true },
+    qrModule: { state: true },
+    bankListModule: { state: true },
+  };
+
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
-  @property({ attribute: 'invoice' })
   invoice: unknown = undefined;
 
   /** Merchant URL to POST `order` to; its JSON answer is the invoice. Used when `invoice` is not set. */
-  @property({ attribute: 'invoice-url' })
   invoiceUrl: string | undefined = undefined;
 
   /** Merchant status endpoint, polled with GET; `{id}` is replaced by the invoice id. */
-  @property({ attribute: 'status-url' })
   statusUrl: string | undefined = undefined;
 
   /** Milliseconds between status checks. */
-  @property({ attribute: 'poll-interval', type: Number })
   pollInterval = 2000;
 
   /** Layout: `auto`, `mobile` or `desktop`. */
-  @property()
   mode: QPayCheckoutMode = 'auto';
 
   /** JSON body of the `invoice-url` POST. Changing it does not re-post (that would make a second invoice). */
-  @property({ attribute: false })
   order: unknown = undefined;
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
-  @property({ attribute: false })
   banks: unknown = undefined;
 
   /**
    * Mirrors the native `lang` attribute so a change re-renders; the native `lang` property keeps
    * working (and reflecting) because this field has another name.
    */
-  @property({ attribute: 'lang' })
   protected langAttribute: string | null = null;
 
-  @state() private phase: QPayCheckoutState = 'idle';
-  @state() private view: InvoiceView | undefined = undefined;
-  @state() private status: PaymentStatus | undefined = undefined;
-  @state() private pollTrouble = false;
-  @state() private qrShown = false;
-  @state() private bankFilter = '';
-  @state() private copyFeedback: '' | 'copied' | 'failed' = '';
+  private phase: QPayCheckoutState = 'idle';
+  private view: InvoiceView | undefined = undefined;
+  private status: PaymentStatus | undefined = undefined;
+  private pollTrouble = false;
+  private qrShown = false;
+  private bankFilter = '';
+  private copyFeedback: '' | 'copied' | 'failed' = '';
   /** The remaining time screen readers were last told (spoken in the current language at render). */
-  @state() private spoken: SpokenRemaining | undefined = undefined;
-  @state() private coarsePointer = false;
+  private spoken: SpokenRemaining | undefined = undefined;
+  private coarsePointer = false;
   /** Bumped every second while a countdown runs, to re-render the timer. */
-  @state() private tick = 0;
-  @state() private qrModule: QrModule | undefined = undefined;
+  private tick = 0;
+  private qrModule: QrModule | undefined = undefined;
   /** The phone layout's bank list code, loaded when the layout is mobile. */
-  @state() private bankListModule: BankListModule | undefined = undefined;
+  private bankListModule: BankListModule | undefined = undefined;
 
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
