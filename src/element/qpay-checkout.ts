@@ -247,7 +247,8 @@ export class QPayCheckoutElement extends LitElement {
     }
     if (changed.has('banks')) this.#sbpLinks = undefined;
     if (!this.#messages()) this.#loadLanguage(this.#language());
-    if (this.layout === 'mobile' && this.phase === 'waiting') this.#loadBankList();
+    // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
+    if (this.view && this.phase === 'waiting' && !this.#qrIsMain(this.view)) this.#loadBankList();
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.phase;
   }
