@@ -27,7 +27,7 @@ const BLOCKED_SCHEMES = new Set([
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 /** C0 controls and DEL: browsers strip or act on these, so a link holding one is never shown. */
-const CONTROL_CHARS = /[\u0000-\u001F\u007F]/;
+export const CONTROL_CHARS = /[\u0000-\u001F\u007F]/;
 /** Invisible format characters (soft hyphen, zero-width, bidi controls, BOM) that hide a link's real text. */
 const INVISIBLE_CHARS = /[\u00AD\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u206A-\u206F\uFEFF]/;
 const WHITESPACE_OR_INVISIBLE = /[\s\u0000-\u001F\u007F\u00AD\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u206A-\u206F\uFEFF]/g;

@@ -63,12 +63,10 @@ test('formatCountdown: negative and non-finite give 0:00', () => {
 
 const NOV_6_1994 = Date.UTC(1994, 10, 6, 8, 49, 37);
 
-test('parseHttpDate reads the three HTTP date formats', () => {
+test('parseHttpDate reads IMF-fixdate, the HTTP date form servers send', () => {
   assert.equal(parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT'), NOV_6_1994);
-  assert.equal(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT'), NOV_6_1994);
-  assert.equal(parseHttpDate('Sun Nov  6 08:49:37 1994'), NOV_6_1994);
   assert.equal(parseHttpDate('Thu, 29 Jan 2026 07:02:05 GMT'), Date.UTC(2026, 0, 29, 7, 2, 5));
-  assert.equal(parseHttpDate('Friday, 01-Mar-30 00:00:00 GMT'), Date.UTC(2030, 2, 1));
+  assert.equal(parseHttpDate(new Date(NOV_6_1994).toUTCString()), NOV_6_1994);
 });
 
 test('parseHttpDate rejects missing, loose and impossible dates', () => {
@@ -86,6 +84,9 @@ test('parseHttpDate rejects missing, loose and impossible dates', () => {
     'Sun, 06 Nov 1994 08:61:00 GMT',
     'Sun, 00 Nov 1994 08:49:37 GMT',
     'Xyz, 06 Nov 1994 08:49:37 GMT',
+    'Sunday, 06-Nov-94 08:49:37 GMT', // obsolete RFC 850 form
+    'Sun Nov  6 08:49:37 1994', // obsolete asctime form
+    'Invalid Date',
   ];
   for (const value of bad) assert.equal(parseHttpDate(value), null, String(value));
   assert.equal(parseHttpDate('Thu, 29 Feb 2024 00:00:00 GMT'), Date.UTC(2024, 1, 29), 'a leap day is fine');
