@@ -53,17 +53,17 @@ export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed';
 
 export class PollError extends Error {
   override name = 'PollError';
-  readonly kind: PollErrorKind;
-  /** HTTP status for `kind === 'http'`. */
-  readonly status?: number;
-  /** How long the poller waits before the next check. */
-  readonly retryInMs: number;
 
-  constructor(kind: PollErrorKind, message: string, retryInMs: number, status?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.kind = kind;
-    this.retryInMs = retryInMs;
-    if (status !== undefined) this.status = status;
+  constructor(
+    readonly kind: PollErrorKind,
+    message: string,
+    /** How long the poller waits before the next check. */
+    readonly retryInMs: number,
+    /** HTTP status for `kind === 'http'`. */
+    readonly status?: number,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
   }
 }
 
@@ -83,56 +83,62 @@ export interface Poller {
   readonly inFlight: boolean;
 }
 
-export const POLL_DEFAULTS = Object.freeze({
+export const POLL_DEFAULTS = {
   interval: 2000,
   minInterval: 500,
   minHiddenInterval: 15000,
   hiddenFactor: 5,
   requestTimeout: 10000,
   maxBackoff: 30000,
-});
-
-/** Doublings beyond this cannot matter (2^30 * 500 ms is decades) and keep the math finite. */
-const MAX_DOUBLINGS = 30;
+} as const;
 
 const systemClock: PollerClock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
-type Outcome =
-  | { ok: true; status: PaymentStatus; body: unknown }
-  | {
-      ok: false;
-      kind: PollErrorKind;
-      message: string;
-      httpStatus?: number;
-      /** Server-requested minimum wait (Retry-After), in ms. */
-      retryAfterMs?: number;
-      cause?: unknown;
-    };
-
-interface ServerDate {
-  header: string;
-  receivedAt: number;
+interface Fault {
+  kind: PollErrorKind;
+  message: string;
+  httpStatus?: number;
+  /** Server-requested minimum wait (Retry-After), in ms. */
+  retryAfterMs?: number | null;
+  cause?: unknown;
 }
 
-interface Request {
-  controller: AbortController;
-  timeoutHandle: unknown;
+type Outcome = { status: PaymentStatus; body: unknown } | Fault;
+
+/** A finite positive number, else the fallback (an attribute like poll-interval="abc" gives NaN). */
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value! > 0 && value! < Infinity ? value! : fallback;
+}
+
+/** Runs a host callback; if it throws, the error is reported (not swallowed) and polling goes on. */
+function safely(callback: () => void): void {
+  try {
+    callback();
+  } catch (error) {
+    (globalThis.reportError ?? console.error)(error);
+  }
 }
 
 export function createPoller(options: PollerOptions): Poller {
-  const config = readOptions(options);
-  const { url, clock, random, onStatus, onError, onServerDate } = config;
-  const fetchStatus = config.fetch;
+  const { url, fetch: fetchStatus, clock = systemClock, random = Math.random, onStatus, onError, onServerDate } = options;
+  const interval = Math.max(POLL_DEFAULTS.minInterval, positiveOr(options.interval, POLL_DEFAULTS.interval));
+  const hiddenInterval = Math.max(
+    interval,
+    positiveOr(options.hiddenInterval, Math.max(interval * POLL_DEFAULTS.hiddenFactor, POLL_DEFAULTS.minHiddenInterval)),
+  );
+  const requestTimeout = positiveOr(options.requestTimeout, POLL_DEFAULTS.requestTimeout);
+  const maxBackoff = Math.max(interval, positiveOr(options.maxBackoff, POLL_DEFAULTS.maxBackoff));
 
   let running = false;
   let hidden = false;
-  /** The request in flight; replaced or cleared when it settles, times out or the poller stops. */
-  let current: Request | null = null;
-  let timer: unknown = null;
+  /** The request in flight; cleared when it settles, times out or the poller stops. */
+  let current: AbortController | null = null;
+  let requestTimer: unknown;
+  let timer: unknown;
   let timerDueAt = 0;
   /** Bumped by stop(), so work begun before a stop (or a stop+start in a callback) is dropped. */
   let epoch = 0;
@@ -142,149 +148,100 @@ export function createPoller(options: PollerOptions): Poller {
   let notBefore = 0;
   let consecutiveFaults = 0;
 
-  const baseInterval = () => (hidden ? config.hiddenInterval : config.interval);
-
-  function clearTimer(): void {
-    if (timer !== null) {
-      clock.clearTimeout(timer);
-      timer = null;
-    }
-  }
+  const baseInterval = () => (hidden ? hiddenInterval : interval);
 
   function scheduleIn(delay: number): void {
-    clearTimer();
-    timerDueAt = clock.now() + Math.max(0, delay);
-    timer = clock.setTimeout(() => {
-      timer = null;
-      if (running && current === null) beginCheck();
-    }, Math.max(0, delay));
+    clock.clearTimeout(timer);
+    timerDueAt = clock.now() + delay;
+    timer = clock.setTimeout(check, delay);
   }
 
-  function beginCheck(): void {
-    clearTimer();
-    const request: Request = { controller: new AbortController(), timeoutHandle: null };
-    current = request;
-    request.timeoutHandle = clock.setTimeout(() => {
-      if (current !== request) return;
-      current = null;
-      // Abort after letting go of the request, so its rejection (or a late answer) is ignored.
-      request.controller.abort();
-      settleFault({
-        ok: false,
-        kind: 'timeout',
-        message: `Status request timed out after ${config.requestTimeout} ms`,
-      });
-    }, config.requestTimeout);
-
-    performRequest(request.controller.signal)
-      .catch((error: unknown): { outcome: Outcome } => ({
-        // Only a broken fetch stand-in gets here (e.g. a Response whose headers throw).
-        outcome: { ok: false, kind: 'network', message: `Status answer could not be read: ${describe(error)}`, cause: error },
-      }))
-      .then(({ outcome, serverDate }: { outcome: Outcome; serverDate?: ServerDate }) => {
-        if (current !== request) return; // stopped, timed out or superseded meanwhile
-        clock.clearTimeout(request.timeoutHandle);
-        current = null;
-        if (serverDate && onServerDate) {
-          const epochBefore = epoch;
-          safely(() => onServerDate(serverDate.header, serverDate.receivedAt));
-          if (epoch !== epochBefore || !running) return; // the callback stopped (or restarted) us
-        }
-        if (outcome.ok) settleSuccess(outcome.status, outcome.body);
-        else settleFault(outcome);
-      });
+  /** Lets go of the request in flight and aborts what is left of it (a hung request, an unread body). */
+  function release(): void {
+    clock.clearTimeout(requestTimer);
+    current?.abort();
+    current = null;
   }
 
-  async function performRequest(signal: AbortSignal): Promise<{ outcome: Outcome; serverDate?: ServerDate }> {
-    let response: Response;
+  async function check(): Promise<void> {
+    if (!running || current) return;
+    clock.clearTimeout(timer);
+    const request = (current = new AbortController());
+    requestTimer = clock.setTimeout(() => {
+      release();
+      settle({ kind: 'timeout', message: `Status request timed out after ${requestTimeout} ms` });
+    }, requestTimeout);
+
+    let outcome: Outcome;
+    let dateHeader: string | null = null;
+    let receivedAt = 0;
     try {
-      response = await fetchStatus(url, {
+      const response = await fetchStatus(url, {
         method: 'GET',
         cache: 'no-store',
         credentials: 'same-origin',
         headers: { accept: 'application/json' },
-        signal,
+        signal: request.signal,
       });
-    } catch (error) {
-      return { outcome: { ok: false, kind: 'network', message: `Status request failed: ${describe(error)}`, cause: error } };
-    }
-    const receivedAt = clock.now();
-    const dateHeader = response.headers.get('date');
-    const serverDate = dateHeader ? { header: dateHeader, receivedAt } : undefined;
-
-    if (!response.ok) {
-      discardBody(response);
-      const outcome: Outcome = {
-        ok: false,
-        kind: 'http',
-        message: `Status request answered HTTP ${response.status}`,
-        httpStatus: response.status,
-      };
-      if (response.status === 429 || response.status === 503) {
+      receivedAt = clock.now();
+      dateHeader = response.headers.get('date');
+      const { status } = response;
+      if (!response.ok) {
         // Measure an HTTP-date Retry-After against the server's own clock when it told us the time.
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
-        if (retryAfterMs !== null) outcome.retryAfterMs = retryAfterMs;
+        const retryAfterMs =
+          status === 429 || status === 503
+            ? parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt)
+            : null;
+        outcome = { kind: 'http', message: `Status request answered HTTP ${status}`, httpStatus: status, retryAfterMs };
+      } else {
+        // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // stays the text
+        }
+        const paymentStatus = parseStatus(body);
+        outcome = paymentStatus
+          ? { status: paymentStatus, body }
+          : { kind: 'malformed', message: body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status' };
       }
-      return { outcome, serverDate };
-    }
-
-    let text: string;
-    try {
-      text = await response.text();
     } catch (error) {
-      return {
-        outcome: { ok: false, kind: 'network', message: `Status answer was cut off: ${describe(error)}`, cause: error },
-        serverDate,
-      };
+      outcome = { kind: 'network', message: `Status request failed: ${(error as Error)?.message || error}`, cause: error };
     }
-    // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
-    let body: unknown = text;
-    let isJson = true;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      isJson = false;
+    if (current !== request) return; // stopped, timed out or superseded meanwhile
+    release();
+    if (dateHeader && onServerDate) {
+      const epochBefore = epoch;
+      safely(() => onServerDate(dateHeader, receivedAt));
+      if (epoch !== epochBefore || !running) return; // the callback stopped (or restarted) us
     }
-    const status = parseStatus(body);
-    if (status === null) {
-      const message = isJson ? 'Status answer has no known payment status' : 'Status answer is not JSON';
-      return { outcome: { ok: false, kind: 'malformed', message }, serverDate };
-    }
-    return { outcome: { ok: true, status, body }, serverDate };
+    settle(outcome);
   }
 
-  function settleSuccess(status: PaymentStatus, body: unknown): void {
-    consecutiveFaults = 0;
-    waitStartedAt = clock.now();
-    if (isFinal(status)) {
-      // Stop before reporting, so nothing is asked again and a start() from the callback is not undone.
-      stop();
-    } else {
-      scheduleIn(baseInterval());
-    }
-    safely(() => onStatus(status, body));
-  }
-
-  function settleFault(outcome: Extract<Outcome, { ok: false }>): void {
-    consecutiveFaults = Math.min(consecutiveFaults + 1, MAX_DOUBLINGS);
+  function settle(outcome: Outcome): void {
     const now = clock.now();
     waitStartedAt = now;
-    let delay = backoffDelay(consecutiveFaults);
-    if (outcome.retryAfterMs !== undefined) {
-      notBefore = now + outcome.retryAfterMs;
-      delay = Math.max(delay, outcome.retryAfterMs);
+    if (!('kind' in outcome)) {
+      consecutiveFaults = 0;
+      // Stop before reporting, so nothing is asked again and a start() from the callback is not undone.
+      if (isFinal(outcome.status)) stop();
+      else scheduleIn(baseInterval());
+      safely(() => onStatus(outcome.status, outcome.body));
+      return;
+    }
+    // Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, within [base, maxBackoff].
+    const base = baseInterval();
+    const jittered = base * 2 ** consecutiveFaults++ * (1 + random());
+    let delay = Math.round(Math.max(base, Math.min(Math.max(maxBackoff, base), jittered)));
+    const { retryAfterMs } = outcome;
+    if (retryAfterMs != null) {
+      notBefore = now + retryAfterMs;
+      delay = Math.max(delay, retryAfterMs);
     }
     scheduleIn(delay);
-    const error = new PollError(outcome.kind, outcome.message, delay, outcome.httpStatus, outcome.cause);
-    safely(() => onError(error));
-  }
-
-  /** Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, within [base, maxBackoff]. */
-  function backoffDelay(faults: number): number {
-    const base = baseInterval();
-    const lower = base * 2 ** (faults - 1);
-    const jittered = lower * (1 + clampUnit(random()));
-    return Math.round(Math.max(base, Math.min(Math.max(config.maxBackoff, base), jittered)));
+    safely(() => onError(new PollError(outcome.kind, outcome.message, delay, outcome.httpStatus, outcome.cause)));
   }
 
   function start(): void {
@@ -296,41 +253,29 @@ export function createPoller(options: PollerOptions): Poller {
       waitStartedAt = clock.now();
       scheduleIn(wait);
     } else {
-      beginCheck();
+      void check();
     }
   }
 
   function stop(): void {
     running = false;
     epoch += 1;
-    clearTimer();
-    const request = current;
-    current = null;
-    if (request) {
-      clock.clearTimeout(request.timeoutHandle);
-      request.controller.abort();
-    }
+    clock.clearTimeout(timer);
+    release();
   }
 
   function checkNow(): void {
-    if (!running || current !== null) return;
-    if (clock.now() < notBefore) return; // the server asked for quiet; the timer already waits for it
-    beginCheck();
+    // While the server asked for quiet, the timer already waits for it.
+    if (clock.now() >= notBefore) void check();
   }
 
   function setHidden(nextHidden: boolean): void {
-    const wasHidden = hidden;
-    hidden = Boolean(nextHidden);
-    if (hidden === wasHidden) return;
-    if (!hidden) {
-      checkNow();
-      return;
-    }
+    if (hidden === nextHidden) return;
+    hidden = nextHidden;
+    if (!hidden) return checkNow();
     // Stretch a pending wait so a hidden page asks no sooner than hiddenInterval after the last answer.
-    if (running && timer !== null) {
-      const stretched = waitStartedAt + config.hiddenInterval - clock.now();
-      if (stretched > timerDueAt - clock.now()) scheduleIn(stretched);
-    }
+    const stretched = waitStartedAt + hiddenInterval - clock.now();
+    if (running && !current && stretched > timerDueAt - clock.now()) scheduleIn(stretched);
   }
 
   return {
@@ -345,90 +290,4 @@ export function createPoller(options: PollerOptions): Poller {
       return current !== null;
     },
   };
-}
-
-interface ResolvedOptions {
-  url: string;
-  fetch: typeof fetch;
-  clock: PollerClock;
-  random: () => number;
-  interval: number;
-  hiddenInterval: number;
-  requestTimeout: number;
-  maxBackoff: number;
-  onStatus: PollerOptions['onStatus'];
-  onError: PollerOptions['onError'];
-  onServerDate: PollerOptions['onServerDate'];
-}
-
-function readOptions(options: PollerOptions): ResolvedOptions {
-  const fail = (what: string): never => {
-    throw new TypeError(`createPoller: ${what}`);
-  };
-  if (options === null || typeof options !== 'object') fail('expected an options object');
-  const { url, fetch: fetchFn, onStatus, onError, onServerDate } = options;
-  if (typeof url !== 'string' || url === '') fail('`url` must be a non-empty string');
-  for (const [name, value] of Object.entries({ fetch: fetchFn, onStatus, onError })) {
-    if (typeof value !== 'function') fail(`\`${name}\` must be a function`);
-  }
-  if (onServerDate !== undefined && typeof onServerDate !== 'function') fail('`onServerDate` must be a function when given');
-  const clock = options.clock ?? systemClock;
-  if (![clock.now, clock.setTimeout, clock.clearTimeout].every((method) => typeof method === 'function')) {
-    fail('`clock` needs now(), setTimeout() and clearTimeout()');
-  }
-  const random = options.random ?? Math.random;
-  if (typeof random !== 'function') fail('`random` must be a function');
-
-  const interval = Math.max(POLL_DEFAULTS.minInterval, positiveOr(options.interval, POLL_DEFAULTS.interval));
-  const hiddenInterval = Math.max(
-    interval,
-    positiveOr(options.hiddenInterval, Math.max(interval * POLL_DEFAULTS.hiddenFactor, POLL_DEFAULTS.minHiddenInterval)),
-  );
-  return {
-    url,
-    fetch: fetchFn,
-    clock,
-    random,
-    interval,
-    hiddenInterval,
-    requestTimeout: positiveOr(options.requestTimeout, POLL_DEFAULTS.requestTimeout),
-    maxBackoff: Math.max(interval, positiveOr(options.maxBackoff, POLL_DEFAULTS.maxBackoff)),
-    onStatus,
-    onError,
-    onServerDate,
-  };
-}
-
-/** A finite positive number, else the fallback (an attribute like poll-interval="abc" gives NaN). */
-function positiveOr(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function clampUnit(value: number): number {
-  if (!Number.isFinite(value)) return 0.5;
-  return Math.min(Math.max(value, 0), 1);
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
-function discardBody(response: Response): void {
-  try {
-    void response.body?.cancel().catch(() => {});
-  } catch {
-    // A body already used or locked needs no cleanup.
-  }
-}
-
-/** Runs a host callback; if it throws, the error is reported (not swallowed) and polling goes on. */
-function safely(callback: () => void): void {
-  try {
-    callback();
-  } catch (error) {
-    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-    if (typeof report === 'function') report(error);
-    else console.error(error);
-  }
 }
