@@ -122,7 +122,7 @@ function parseExpiresAt(value: unknown): number | undefined {
 function readId(value: unknown, field: string): string {
   const id = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof id !== 'string' || !id.trim() || id.length > MAX_ID_LENGTH || CONTROL_CHARS.test(id)) {
-    throw new InvoiceError('INVALID_ID', `The invoice needs ${field} (at most ${MAX_ID_LENGTH} characters) to ask for the payment status.`, field);
+    throw new InvoiceError('INVALID_ID', `The invoice's ${field} must be an id of at most ${MAX_ID_LENGTH} characters.`, field);
   }
   return id.trim();
 }
@@ -204,7 +204,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   rejectProviderError(raw);
   const tbank = raw.invoice_id == null && (raw.codeUrl != null || raw.outTradeNo != null);
   if (!tbank && [raw.invoice_id, raw.qr_text, raw.qr_image, raw.urls].every((value) => value == null)) {
-    throw new InvoiceError('UNKNOWN_SHAPE', 'The invoice is neither a QPay invoice (invoice_id, qr_text, qr_image, urls) nor a TBank one (codeUrl, outTradeNo).');
+    throw new InvoiceError('UNKNOWN_SHAPE', 'Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice.');
   }
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
@@ -214,7 +214,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
-    throw new InvoiceError('NO_QR', 'The invoice has no usable QR: no base64 PNG qr_image, no qr_text and no safe https codeUrl.', 'qr_text');
+    throw new InvoiceError('NO_QR', 'The invoice has no usable qr_image (base64 PNG), qr_text or https codeUrl.', 'qr_text');
   }
   const emv = qrText ? parseEmv(qrText) : null;
   const trusted = emv?.crcValid ? emv : undefined;
@@ -228,12 +228,12 @@ export function normalizeInvoice(input: unknown): InvoiceView {
     primaryLink: tbank ? codeUrl : undefined,
     amount: merchantField(raw, 'amount', parseAmount, 'a non-negative number') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
     // `currency` is both the merchant's field and TBank's, so one reader covers both.
-    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code such as "MNT" or "RUB"') ?? trusted?.currency,
+    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code, e.g. "MNT"') ?? trusted?.currency,
     merchant:
       merchantText(raw, 'merchant_name', MAX_TEXT_LENGTH) ??
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z"'),
+    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a time zone, e.g. "2026-05-01T12:30:00Z"'),
   });
 }

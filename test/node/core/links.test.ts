@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isSafeHttpsLink, MAX_LINK_LENGTH, normalisedScheme, safeImageUrl, safeLink, sbpBankLink } from '../../../src/core/links.js';
+import { isSafeHttpsLink, MAX_LINK_LENGTH, safeImageUrl, safeLink, sbpBankLink } from '../../../src/core/links.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
@@ -98,17 +98,6 @@ test('safeLink rejects non-strings, empty and over-long input', () => {
   assert.equal(safeLink(long), null);
   const justFits = `https://a.example/${'x'.repeat(MAX_LINK_LENGTH - 'https://a.example/'.length)}`;
   assert.equal(safeLink(justFits), justFits);
-});
-
-test('normalisedScheme undoes entity, escape and whitespace tricks', () => {
-  assert.equal(normalisedScheme('java&#115;cript:x'), 'javascript');
-  assert.equal(normalisedScheme('&#x6A;avascript:x'), 'javascript');
-  assert.equal(normalisedScheme('jav&#x09;ascript:x'), 'javascript');
-  assert.equal(normalisedScheme('%6Aavascript:x'), 'javascript');
-  assert.equal(normalisedScheme(' Java\u200Bscript :x'), 'javascript');
-  assert.equal(normalisedScheme('javascript&colon;x'), 'javascript');
-  assert.equal(normalisedScheme('KhanBank://q'), 'khanbank');
-  assert.equal(normalisedScheme('no scheme here'), null);
 });
 
 test('safeImageUrl accepts https logo URLs only', () => {
