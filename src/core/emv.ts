@@ -11,18 +11,14 @@ export interface EmvPayload {
   crcValid: boolean;
   /** Tag 54, in major units. */
   amount?: number;
-  /** Tag 53 as given, e.g. "496". */
-  currencyNumeric?: string;
   /** Tag 53 as ISO 4217 alpha code, when the numeric code is in `CURRENCY_BY_NUMERIC`. */
   currency?: string;
   /** Tag 59. */
   merchantName?: string;
-  /** Tag 60. */
-  merchantCity?: string;
 }
 
 /** ISO 4217 numeric -> alpha, for the currencies this widget meets. */
-export const CURRENCY_BY_NUMERIC: Readonly<Record<string, string>> = Object.freeze({
+export const CURRENCY_BY_NUMERIC: Readonly<Record<string, string>> = {
   '496': 'MNT',
   '643': 'RUB',
   '840': 'USD',
@@ -30,7 +26,7 @@ export const CURRENCY_BY_NUMERIC: Readonly<Record<string, string>> = Object.free
   '978': 'EUR',
   '410': 'KRW',
   '392': 'JPY',
-});
+};
 
 const encoder = new TextEncoder();
 
@@ -42,9 +38,7 @@ export function crc16(text: string): string {
   let crc = 0xffff;
   for (const byte of encoder.encode(text)) {
     crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) {
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    }
+    for (let bit = 0; bit < 8; bit++) crc = ((crc << 1) ^ (crc & 0x8000 ? 0x1021 : 0)) & 0xffff;
   }
   return crc.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -55,10 +49,6 @@ export function appendCrc(payloadWithoutCrc: string): string {
   return head + crc16(head);
 }
 
-const TWO_DIGITS = /^\d\d$/;
-/** EMV tag 54: up to 13 characters, digits with an optional decimal point. */
-const EMV_AMOUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
-
 /**
  * Reads the top-level TLV fields of an EMV payload. Returns null when the structure is
  * malformed: a tag or length that is not two digits, a value running past the end, a repeated
@@ -66,46 +56,28 @@ const EMV_AMOUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
  * Lengths count UTF-16 code units; QPay payloads are ASCII, where that equals bytes.
  */
 export function parseEmv(text: string): EmvPayload | null {
-  if (typeof text !== 'string' || text.length === 0) return null;
+  if (typeof text !== 'string' || !text) return null;
   const tags = new Map<string, string>();
-  let lastTag = '';
-  let crcStart = -1;
-  let pos = 0;
-  while (pos < text.length) {
-    if (pos + 4 > text.length) return null;
-    const tag = text.slice(pos, pos + 2);
-    const len = text.slice(pos + 2, pos + 4);
-    if (!TWO_DIGITS.test(tag) || !TWO_DIGITS.test(len)) return null;
-    const end = pos + 4 + Number(len);
-    if (end > text.length) return null;
-    if (tags.has(tag)) return null;
+  let lastField = 0;
+  for (let pos = 0; pos < text.length; ) {
+    const head = text.slice(pos, pos + 4);
+    const tag = head.slice(0, 2);
+    const end = pos + 4 + Number(head.slice(2));
+    if (!/^\d{4}$/.test(head) || end > text.length || tags.has(tag)) return null;
     tags.set(tag, text.slice(pos + 4, end));
-    if (tag === '63') crcStart = pos;
-    lastTag = tag;
+    lastField = pos;
     pos = end;
   }
-
-  const crc = tags.get('63');
-  const crcValid =
-    lastTag === '63' &&
-    crc !== undefined &&
-    crc.length === 4 &&
-    crc.toUpperCase() === crc16(text.slice(0, crcStart + 4));
-
-  const payload: EmvPayload = { tags, crcValid };
-  const amount = tags.get('54');
-  if (amount !== undefined && amount.length <= 13 && EMV_AMOUNT.test(amount)) {
-    payload.amount = Number(amount);
-  }
-  const currency = tags.get('53');
-  if (currency !== undefined && /^\d{3}$/.test(currency)) {
-    payload.currencyNumeric = currency;
-    const alpha = CURRENCY_BY_NUMERIC[currency];
-    if (alpha) payload.currency = alpha;
-  }
-  const name = tags.get('59')?.trim();
-  if (name) payload.merchantName = name;
-  const city = tags.get('60')?.trim();
-  if (city) payload.merchantCity = city;
-  return payload;
+  // The CRC field "6304XXXX" must come last and cover everything before its value.
+  const crcValid = text.startsWith('6304', lastField) && text.slice(lastField + 4).toUpperCase() === crc16(text.slice(0, lastField + 4));
+  const amount = tags.get('54') ?? '';
+  const currency = tags.get('53') ?? '';
+  return {
+    tags,
+    crcValid,
+    // Tag 54: up to 13 characters, digits with an optional decimal point.
+    amount: amount.length <= 13 && /^(\d+\.?\d*|\.\d+)$/.test(amount) ? Number(amount) : undefined,
+    currency: /^\d{3}$/.test(currency) ? CURRENCY_BY_NUMERIC[currency] : undefined,
+    merchantName: tags.get('59')?.trim() || undefined,
+  };
 }

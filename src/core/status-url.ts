@@ -1,8 +1,5 @@
 // Turns the merchant's `status-url` template into the URL the poller GETs. Pure string work, no DOM.
 
-const ID_PLACEHOLDER = /\{id\}|%7Bid%7D/i;
-const ALL_ID_PLACEHOLDERS = new RegExp(ID_PLACEHOLDER.source, 'gi');
-
 /**
  * Expands a status URL template for one invoice.
  *
@@ -17,49 +14,30 @@ const ALL_ID_PLACEHOLDERS = new RegExp(ID_PLACEHOLDER.source, 'gi');
  * http(s): the status endpoint is always the merchant's own web server.
  */
 export function expandStatusUrl(template: string, invoiceId: string, base?: string): string {
-  if (typeof template !== 'string' || template.trim() === '') {
-    throw new TypeError('status-url: expected a non-empty URL template');
+  const trimmed = typeof template === 'string' ? template.trim() : '';
+  if (!trimmed || typeof invoiceId !== 'string' || !invoiceId) {
+    throw new TypeError('status-url: expected a non-empty URL template and invoice id');
   }
-  if (typeof invoiceId !== 'string' || invoiceId === '') {
-    throw new TypeError('status-url: expected a non-empty invoice id');
+  const id = encodeURIComponent(invoiceId);
+  // The encoded id holds no `$`, so it is inserted literally.
+  let expanded = trimmed.replace(/\{id\}|%7Bid%7D/gi, id);
+  if (expanded === trimmed) {
+    // No placeholder: add the id to the query, before any hash.
+    const hashAt = `${trimmed}#`.indexOf('#');
+    const beforeHash = trimmed.slice(0, hashAt);
+    const separator = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
+    expanded = `${beforeHash}${separator}invoice_id=${id}${trimmed.slice(hashAt)}`;
   }
-  const trimmed = template.trim();
-  const encodedId = encodeURIComponent(invoiceId);
-
-  let expanded: string;
-  if (ID_PLACEHOLDER.test(trimmed)) {
-    expanded = trimmed.replace(ALL_ID_PLACEHOLDERS, () => encodedId);
-  } else {
-    expanded = appendQueryParameter(trimmed, 'invoice_id', encodedId);
-  }
-
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(expanded)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    throw new TypeError(`status-url: only http(s) URLs can be polled, got "${scheme}:"`);
-  }
-  if (base === undefined) return expanded;
 
   let resolved: URL;
   try {
-    resolved = new URL(expanded, base);
+    // Without a base, a stand-in one lets relative templates pass the scheme check below.
+    resolved = new URL(expanded, base ?? 'http://relative.invalid/');
   } catch {
-    throw new TypeError(`status-url: cannot resolve "${expanded}" against base "${base}"`);
+    throw new TypeError(`status-url: cannot resolve "${expanded}" against "${base}"`);
   }
-  if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') {
+  if (!/^https?:$/.test(resolved.protocol)) {
     throw new TypeError(`status-url: only http(s) URLs can be polled, got "${resolved.protocol}"`);
   }
-  return resolved.href;
-}
-
-/** Adds `name=value` (value already encoded) before the hash, after any existing query. */
-function appendQueryParameter(url: string, name: string, encodedValue: string): string {
-  const hashAt = url.indexOf('#');
-  const beforeHash = hashAt === -1 ? url : url.slice(0, hashAt);
-  const hash = hashAt === -1 ? '' : url.slice(hashAt);
-  const pair = `${name}=${encodedValue}`;
-  let separator: string;
-  if (!beforeHash.includes('?')) separator = '?';
-  else if (beforeHash.endsWith('?') || beforeHash.endsWith('&')) separator = '';
-  else separator = '&';
-  return `${beforeHash}${separator}${pair}${hash}`;
+  return base === undefined ? expanded : resolved.href;
 }

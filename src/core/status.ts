@@ -5,98 +5,58 @@ import { FINAL_STATUSES, type PaymentStatus } from './types.js';
 import { isRecord } from './json.js';
 
 /**
- * Provider status words (upper case) -> PaymentStatus. Pending words map to NEW: the customer
- * may still pay. Anything not listed is unknown and makes `parseStatus` return null.
+ * Provider status words (upper case), by the PaymentStatus they mean. Pending words mean NEW: the
+ * customer may still pay. Anything not listed is unknown and makes `parseStatus` return null.
+ * The widget's own words (and QPay's), TBank QRPAY QUERY's, then TBank acquiring GetState's, where
+ * AUTHORIZED is a hold the merchant has not confirmed yet (still pending) and CONFIRMED is paid.
  */
-const STATUS_WORDS: Readonly<Record<string, PaymentStatus>> = Object.freeze({
-  // The widget's own words (and QPay's payment statuses).
-  NEW: 'NEW',
-  PAID: 'PAID',
-  FAILED: 'FAILED',
-  REFUNDED: 'REFUNDED',
-  EXPIRED: 'EXPIRED',
-  CANCELLED: 'CANCELLED',
-  CANCELED: 'CANCELLED',
-  // TBank QRPAY QUERY.
-  FAIL: 'FAILED',
-  CANCEL: 'CANCELLED',
-  PARTIAL_REFUNDED: 'REFUNDED',
-  NOTPAY: 'NEW',
-  USERPAYING: 'NEW',
-  PROCESSING: 'NEW',
-  PENDING: 'NEW',
-  CREATED: 'NEW',
-  // TBank acquiring GetState. AUTHORIZED is a hold the merchant has not confirmed yet, so it is
-  // still pending; CONFIRMED is the paid state.
-  FORM_SHOWED: 'NEW',
-  AUTHORIZING: 'NEW',
-  '3DS_CHECKING': 'NEW',
-  '3DS_CHECKED': 'NEW',
-  AUTHORIZED: 'NEW',
-  CONFIRMING: 'NEW',
-  CONFIRMED: 'PAID',
-  REJECTED: 'FAILED',
-  AUTH_FAIL: 'FAILED',
-  DEADLINE_EXPIRED: 'EXPIRED',
-  REVERSING: 'CANCELLED',
-  REVERSED: 'CANCELLED',
-  PARTIAL_REVERSED: 'CANCELLED',
-  REFUNDING: 'REFUNDED',
-});
+const STATUS_WORDS: Readonly<Record<PaymentStatus, string>> = {
+  NEW: 'NEW NOTPAY USERPAYING PROCESSING PENDING CREATED FORM_SHOWED AUTHORIZING 3DS_CHECKING 3DS_CHECKED AUTHORIZED CONFIRMING',
+  PAID: 'PAID CONFIRMED',
+  FAILED: 'FAILED FAIL REJECTED AUTH_FAIL',
+  REFUNDED: 'REFUNDED PARTIAL_REFUNDED REFUNDING',
+  EXPIRED: 'EXPIRED DEADLINE_EXPIRED',
+  CANCELLED: 'CANCELLED CANCELED CANCEL REVERSING REVERSED PARTIAL_REVERSED',
+};
 
 /** Maps one status word (any case, surrounding spaces ignored) to a PaymentStatus, or null. */
 export function statusFromWord(word: unknown): PaymentStatus | null {
-  if (typeof word !== 'string') return null;
-  const key = word.trim().toUpperCase();
-  return Object.prototype.hasOwnProperty.call(STATUS_WORDS, key) ? STATUS_WORDS[key]! : null;
+  const key = typeof word === 'string' ? word.trim().toUpperCase() : '';
+  const entry = Object.entries(STATUS_WORDS).find(([, words]) => key && words.split(' ').includes(key));
+  return entry ? (entry[0] as PaymentStatus) : null;
 }
 
 /**
- * QPay /v2/payment/check: any PAID row pays the invoice; refunded rows with no attempt still
- * pending mean REFUNDED; otherwise (no rows, NEW or FAILED attempts) the customer can still pay,
- * since a failed attempt lets them retry. An unknown row status makes the answer malformed.
- */
-function statusFromPaymentCheck(body: Record<string, unknown>): PaymentStatus | null {
-  const { rows, count } = body;
-  if (rows === undefined || rows === null) {
-    return count === 0 ? 'NEW' : null;
-  }
-  if (!Array.isArray(rows)) return null;
-  const statuses: string[] = [];
-  for (const row of rows) {
-    if (!isRecord(row) || typeof row.payment_status !== 'string') return null;
-    const status = row.payment_status.trim().toUpperCase();
-    if (status !== 'NEW' && status !== 'PAID' && status !== 'FAILED' && status !== 'REFUNDED') return null;
-    statuses.push(status);
-  }
-  if (statuses.includes('PAID')) return 'PAID';
-  if (statuses.includes('REFUNDED') && !statuses.includes('NEW')) return 'REFUNDED';
-  return 'NEW';
-}
-
-/**
- * Reads a status answer (a parsed JSON value, or its JSON text) into a PaymentStatus.
- * Null means malformed or unknown; the poller treats that as a fault, never as a status.
+ * Reads a status answer (a parsed JSON value, or its JSON text, or a bare word such as `PAID`)
+ * into a PaymentStatus. Null means malformed or unknown; the poller treats that as a fault,
+ * never as a status.
  */
 export function parseStatus(body: unknown): PaymentStatus | null {
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);
     } catch {
-      // A bare word body such as `PAID`.
-      return /^\s*[A-Za-z0-9_]+\s*$/.test(body as string) ? statusFromWord(body) : null;
+      // a bare word, read below
     }
-    if (typeof body === 'string') return statusFromWord(body);
   }
+  if (typeof body === 'string') return statusFromWord(body);
   if (!isRecord(body)) return null;
 
   // Plain answers and TBank QUERY put the word in `status`; some gateways use other names.
-  for (const field of ['status', 'tradeStatus', 'orderStatus', 'Status', 'payment_status'] as const) {
-    const value = body[field];
-    if (typeof value === 'string') return statusFromWord(value);
+  for (const field of ['status', 'tradeStatus', 'orderStatus', 'Status', 'payment_status']) {
+    if (typeof body[field] === 'string') return statusFromWord(body[field]);
   }
-  if ('rows' in body || 'count' in body) return statusFromPaymentCheck(body);
-  return null;
+
+  // QPay /v2/payment/check: any PAID row pays the invoice; refunded rows with no attempt still
+  // pending mean REFUNDED; otherwise (no rows, NEW or FAILED attempts) the customer can still pay,
+  // since a failed attempt lets them retry. An unknown row status makes the answer malformed.
+  const { rows, count } = body;
+  if (rows == null) return count === 0 ? 'NEW' : null;
+  if (!Array.isArray(rows)) return null;
+  const statuses = rows.map((row) => (isRecord(row) && typeof row.payment_status === 'string' ? row.payment_status.trim().toUpperCase() : ''));
+  if (!statuses.every((status) => /^(NEW|PAID|FAILED|REFUNDED)$/.test(status))) return null;
+  if (statuses.includes('PAID')) return 'PAID';
+  return statuses.includes('REFUNDED') && !statuses.includes('NEW') ? 'REFUNDED' : 'NEW';
 }
 
 /** True for statuses after which polling stops for good. */
