@@ -11,13 +11,10 @@ export interface SpokenRemaining {
   value: number;
 }
 
-export const FINAL_ANNOUNCEMENT_SECONDS = 30;
-
-/** Null when nothing is left to announce (time is up, or no expiry). */
-export function spokenRemaining(remainingMs: number): SpokenRemaining | null {
-  if (!Number.isFinite(remainingMs) || remainingMs <= 0) return null;
+/** What to say for `remainingMs` (> 0) left. */
+export function spokenRemaining(remainingMs: number): SpokenRemaining {
   const seconds = Math.ceil(remainingMs / 1000);
-  if (seconds <= FINAL_ANNOUNCEMENT_SECONDS) return { key: 'final', unit: 'seconds', value: seconds };
+  if (seconds <= 30) return { key: 's', unit: 'seconds', value: seconds };
   const minutes = Math.ceil(seconds / 60);
   const step = minutes <= 5 ? 1 : minutes <= 60 ? 5 : 30;
   return { key: `m${Math.ceil(minutes / step) * step}`, unit: 'minutes', value: minutes };

@@ -48,38 +48,26 @@ export interface QPayBankSelectDetail {
   link: string;
 }
 
-const BASE = { bubbles: true, composed: true } as const;
-
-export class QPayPaidEvent extends CustomEvent<QPayPaidDetail> {
-  constructor(detail: QPayPaidDetail) {
-    super(QPAY_PAID, { ...BASE, detail });
-  }
+/** A bubbling, composed `CustomEvent` class for one event name and detail type. */
+function eventClass<Detail>(type: string, cancelable = false) {
+  return class extends CustomEvent<Detail> {
+    constructor(detail: Detail) {
+      super(type, { bubbles: true, composed: true, cancelable, detail });
+    }
+  };
 }
 
-export class QPayStatusEvent extends CustomEvent<QPayStatusDetail> {
-  constructor(detail: QPayStatusDetail) {
-    super(QPAY_STATUS, { ...BASE, detail });
-  }
-}
-
-export class QPayExpiredEvent extends CustomEvent<QPayExpiredDetail> {
-  constructor(detail: QPayExpiredDetail) {
-    super(QPAY_EXPIRED, { ...BASE, detail });
-  }
-}
-
-export class QPayErrorEvent extends CustomEvent<QPayErrorDetail> {
-  constructor(detail: QPayErrorDetail) {
-    super(QPAY_ERROR, { ...BASE, detail });
-  }
-}
-
+export const QPayPaidEvent = eventClass<QPayPaidDetail>(QPAY_PAID);
+export type QPayPaidEvent = InstanceType<typeof QPayPaidEvent>;
+export const QPayStatusEvent = eventClass<QPayStatusDetail>(QPAY_STATUS);
+export type QPayStatusEvent = InstanceType<typeof QPayStatusEvent>;
+export const QPayExpiredEvent = eventClass<QPayExpiredDetail>(QPAY_EXPIRED);
+export type QPayExpiredEvent = InstanceType<typeof QPayExpiredEvent>;
+export const QPayErrorEvent = eventClass<QPayErrorDetail>(QPAY_ERROR);
+export type QPayErrorEvent = InstanceType<typeof QPayErrorEvent>;
 /** Cancelable: `preventDefault()` keeps the browser from following the bank link. */
-export class QPayBankSelectEvent extends CustomEvent<QPayBankSelectDetail> {
-  constructor(detail: QPayBankSelectDetail) {
-    super(QPAY_BANK_SELECT, { ...BASE, cancelable: true, detail });
-  }
-}
+export const QPayBankSelectEvent = eventClass<QPayBankSelectDetail>(QPAY_BANK_SELECT, true);
+export type QPayBankSelectEvent = InstanceType<typeof QPayBankSelectEvent>;
 
 /** The `invoice-url` request failed: network, HTTP status, or an answer that is not JSON. */
 export class QPayLoadError extends Error {

@@ -7,20 +7,12 @@ import type { BankLink, InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
 import { clockOffset, formatCountdown, formatMoney } from '../core/format.js';
-import { createPoller, type Poller, type PollError } from '../core/poller.js';
+import { createPoller, type Poller } from '../core/poller.js';
 import { expandStatusUrl } from '../core/status-url.js';
-import {
-  QPayBankSelectEvent,
-  QPayErrorEvent,
-  QPayExpiredEvent,
-  QPayLoadError,
-  QPayPaidEvent,
-  QPayStatusEvent,
-} from './events.js';
-import { DEFAULT_LANGUAGE, loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
+import { QPayBankSelectEvent, QPayErrorEvent, QPayExpiredEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from './events.js';
+import { loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
 import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
-import type { LoadedInvoice } from './invoice-load.js';
 
 /** How the element lays itself out: `auto` decides from the device. */
 export type QPayCheckoutMode = 'auto' | 'mobile' | 'desktop';
@@ -40,9 +32,13 @@ type BankListModule = typeof import('./bank-list.js');
 export const BANK_SEARCH_THRESHOLD = 8;
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
-/** setTimeout's largest delay; longer expiries re-arm when it fires. */
-const MAX_TIMER_MS = 0x7fffffff;
-const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|IEMobile|Windows Phone|Opera Mini/i;
+const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|Opera Mini/i;
+
+const SPINNER = html`<span class="spinner" aria-hidden="true"></span>`;
+const button = (label: string, onClick: () => void) => html`<button type="button" class="button" @click=${onClick}>${label}</button>`;
+/** A value with a label only screen readers hear ("Amount: ₮100"). */
+const labelled = (label: string, value: string) => html`<span class="sr">${label}: </span>${value}`;
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
 /**
  * A QR payment checkout: shows the invoice's QR (and, on phones, bank-app links), polls the
@@ -97,7 +93,7 @@ export class QPayCheckoutElement extends LitElement {
 
   /** Lit's reactive properties: the public inputs with their attributes, then internal state (no attribute). */
   static override properties: PropertyDeclarations = {
-    invoice: { attribute: 'invoice' },
+    invoice: {},
     invoiceUrl: { attribute: 'invoice-url' },
     statusUrl: { attribute: 'status-url' },
     pollInterval: { attribute: 'poll-interval', type: Number },
@@ -105,18 +101,15 @@ export class QPayCheckoutElement extends LitElement {
     order: { attribute: false },
     banks: { attribute: false },
     langAttribute: { attribute: 'lang' },
-    phase: { state: true },
     view: { state: true },
     status: { state: true },
-    pollTrouble: { state: true },
+    blocked: { state: true },
+    trouble: { state: true },
     qrShown: { state: true },
     bankFilter: { state: true },
-    copyFeedback: { state: true },
+    copyNote: { state: true },
     spoken: { state: true },
-    coarsePointer: { state: true },
-    tick: { state: true },
-    qrModule: { state: true },
-    bankListModule: { state: true },
+    remaining: { state: true },
   };
 
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
@@ -146,56 +139,53 @@ export class QPayCheckoutElement extends LitElement {
    */
   protected langAttribute: string | null = null;
 
-  private phase: QPayCheckoutState = 'idle';
+  /** The invoice shown; undefined while idle, loading or after a fatal error. */
   private view: InvoiceView | undefined = undefined;
+  /** Its last known status; the state derives from it. */
   private status: PaymentStatus | undefined = undefined;
-  private pollTrouble = false;
+  /** Why there is no invoice to show: `invoice-url` is loading, or a fatal error. */
+  private blocked: 'loading' | 'error' | undefined = undefined;
+  /** The last status check failed (polling goes on). */
+  private trouble = false;
   private qrShown = false;
   private bankFilter = '';
-  private copyFeedback: '' | 'copied' | 'failed' = '';
-  /** The remaining time screen readers were last told (spoken in the current language at render). */
+  private copyNote: '' | 'copied' | 'copyFailed' = '';
+  /** The remaining time screen readers were last told. */
   private spoken: SpokenRemaining | undefined = undefined;
-  private coarsePointer = false;
-  /** Bumped every second while a countdown runs, to re-render the timer. */
-  private tick = 0;
-  private qrModule: QrModule | undefined = undefined;
-  /** The phone layout's bank list code, loaded when the layout is mobile. */
-  private bankListModule: BankListModule | undefined = undefined;
+  /** Milliseconds to expires_at, on the server's clock; updated every second. */
+  private remaining = Infinity;
 
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
   #clockOffset = 0;
-  #paidInvoiceIds = new Set<string>();
-  #expiredInvoiceIds = new Set<string>();
-  #lastSpokenKey = '';
+  /** Invoices that ended here: shown as paid or expired again when passed again. */
+  #ended = new Map<string, 'PAID' | 'EXPIRED'>();
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
-  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   #loadController: AbortController | undefined;
-  /** The invoice-url load was cut short (say by removal) and should run again on connect. */
-  #loadPending = false;
-  #qrModuleLoading = false;
-  /** The bank list module being fetched, if any; `updateComplete` waits for it like a language pack. */
+  /** Lazy modules and language packs on their way; `updateComplete` waits for them. */
+  #loads = new Set<Promise<void>>();
+  #qrModule: QrModule | undefined;
+  #qrLoad: Promise<void> | undefined;
+  /** The phone layout's bank list code; `null` when it failed to load (the QR is shown instead). */
+  #bankList: BankListModule | null | undefined;
   #bankListLoad: Promise<void> | undefined;
-  /** The language pack being fetched, if any; `updateComplete` waits for it and the render after it. */
-  #languageLoad: Promise<void> | undefined;
-  #languageLoading: Language | undefined;
-  /** Languages whose pack could not be loaded: Mongolian is shown instead. */
-  #languagesFailed = new Set<Language>();
-  #pointerQuery: MediaQueryList | undefined;
+  #languageLoad: Language | undefined;
   /** SBP bank links, derived from `banks` and the invoice's codeUrl; cleared when either changes. */
   #sbpLinks: BankLink[] | undefined;
 
   /** The layout in effect: `mode`, or for `auto` what the device suggests. */
   get layout(): QPayCheckoutLayout {
     if (this.mode === 'mobile' || this.mode === 'desktop') return this.mode;
-    const userAgent = typeof navigator === 'undefined' ? '' : navigator.userAgent;
-    return this.coarsePointer || MOBILE_USER_AGENT.test(userAgent) ? 'mobile' : 'desktop';
+    return matchMedia('(pointer: coarse)').matches || MOBILE_USER_AGENT.test(navigator.userAgent) ? 'mobile' : 'desktop';
   }
 
   /** Where the element is; also reflected as the host's `data-state` attribute. */
   get state(): QPayCheckoutState {
-    return this.phase;
+    const status = this.status;
+    if (!this.view) return this.blocked ?? 'idle';
+    if (!status || !isFinal(status)) return 'waiting';
+    return status === 'PAID' ? 'paid' : status === 'EXPIRED' ? 'expired' : 'failed';
   }
 
   /** Asks the status endpoint now (no-op unless polling, or while a request is in flight). */
@@ -206,65 +196,86 @@ export class QPayCheckoutElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    document.addEventListener('visibilitychange', this.#onVisibilityChange);
-    window.addEventListener('pageshow', this.#onReturn);
-    window.addEventListener('focus', this.#onReturn);
-    window.addEventListener('online', this.#onReturn);
-    if (typeof window.matchMedia === 'function') {
-      this.#pointerQuery = window.matchMedia('(pointer: coarse)');
-      this.coarsePointer = this.#pointerQuery.matches;
-      this.#pointerQuery.addEventListener('change', this.#onPointerChange);
-    }
-    if (this.#loadPending) void this.#loadInvoice();
+    this.#listen('addEventListener');
+    // A load cut short by removal runs again.
+    if (this.blocked === 'loading' && !this.#loadController) void this.#loadInvoice();
     this.#resume();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    document.removeEventListener('visibilitychange', this.#onVisibilityChange);
-    window.removeEventListener('pageshow', this.#onReturn);
-    window.removeEventListener('focus', this.#onReturn);
-    window.removeEventListener('online', this.#onReturn);
-    this.#pointerQuery?.removeEventListener('change', this.#onPointerChange);
-    this.#pointerQuery = undefined;
-    if (this.#loadController) {
-      this.#loadController.abort();
-      this.#loadController = undefined;
-      this.#loadPending = true;
-    }
-    this.#stopPolling();
-    this.#stopTimers();
-    this.#clearCopyFeedback();
+    this.#listen('removeEventListener');
+    this.#loadController?.abort();
+    this.#loadController = undefined;
+    this.#stop();
+    this.#setCopyNote('');
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  #listen(method: 'addEventListener' | 'removeEventListener'): void {
+    document[method]('visibilitychange', this.#onVisibilityChange);
+    for (const type of ['pageshow', 'focus', 'online']) window[method](type, this.#onReturn);
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('invoice') || changed.has('invoiceUrl')) {
       this.#applySource();
     } else if (changed.has('statusUrl') || changed.has('pollInterval')) {
       // Same invoice, new endpoint or pace: start over with a poller built for it.
-      this.#stopPolling();
+      this.#stop();
       this.#resume();
     }
-    if (changed.has('banks')) this.#sbpLinks = undefined;
-    if (!this.#messages()) this.#loadLanguage(this.#language());
-    // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
-    if (this.view && this.phase === 'waiting' && !this.#qrIsMain(this.view)) this.#loadBankList();
+    if (changed.has('banks') || changed.has('view')) this.#sbpLinks = undefined;
+    const language = this.#language();
+    if (!messagesFor(language) && this.#languageLoad !== language) {
+      this.#languageLoad = language;
+      this.#lazy(loadMessages(language), () => {}, (error) => {
+        this.#report(new Error(`The "${language}" texts could not be loaded; showing Mongolian`, { cause: error }), false);
+      });
+    }
+    const view = this.view;
+    if (view && this.state === 'waiting') {
+      // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
+      if (!this.#qrIsMain(view)) {
+        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), (module) => (this.#bankList = module), (error) => {
+          this.#bankList = null;
+          this.#report(new Error(`The bank list could not be loaded: ${error.message}`, { cause: error }), false);
+        });
+      }
+      if (view.qr.kind === 'text' && (this.#qrIsMain(view) || this.qrShown)) {
+        this.#qrLoad ??= this.#lazy(import('./qr-draw.js'), (module) => (this.#qrModule = module), (error) => {
+          this.#qrLoad = undefined;
+          this.#fail(new Error(`The QR encoder could not be loaded: ${error.message}`, { cause: error }));
+        });
+      }
+    }
     this.dataset['layout'] = this.layout;
-    this.dataset['state'] = this.phase;
+    this.dataset['state'] = this.state;
   }
 
-  /** Also waits for a language pack or the bank list module still loading, and the render that shows them. */
+  /** Also waits for the lazy modules and language packs still loading, and the render that shows them. */
   protected override async getUpdateComplete(): Promise<boolean> {
     let complete = await super.getUpdateComplete();
-    while (this.#languageLoad || this.#bankListLoad) {
-      await (this.#languageLoad ?? this.#bankListLoad);
+    while (this.#loads.size > 0) {
+      await Promise.all(this.#loads);
       complete = await super.getUpdateComplete();
     }
     return complete;
   }
 
-  protected override updated(): void {
-    if (this.#qrNeeded()) void this.#loadQrModule();
+  /** Runs a lazy load; `updateComplete` waits for it, and the element re-renders once it settled. */
+  #lazy<T>(load: Promise<T>, loaded: (value: T) => void, failed: (error: Error) => void): Promise<void> {
+    const settled: Promise<void> = load
+      .then(loaded, (error: unknown) => failed(toError(error)))
+      .finally(() => {
+        this.#loads.delete(settled);
+        this.requestUpdate();
+      });
+    this.#loads.add(settled);
+    return settled;
+  }
+
+  #report(error: unknown, fatal: boolean): void {
+    this.dispatchEvent(new QPayErrorEvent({ error: toError(error), fatal }));
   }
 
   // ---- inputs -> state ------------------------------------------------------------------------
@@ -278,7 +289,6 @@ export class QPayCheckoutElement extends LitElement {
     } else {
       this.#cancelLoad();
       this.#reset(undefined);
-      this.phase = 'idle';
     }
   }
 
@@ -291,58 +301,70 @@ export class QPayCheckoutElement extends LitElement {
       this.#fail(toError(error));
       return;
     }
-    const sameInvoice = this.view?.id === view.id && this.phase !== 'error' && this.phase !== 'idle';
-    if (sameInvoice) {
-      // The page passed the same invoice again (say a re-render): keep its status and state.
-      if (this.view?.primaryLink !== view.primaryLink) this.#sbpLinks = undefined;
-      this.view = view;
-    } else {
+    // The same invoice again (say a re-render of the page) keeps its status.
+    if (this.view?.id === view.id) this.view = view;
+    else {
       this.#reset(view);
-      this.phase = this.#paidInvoiceIds.has(view.id)
-        ? 'paid'
-        : this.#expiredInvoiceIds.has(view.id)
-          ? 'expired'
-          : 'waiting';
-      if (this.phase === 'paid') this.status = 'PAID';
+      this.status = this.#ended.get(view.id);
     }
     this.#resume();
   }
 
   /** Forgets everything about the previous invoice. */
   #reset(view: InvoiceView | undefined): void {
-    this.#stopPolling();
-    this.#stopTimers();
-    this.#clearCopyFeedback();
+    this.#stop();
+    this.#setCopyNote('');
     this.view = view;
     this.status = undefined;
-    this.pollTrouble = false;
+    this.blocked = undefined;
+    this.trouble = false;
     this.qrShown = false;
     this.bankFilter = '';
     this.spoken = undefined;
-    this.#lastSpokenKey = '';
-    this.#sbpLinks = undefined;
   }
 
   /** A fatal problem: this invoice cannot be used. */
   #fail(error: Error): void {
     this.#reset(undefined);
-    this.phase = 'error';
-    this.dispatchEvent(new QPayErrorEvent({ error, fatal: true }));
+    this.blocked = 'error';
+    this.#report(error, true);
   }
 
   /** Starts whatever should run now: the countdown and polling, when connected and waiting. */
   #resume(): void {
+    this.#tick();
     const view = this.view;
-    if (!this.isConnected || !view || this.phase !== 'waiting') return;
-    if (view.expiresAt !== undefined) {
-      if (this.#remainingMs(view) <= 0) {
-        this.#expire();
-        return;
-      }
-      this.#scheduleTick();
-      this.#scheduleExpiry();
+    if (!view || !this.isConnected || this.state !== 'waiting' || this.#poller || !this.statusUrl) return;
+    let url: string;
+    try {
+      url = expandStatusUrl(this.statusUrl, view.id, document.baseURI);
+    } catch (error) {
+      // The QR still works without status checks, so this is not fatal for the customer.
+      this.#report(error, false);
+      return;
     }
-    this.#startPolling(view);
+    const poller = createPoller({
+      url,
+      fetch: (input, init) => fetch(input, init),
+      interval: this.pollInterval,
+      onStatus: (status, body) => this.#onStatus(view, status, body),
+      onError: (error) => {
+        if (this.view !== view || this.state !== 'waiting') return;
+        this.trouble = true;
+        this.#report(error, false);
+      },
+      onServerDate: (header, receivedAt) => this.#noteServerDate(header, receivedAt),
+    });
+    this.#poller = poller;
+    if (document.visibilityState === 'hidden') poller.setHidden(true);
+    poller.start();
+  }
+
+  /** Stops polling and the countdown. */
+  #stop(): void {
+    this.#poller?.stop();
+    this.#poller = undefined;
+    clearTimeout(this.#tickTimer);
   }
 
   // ---- invoice-url ----------------------------------------------------------------------------
@@ -352,80 +374,40 @@ export class QPayCheckoutElement extends LitElement {
     this.#cancelLoad();
     if (!url) return;
     this.#reset(undefined);
-    this.phase = 'loading';
-    if (!this.isConnected) {
-      this.#loadPending = true;
-      return;
-    }
-    this.#loadPending = false;
+    this.blocked = 'loading';
+    if (!this.isConnected) return; // connectedCallback starts it
     const controller = new AbortController();
     this.#loadController = controller;
-    let loaded: LoadedInvoice;
     try {
       const { fetchInvoice } = await import('./invoice-load.js');
-      loaded = await fetchInvoice(url, this.order, controller);
-    } catch (error) {
+      const loaded = await fetchInvoice(url, this.order, controller);
       if (this.#loadController !== controller) return; // superseded or removed meanwhile
       this.#loadController = undefined;
+      this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
+      this.#useInvoice(loaded.invoice);
+    } catch (error) {
+      if (this.#loadController !== controller) return;
+      this.#loadController = undefined;
       this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(toError(error).message, undefined, error));
-      return;
     }
-    if (this.#loadController !== controller) return;
-    this.#loadController = undefined;
-    this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
-    this.#useInvoice(loaded.invoice);
   }
 
   #cancelLoad(): void {
-    this.#loadPending = false;
-    if (this.#loadController) {
-      const controller = this.#loadController;
-      this.#loadController = undefined;
-      controller.abort();
-    }
+    this.#loadController?.abort();
+    this.#loadController = undefined;
   }
 
-  // ---- polling ---------------------------------------------------------------------------------
-
-  #startPolling(view: InvoiceView): void {
-    if (this.#poller || !this.statusUrl) return;
-    let url: string;
-    try {
-      url = expandStatusUrl(this.statusUrl, view.id, document.baseURI);
-    } catch (error) {
-      // The QR still works without status checks, so this is not fatal for the customer.
-      this.dispatchEvent(new QPayErrorEvent({ error: toError(error), fatal: false }));
-      return;
-    }
-    const poller = createPoller({
-      url,
-      fetch: (input, init) => fetch(input, init),
-      interval: this.pollInterval,
-      onStatus: (status, body) => this.#onStatus(view, status, body),
-      onError: (error) => this.#onPollError(view, error),
-      onServerDate: (header, receivedAt) => this.#noteServerDate(header, receivedAt),
-    });
-    this.#poller = poller;
-    if (document.visibilityState === 'hidden') poller.setHidden(true);
-    poller.start();
-  }
-
-  #stopPolling(): void {
-    this.#poller?.stop();
-    this.#poller = undefined;
-  }
+  // ---- status ----------------------------------------------------------------------------------
 
   #onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void {
-    if (this.view !== view || this.phase !== 'waiting') return;
-    this.pollTrouble = false;
-    if (!this.#setStatus(view, status)) return;
-    if (status === 'PAID') this.#markPaid(view, body);
-    else if (status === 'EXPIRED') this.#expire();
-    else if (isFinal(status)) {
-      this.#stopPolling();
-      this.#stopTimers();
-      this.phase = 'failed';
-    }
+    if (this.view !== view || this.state !== 'waiting') return;
+    this.trouble = false;
+    if (status === 'EXPIRED') return this.#expire(view);
+    if (!this.#setStatus(view, status) || !isFinal(status)) return;
+    this.#stop();
+    if (status !== 'PAID') return;
+    this.#ended.set(view.id, 'PAID');
+    this.dispatchEvent(new QPayPaidEvent({ invoiceId: view.id, status, response: body }));
   }
 
   /** Records a status and tells the page when it changed. False when a listener moved on to another invoice. */
@@ -437,79 +419,32 @@ export class QPayCheckoutElement extends LitElement {
     return this.view === view;
   }
 
-  #markPaid(view: InvoiceView, response: unknown): void {
-    this.#stopPolling();
-    this.#stopTimers();
-    this.phase = 'paid';
-    if (this.#paidInvoiceIds.has(view.id)) return;
-    this.#paidInvoiceIds.add(view.id);
-    this.dispatchEvent(new QPayPaidEvent({ invoiceId: view.id, status: 'PAID', response }));
-  }
-
-  #onPollError(view: InvoiceView, error: PollError): void {
-    if (this.view !== view || this.phase !== 'waiting') return;
-    this.pollTrouble = true;
-    this.dispatchEvent(new QPayErrorEvent({ error, fatal: false }));
+  #expire(view: InvoiceView): void {
+    this.#stop();
+    this.#ended.set(view.id, 'EXPIRED');
+    if (this.#setStatus(view, 'EXPIRED')) this.dispatchEvent(new QPayExpiredEvent({ invoiceId: view.id, expiresAt: view.expiresAt }));
   }
 
   #noteServerDate(header: string | null, receivedAt: number): void {
     if (!header) return;
     this.#clockOffset = clockOffset(header, receivedAt);
-    if (this.phase === 'waiting' && this.view?.expiresAt !== undefined && this.isConnected) this.#scheduleExpiry();
+    this.#tick();
   }
 
-  // ---- countdown and expiry --------------------------------------------------------------------
-
-  #remainingMs(view: InvoiceView): number {
-    return view.expiresAt === undefined ? Infinity : view.expiresAt - (Date.now() + this.#clockOffset);
-  }
-
-  /** Re-renders the timer when its shown second changes, and updates what screen readers hear. */
-  #scheduleTick(): void {
+  /**
+   * While waiting on an invoice with an expiry: updates the countdown and what screen readers hear,
+   * expires the invoice when its time is up, and wakes again just after the shown second changes.
+   */
+  #tick(): void {
     clearTimeout(this.#tickTimer);
     const view = this.view;
-    if (!view || view.expiresAt === undefined || this.phase !== 'waiting') return;
-    const remaining = this.#remainingMs(view);
+    if (view?.expiresAt === undefined || !this.isConnected || this.state !== 'waiting') return;
+    const remaining = view.expiresAt - Date.now() - this.#clockOffset;
+    if (remaining <= 0) return this.#expire(view);
     const spoken = spokenRemaining(remaining);
-    if (spoken && spoken.key !== this.#lastSpokenKey) {
-      this.#lastSpokenKey = spoken.key;
-      this.spoken = spoken;
-    }
-    this.tick++;
-    if (remaining <= 0) return;
-    // Wake just after the displayed (rounded-up) second changes.
-    const untilNextSecond = remaining % 1000 || 1000;
-    this.#tickTimer = setTimeout(() => this.#scheduleTick(), untilNextSecond + 5);
-  }
-
-  #scheduleExpiry(): void {
-    clearTimeout(this.#expiryTimer);
-    const view = this.view;
-    if (!view || view.expiresAt === undefined) return;
-    const remaining = this.#remainingMs(view);
-    if (remaining <= 0) {
-      this.#expire();
-      return;
-    }
-    this.#expiryTimer = setTimeout(() => this.#scheduleExpiry(), Math.min(remaining, MAX_TIMER_MS));
-  }
-
-  #expire(): void {
-    const view = this.view;
-    if (!view || this.phase !== 'waiting') return;
-    this.#stopPolling();
-    this.#stopTimers();
-    this.phase = 'expired';
-    this.#expiredInvoiceIds.add(view.id);
-    if (!this.#setStatus(view, 'EXPIRED')) return;
-    this.dispatchEvent(new QPayExpiredEvent({ invoiceId: view.id, expiresAt: view.expiresAt }));
-  }
-
-  #stopTimers(): void {
-    clearTimeout(this.#tickTimer);
-    clearTimeout(this.#expiryTimer);
-    this.#tickTimer = undefined;
-    this.#expiryTimer = undefined;
+    if (spoken?.key !== this.spoken?.key) this.spoken = spoken;
+    this.remaining = remaining;
+    this.#tickTimer = setTimeout(() => this.#tick(), (remaining % 1000 || 1000) + 5);
   }
 
   // ---- page events -----------------------------------------------------------------------------
@@ -522,152 +457,10 @@ export class QPayCheckoutElement extends LitElement {
 
   /** The customer may be back from the bank app (or back online): check at once. */
   #onReturn = (): void => {
-    if (this.phase !== 'waiting') return;
-    // Timers may have been frozen (back-forward cache, sleeping tab): re-check the clock first.
-    if (this.view?.expiresAt !== undefined) {
-      this.#scheduleExpiry();
-      if (this.phase !== 'waiting') return;
-      this.#scheduleTick();
-    }
-    this.#poller?.checkNow();
+    // Timers may have been frozen (back-forward cache, sleeping tab): the tick re-checks the clock first.
+    this.#tick();
+    if (this.state === 'waiting') this.#poller?.checkNow();
   };
-
-  #onPointerChange = (event: MediaQueryListEvent): void => {
-    this.coarsePointer = event.matches;
-  };
-
-  // ---- QR ------------------------------------------------------------------------------------
-
-  /** Whether a drawn QR is on screen now (so the encoder must be loaded). */
-  #qrNeeded(): boolean {
-    const view = this.view;
-    if (!view || view.qr.kind !== 'text' || this.phase !== 'waiting' || this.qrModule) return false;
-    return this.#qrIsMain(view) || this.qrShown;
-  }
-
-  async #loadQrModule(): Promise<void> {
-    if (this.#qrModuleLoading) return;
-    this.#qrModuleLoading = true;
-    try {
-      this.qrModule = await import('./qr-draw.js');
-    } catch (error) {
-      this.#fail(new Error(`The QR encoder could not be loaded: ${toError(error).message}`, { cause: error }));
-    } finally {
-      this.#qrModuleLoading = false;
-    }
-  }
-
-  /** Desktop, or a phone with no bank links: the QR is what the customer uses. */
-  #qrIsMain(view: InvoiceView): boolean {
-    return this.layout === 'desktop' || (view.banks.length === 0 && !view.primaryLink);
-  }
-
-  #renderQr(view: InvoiceView, t: Messages): TemplateResult {
-    if (view.qr.kind === 'image') {
-      return html`<div class="qr-frame">
-        <img part="qr" class="qr" src=${`data:image/png;base64,${view.qr.base64Png}`} alt=${t.qrAlt} />
-      </div>`;
-    }
-    let drawn: TemplateResult | undefined;
-    if (this.qrModule) {
-      try {
-        drawn = this.qrModule.drawQr(view.qr.text, t.qrAlt);
-      } catch (error) {
-        // Text too long for any QR version: the invoice cannot be shown. Report after this render.
-        const text = view.qr.text;
-        queueMicrotask(() => {
-          if (this.view?.qr.kind === 'text' && this.view.qr.text === text) {
-            this.#fail(new Error(`The QR text cannot be encoded: ${toError(error).message}`, { cause: error }));
-          }
-        });
-      }
-    }
-    return html`<div class="qr-frame">
-      ${drawn ?? html`<div class="qr-placeholder" aria-busy="true">${t.qrLoading}</div>`}
-    </div>`;
-  }
-
-  // ---- banks -----------------------------------------------------------------------------------
-
-  #loadBankList(): void {
-    if (this.bankListModule || this.#bankListLoad) return;
-    this.#bankListLoad = import('./bank-list.js').then(
-      (module) => {
-        this.bankListModule = module;
-        this.#bankListLoad = undefined;
-      },
-      (error: unknown) => {
-        this.#bankListLoad = undefined;
-        this.#fail(new Error(`The bank list could not be loaded: ${toError(error).message}`, { cause: error }));
-      },
-    );
-  }
-
-  #bankLinks(view: InvoiceView, module: BankListModule): BankLink[] {
-    if (view.banks.length > 0 || !view.primaryLink) return view.banks;
-    if (this.#sbpLinks) return this.#sbpLinks;
-    let links: BankLink[] = [];
-    if (this.banks !== undefined && this.banks !== null) {
-      try {
-        links = module.sbpLinksFor(view.primaryLink, this.banks);
-      } catch (error) {
-        queueMicrotask(() => this.dispatchEvent(new QPayErrorEvent({ error: toError(error), fatal: false })));
-      }
-    }
-    this.#sbpLinks = links;
-    return links;
-  }
-
-  #onBankClick(event: MouseEvent, name: string, link: string): void {
-    const select = new QPayBankSelectEvent({ name, link });
-    if (!this.dispatchEvent(select)) event.preventDefault();
-  }
-
-  #renderBanks(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
-    const module = this.bankListModule;
-    if (!module) return html`<p class="status" aria-busy="true"><span class="spinner" aria-hidden="true"></span></p>`;
-    const banks = this.#bankLinks(view, module);
-    if (banks.length === 0) return nothing;
-    return module.renderBankList(banks, t, {
-      searchable: !!view.primaryLink && view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD,
-      filter: this.bankFilter,
-      onFilter: (value) => (this.bankFilter = value),
-      onSelect: (event, bank) => this.#onBankClick(event, bank.name, bank.link),
-    });
-  }
-
-  // ---- copy ------------------------------------------------------------------------------------
-
-  #renderCopy(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
-    if (!view.copyText || typeof navigator === 'undefined' || typeof navigator.clipboard?.writeText !== 'function') {
-      return nothing;
-    }
-    const isLink = /^https?:\/\//i.test(view.copyText);
-    const feedback = this.copyFeedback === 'copied' ? t.copied : this.copyFeedback === 'failed' ? t.copyFailed : '';
-    return html`<div class="actions">
-      <button type="button" class="button" @click=${() => this.#copy(view.copyText!)}>${isLink ? t.copyLink : t.copy}</button>
-      <span class="note" role="status">${feedback}</span>
-    </div>`;
-  }
-
-  async #copy(text: string): Promise<void> {
-    this.#clearCopyFeedback();
-    try {
-      await navigator.clipboard.writeText(text);
-      this.copyFeedback = 'copied';
-    } catch {
-      this.copyFeedback = 'failed';
-    }
-    if (!this.isConnected) return;
-    clearTimeout(this.#copyTimer);
-    this.#copyTimer = setTimeout(() => (this.copyFeedback = ''), COPY_FEEDBACK_MS);
-  }
-
-  #clearCopyFeedback(): void {
-    clearTimeout(this.#copyTimer);
-    this.#copyTimer = undefined;
-    this.copyFeedback = '';
-  }
 
   // ---- rendering -------------------------------------------------------------------------------
 
@@ -675,80 +468,59 @@ export class QPayCheckoutElement extends LitElement {
     return resolveLanguage(this.getAttribute('lang'));
   }
 
-  /** The current language's messages; undefined while its pack loads. */
-  #messages(): Messages | undefined {
-    const language = this.#language();
-    return messagesFor(language) ?? (this.#languagesFailed.has(language) ? messagesFor(DEFAULT_LANGUAGE) : undefined);
-  }
-
-  #loadLanguage(language: Language): void {
-    if (this.#languageLoading === language) return;
-    this.#languageLoading = language;
-    const load: Promise<void> = loadMessages(language)
-      .then(
-        () => {},
-        (error: unknown) => {
-          this.#languagesFailed.add(language);
-          const message = `The "${language}" texts could not be loaded; showing Mongolian`;
-          this.dispatchEvent(new QPayErrorEvent({ error: new Error(message, { cause: error }), fatal: false }));
-        },
-      )
-      .then(() => {
-        if (this.#languageLoad !== load) return; // another language was asked for meanwhile
-        this.#languageLoad = undefined;
-        this.#languageLoading = undefined;
-        this.requestUpdate();
-      });
-    this.#languageLoad = load;
+  /** Desktop, a phone with no bank links, or a bank list that failed to load: the QR is what the customer uses. */
+  #qrIsMain(view: InvoiceView): boolean {
+    return this.layout === 'desktop' || this.#bankList === null || (view.banks.length === 0 && !view.primaryLink);
   }
 
   protected override render(): TemplateResult {
     const language = this.#language();
-    const t = this.#messages();
-    if (!t) {
-      // The language pack is on its way (a moment, from cache): a busy card rather than the wrong language.
-      return html`<div class="card" data-state="loading" aria-busy="true">
-        <p part="status" class="status" role="status"><span class="spinner" aria-hidden="true"></span></p>
-      </div>`;
-    }
-    const view = this.view;
-    const showSummary = view && this.phase !== 'error' && this.phase !== 'loading';
-    return html`<div class="card" lang=${language} data-state=${this.phase}>
-      ${showSummary ? this.#renderSummary(view, t) : nothing}
-      ${view && this.phase === 'waiting' ? this.#renderPayment(view, t) : nothing}
-      ${this.#renderStatus(t)}
-      ${view && this.phase === 'waiting' ? this.#renderTimer(view, t) : nothing}
-      ${this.phase === 'error' && this.invoiceUrl && !this.invoice
-        ? html`<div class="actions">
-            <button type="button" class="button" @click=${() => void this.#loadInvoice()}>${t.retry}</button>
-          </div>`
+    const t = messagesFor(language);
+    // The language pack is on its way (a moment, from cache): a busy card rather than the wrong language.
+    if (!t) return html`<div class="card" aria-busy="true"><p part="status" class="status" role="status">${SPINNER}</p></div>`;
+    const { view, state, status } = this;
+    const waiting = view && state === 'waiting';
+    const text = state === 'idle' ? '' : state === 'failed' ? t[status!.toLowerCase() as 'failed' | 'cancelled' | 'refunded'] : t[state];
+    return html`<div class="card" lang=${language}>
+      ${view ? this.#renderSummary(view, t, language) : nothing}
+      ${waiting ? this.#renderPayment(view, t) : nothing}
+      <p part="status" class="status" role="status">${waiting || state === 'loading' ? SPINNER : nothing}<span>${text}</span></p>
+      ${waiting && this.trouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}
+      ${waiting && view.expiresAt !== undefined
+        ? html`<p part="timer" class="note timer">${t.timeLeft(formatCountdown(this.remaining))}</p>
+            <p class="sr" aria-live="polite" aria-atomic="true">${this.#spokenText(t)}</p>`
+        : nothing}
+      ${state === 'error' && this.invoiceUrl && !this.invoice
+        ? html`<div class="actions">${button(t.retry, () => void this.#loadInvoice())}</div>`
         : nothing}
     </div>`;
   }
 
-  #renderSummary(view: InvoiceView, t: Messages): TemplateResult {
-    const amount = view.amount !== undefined ? formatMoney(view.amount, view.currency, this.#language()) : '';
+  #spokenText(t: Messages): string {
+    const spoken = this.spoken;
+    return !spoken ? '' : spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
+  }
+
+  #renderSummary(view: InvoiceView, t: Messages, language: Language): TemplateResult {
     return html`<div class="summary">
-      ${view.merchant
-        ? html`<p class="merchant"><span class="visually-hidden">${t.merchant}: </span>${view.merchant}</p>`
+      ${view.merchant ? html`<p class="note">${labelled(t.merchant, view.merchant)}</p>` : nothing}
+      ${view.description ? html`<p class="note">${view.description}</p>` : nothing}
+      ${view.amount !== undefined
+        ? html`<p part="amount" class="amount">${labelled(t.amount, formatMoney(view.amount, view.currency, language))}</p>`
         : nothing}
-      ${view.description ? html`<p class="description">${view.description}</p>` : nothing}
-      ${amount ? html`<p part="amount" class="amount"><span class="visually-hidden">${t.amount}: </span>${amount}</p>` : nothing}
     </div>`;
   }
 
   #renderPayment(view: InvoiceView, t: Messages): TemplateResult {
+    const copy = this.#renderCopy(view, t);
     if (this.#qrIsMain(view)) {
       return html`<p class="heading">${t.scanQr}</p>
-        ${this.#renderQr(view, t)} ${this.#renderCopy(view, t)}`;
+        ${this.#renderQr(view, t)} ${copy ? html`<div class="actions">${copy}</div>` : nothing}`;
     }
+    const primary = view.primaryLink;
     return html`<p class="heading">${t.chooseBank}</p>
-      ${view.primaryLink
-        ? html`<a
-            part="bank"
-            class="primary"
-            href=${view.primaryLink}
-            @click=${(event: MouseEvent) => this.#onBankClick(event, '', view.primaryLink!)}
+      ${primary
+        ? html`<a part="bank" class="primary" href=${primary} @click=${(event: MouseEvent) => this.#select(event, '', primary)}
             >${t.openInBankApp}</a
           >`
         : nothing}
@@ -757,48 +529,86 @@ export class QPayCheckoutElement extends LitElement {
         <button
           type="button"
           class="button"
-          aria-expanded=${this.qrShown ? 'true' : 'false'}
+          aria-expanded=${this.qrShown}
           aria-controls="qr-panel"
           @click=${() => (this.qrShown = !this.qrShown)}
         >
           ${this.qrShown ? t.hideQr : t.showQr}
         </button>
+        ${copy}
       </div>
-      <div id="qr-panel" ?hidden=${!this.qrShown}>${this.qrShown ? this.#renderQr(view, t) : nothing}</div>
-      ${this.#renderCopy(view, t)}`;
+      <div id="qr-panel" ?hidden=${!this.qrShown}>${this.qrShown ? this.#renderQr(view, t) : nothing}</div>`;
   }
 
-  #renderStatus(t: Messages): TemplateResult {
-    const busy = this.phase === 'loading' || this.phase === 'waiting';
-    return html`<p part="status" class="status" role="status">
-        ${busy ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}<span>${this.#statusText(t)}</span>
-      </p>
-      ${this.phase === 'waiting' && this.pollTrouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}`;
+  #renderQr(view: InvoiceView, t: Messages): TemplateResult {
+    const qr = view.qr;
+    let drawn: TemplateResult | undefined;
+    if (qr.kind === 'image') {
+      drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} />`;
+    } else if (this.#qrModule) {
+      try {
+        drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
+      } catch (error) {
+        // Text too long for any QR version: the invoice cannot be shown. Report after this render.
+        queueMicrotask(() => this.view === view && this.#fail(new Error(`The QR text cannot be encoded: ${toError(error).message}`)));
+      }
+    }
+    return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${t.qrLoading}</div>`}</div>`;
   }
 
-  #statusText(t: Messages): string {
-    const phase = this.phase;
-    if (phase === 'idle') return '';
-    if (phase !== 'failed') return t[phase]; // loading, waiting, paid, expired, error: a text each
-    return this.status === 'CANCELLED' ? t.cancelled : this.status === 'REFUNDED' ? t.refunded : t.failed;
+  #renderBanks(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
+    const module = this.#bankList;
+    if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
+    const banks = (this.#sbpLinks ??= this.#bankLinks(view, module));
+    if (banks.length === 0) return nothing;
+    return module.renderBankList(banks, t, {
+      // A long SBP list (QPay's own list is short) gets a search box.
+      searchable: view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD,
+      filter: this.bankFilter,
+      onFilter: (value) => (this.bankFilter = value),
+      onSelect: (event, bank) => this.#select(event, bank.name, bank.link),
+    });
   }
 
-  #renderTimer(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
-    if (view.expiresAt === undefined) return nothing;
-    void this.tick; // re-rendered by the tick
-    return html`<p part="timer" class="timer">${t.timeLeft(formatCountdown(this.#remainingMs(view)))}</p>
-      <p class="visually-hidden" aria-live="polite" aria-atomic="true">${this.#spokenText(t)}</p>`;
+  /** QPay's own bank links, or for an SBP codeUrl one link per bank of the `banks` property. */
+  #bankLinks(view: InvoiceView, module: BankListModule): BankLink[] {
+    if (view.banks.length > 0 || !view.primaryLink || this.banks === undefined || this.banks === null) return view.banks;
+    try {
+      return module.sbpLinksFor(view.primaryLink, this.banks);
+    } catch (error) {
+      queueMicrotask(() => this.#report(error, false));
+      return [];
+    }
   }
 
-  #spokenText(t: Messages): string {
-    const spoken = this.spoken;
-    if (!spoken) return '';
-    return spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
+  #select(event: MouseEvent, name: string, link: string): void {
+    if (!this.dispatchEvent(new QPayBankSelectEvent({ name, link }))) event.preventDefault();
   }
-}
 
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  /** The copy button and its feedback, where the clipboard is available. */
+  #renderCopy(view: InvoiceView, t: Messages): TemplateResult | undefined {
+    const text = view.copyText;
+    if (!text || typeof navigator.clipboard?.writeText !== 'function') return undefined;
+    return html`${button(/^https?:\/\//i.test(text) ? t.copyLink : t.copy, () => void this.#copy(text))}
+      <span class="note" role="status">${this.copyNote && t[this.copyNote]}</span>`;
+  }
+
+  async #copy(text: string): Promise<void> {
+    let note: 'copied' | 'copyFailed' = 'copied';
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      note = 'copyFailed';
+    }
+    if (this.isConnected) this.#setCopyNote(note);
+  }
+
+  /** Shows the copy feedback for a moment ('' clears it). */
+  #setCopyNote(note: '' | 'copied' | 'copyFailed'): void {
+    clearTimeout(this.#copyTimer);
+    this.copyNote = note;
+    if (note) this.#copyTimer = setTimeout(() => (this.copyNote = ''), COPY_FEEDBACK_MS);
+  }
 }
 
 declare global {

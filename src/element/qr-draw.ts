@@ -6,57 +6,39 @@
 // Only the encoder: the package's main (browser) file also bundles canvas, SVG-string and terminal
 // renderers this element never uses. Typed by ./qrcode-core.d.ts.
 import { create as createQr } from 'qrcode/lib/core/qrcode.js';
-import { html, svg, type TemplateResult } from 'lit';
+import { html } from 'lit';
 
 /** The quiet zone the QR specification asks for, in modules, on each side. */
-export const QUIET_ZONE = 4;
+const QUIET_ZONE = 4;
 
-/** A square grid of modules, true for dark. */
-export interface ModuleMatrix {
-  size: number;
-  isDark(row: number, col: number): boolean;
-}
-
-/** Encodes `text` (byte mode as needed, error correction M). Throws when the text cannot fit a QR. */
-export function encodeQr(text: string): ModuleMatrix {
-  const { modules } = createQr(text, { errorCorrectionLevel: 'M' });
-  return { size: modules.size, isDark: (row, col) => modules.get(row, col) === 1 };
-}
+/** The last text encoded and its symbol: the element re-renders every second while a countdown runs. */
+let last: { text: string; side: number; path: string } | undefined;
 
 /**
- * SVG path data for the dark modules, offset by the quiet zone: one rectangle per horizontal run
- * of dark modules, which keeps the path short and leaves no hairline seams between modules.
+ * Encodes `text` (byte mode as needed, error correction M) into SVG path data: one rectangle per
+ * horizontal run of dark modules, offset by the quiet zone, which keeps the path short and leaves
+ * no hairline seams between modules. Throws when the text cannot fit a QR.
  */
-export function modulePath(matrix: ModuleMatrix, offset = QUIET_ZONE): string {
-  const parts: string[] = [];
-  for (let row = 0; row < matrix.size; row++) {
-    let col = 0;
-    while (col < matrix.size) {
-      if (!matrix.isDark(row, col)) {
-        col++;
-        continue;
-      }
+function encode(text: string): { text: string; side: number; path: string } {
+  const { modules } = createQr(text, { errorCorrectionLevel: 'M' });
+  const size = modules.size;
+  let path = '';
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; ) {
       const start = col;
-      while (col < matrix.size && matrix.isDark(row, col)) col++;
-      const run = col - start;
-      parts.push(`M${start + offset} ${row + offset}h${run}v1h-${run}z`);
+      while (col < size && modules.get(row, col)) col++;
+      if (col > start) path += `M${start + QUIET_ZONE} ${row + QUIET_ZONE}h${col - start}v1h-${col - start}z`;
+      else col++;
     }
   }
-  return parts.join('');
+  return { text, side: size + 2 * QUIET_ZONE, path };
 }
 
 /** The QR for `text` as an accessible SVG image (role="img", labelled), with part="qr". */
-export function drawQr(text: string, label: string): TemplateResult {
-  const matrix = encodeQr(text);
-  const side = matrix.size + 2 * QUIET_ZONE;
-  const content = svg`<rect width=${side} height=${side} fill="#ffffff"></rect><path d=${modulePath(matrix)} fill="#000000"></path>`;
-  return html`<svg
-    part="qr"
-    class="qr qr-drawn"
-    role="img"
-    aria-label=${label}
-    viewBox=${`0 0 ${side} ${side}`}
-    shape-rendering="crispEdges"
-    xmlns="http://www.w3.org/2000/svg"
-  >${content}</svg>`;
+export function drawQr(text: string, label: string) {
+  if (last?.text !== text) last = encode(text);
+  const { side, path } = last;
+  return html`<svg part="qr" class="qr" role="img" aria-label=${label} viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges">
+    <rect width=${side} height=${side} fill="#fff"></rect><path d=${path}></path>
+  </svg>`;
 }

@@ -6,42 +6,32 @@ import { css } from 'lit';
 
 export const styles = css`
   :host {
-    --_text: var(--qpay-color-text, #1b1b1f);
+    --_fg: var(--qpay-color-text, #1b1b1f);
     --_muted: var(--qpay-color-muted, #4f5058);
-    --_background: var(--qpay-color-background, #ffffff);
+    --_bg: var(--qpay-color-background, #fff);
     --_surface: var(--qpay-color-surface, #f3f4f6);
     --_border: var(--qpay-color-border, #d4d6dc);
     --_accent: var(--qpay-color-accent, #0b57d0);
-    --_on-accent: var(--qpay-color-on-accent, #ffffff);
-    --_success: var(--qpay-color-success, #146c2e);
-    --_error: var(--qpay-color-error, #b3261e);
-    --_focus: var(--qpay-color-focus, #0b57d0);
+    --_on-accent: var(--qpay-color-on-accent, #fff);
+    --_ok: var(--qpay-color-success, #146c2e);
+    --_bad: var(--qpay-color-error, #b3261e);
     --_radius: var(--qpay-radius, 12px);
-    --_qr-size: var(--qpay-qr-size, 240px);
-    --_font: var(--qpay-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-
     display: block;
-    box-sizing: border-box;
-    max-width: 100%;
-    font-family: var(--_font);
-    font-size: var(--qpay-font-size, 1rem);
-    line-height: 1.4;
-    color: var(--_text);
+    font: var(--qpay-font-size, 1rem) / 1.4 var(--qpay-font-family, system-ui, sans-serif);
     color-scheme: light dark;
   }
 
   @media (prefers-color-scheme: dark) {
     :host {
-      --_text: var(--qpay-color-text, #e6e6eb);
+      --_fg: var(--qpay-color-text, #e6e6eb);
       --_muted: var(--qpay-color-muted, #b4b6be);
-      --_background: var(--qpay-color-background, #1b1b1f);
+      --_bg: var(--qpay-color-background, #1b1b1f);
       --_surface: var(--qpay-color-surface, #2a2b31);
       --_border: var(--qpay-color-border, #4a4c55);
       --_accent: var(--qpay-color-accent, #a8c7fa);
       --_on-accent: var(--qpay-color-on-accent, #062e6f);
-      --_success: var(--qpay-color-success, #6dd58c);
-      --_error: var(--qpay-color-error, #ffb4ab);
-      --_focus: var(--qpay-color-focus, #a8c7fa);
+      --_ok: var(--qpay-color-success, #6dd58c);
+      --_bad: var(--qpay-color-error, #ffb4ab);
     }
   }
 
@@ -49,37 +39,53 @@ export const styles = css`
     display: none;
   }
 
-  *,
-  *::before,
-  *::after {
-    box-sizing: inherit;
+  * {
+    box-sizing: border-box;
   }
 
   p {
     margin: 0;
   }
 
-  .card {
+  /* Boxes: the card, bank links, buttons and the search input. */
+  .card,
+  .bank,
+  .button,
+  .primary,
+  input {
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    color: var(--_fg);
+    font: inherit;
+  }
+
+  .card,
+  input {
+    background: var(--_bg);
+  }
+
+  .card,
+  .summary,
+  .search {
     display: flex;
     flex-direction: column;
     gap: 0.75rem;
+  }
+
+  .card {
     padding: 1rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_background);
-    color: var(--_text);
   }
 
   .summary {
-    display: flex;
-    flex-direction: column;
     gap: 0.125rem;
   }
 
-  .merchant,
-  .description,
-  .note,
-  .timer {
+  .search {
+    gap: 0.25rem;
+  }
+
+  .note {
     color: var(--_muted);
   }
 
@@ -93,17 +99,20 @@ export const styles = css`
     font-weight: 700;
   }
 
-  .heading {
+  .heading,
+  .status,
+  .button,
+  .primary {
     font-weight: 600;
   }
 
   /* The QR always sits on white with its own quiet zone, whatever the theme. */
   .qr-frame {
     align-self: center;
-    width: var(--_qr-size);
+    width: var(--qpay-qr-size, 240px);
     max-width: 100%;
     aspect-ratio: 1;
-    background: #ffffff;
+    background: #fff;
     border-radius: calc(var(--_radius) / 2);
     overflow: hidden;
   }
@@ -115,16 +124,13 @@ export const styles = css`
     image-rendering: pixelated;
   }
 
-  .qr-placeholder {
-    display: flex;
-    align-items: center;
-    justify-content: center;
-    width: 100%;
+  .qr-wait {
+    display: grid;
+    place-items: center;
     height: 100%;
     padding: 1rem;
     color: #4f5058;
     text-align: center;
-    font-size: 0.875em;
   }
 
   .banks {
@@ -136,18 +142,34 @@ export const styles = css`
     list-style: none;
   }
 
-  .bank {
+  .bank,
+  .button,
+  .primary,
+  .actions,
+  .status {
     display: flex;
     align-items: center;
     gap: 0.5rem;
+  }
+
+  .bank,
+  .button,
+  .primary {
     min-height: 3rem;
-    padding: 0.5rem 0.75rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_surface);
-    color: var(--_text);
+    padding: 0.5rem 1rem;
     text-decoration: none;
     overflow-wrap: anywhere;
+  }
+
+  .button,
+  .primary {
+    justify-content: center;
+    text-align: center;
+    cursor: pointer;
+  }
+
+  .actions {
+    flex-wrap: wrap;
   }
 
   .bank img {
@@ -156,34 +178,13 @@ export const styles = css`
     height: 2rem;
     border-radius: 0.5rem;
     object-fit: contain;
-    background: #ffffff;
-  }
-
-  .primary,
-  .button {
-    display: inline-flex;
-    align-items: center;
-    justify-content: center;
-    min-height: 3rem;
-    padding: 0.5rem 1rem;
-    border-radius: var(--_radius);
-    font: inherit;
-    font-weight: 600;
-    text-align: center;
-    text-decoration: none;
-    cursor: pointer;
+    background: #fff;
   }
 
   .primary {
-    border: 1px solid var(--_accent);
+    border-color: var(--_accent);
     background: var(--_accent);
     color: var(--_on-accent);
-  }
-
-  .button {
-    border: 1px solid var(--_border);
-    background: var(--_surface);
-    color: var(--_text);
   }
 
   .bank:hover,
@@ -191,51 +192,24 @@ export const styles = css`
     border-color: var(--_accent);
   }
 
-  a:focus-visible,
-  button:focus-visible,
-  input:focus-visible {
-    outline: 3px solid var(--_focus);
+  :focus-visible {
+    outline: 3px solid var(--qpay-color-focus, var(--_accent));
     outline-offset: 2px;
   }
 
-  .search {
-    display: flex;
-    flex-direction: column;
-    gap: 0.25rem;
-  }
-
-  .search input {
+  input {
     min-height: 2.75rem;
     padding: 0.5rem 0.75rem;
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    background: var(--_background);
-    color: var(--_text);
-    font: inherit;
   }
 
-  .actions {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: 0.5rem;
+  :host([data-state='paid']) .status {
+    color: var(--_ok);
   }
 
-  .status {
-    display: flex;
-    align-items: center;
-    gap: 0.5rem;
-    font-weight: 600;
-  }
-
-  .card[data-state='paid'] .status {
-    color: var(--_success);
-  }
-
-  .card[data-state='error'] .status,
-  .card[data-state='failed'] .status,
-  .card[data-state='expired'] .status {
-    color: var(--_error);
+  :host([data-state='error']) .status,
+  :host([data-state='failed']) .status,
+  :host([data-state='expired']) .status {
+    color: var(--_bad);
   }
 
   .spinner {
@@ -250,28 +224,23 @@ export const styles = css`
 
   @keyframes qpay-spin {
     to {
-      transform: rotate(360deg);
+      transform: rotate(1turn);
     }
   }
 
   @media (prefers-reduced-motion: reduce) {
     .spinner {
       animation: none;
-      border-top-color: var(--_border);
-      border-right-color: var(--_accent);
     }
   }
 
-  .visually-hidden {
+  /* Heard by screen readers, not shown. */
+  .sr {
     position: absolute;
     width: 1px;
     height: 1px;
-    margin: -1px;
-    padding: 0;
     overflow: hidden;
-    clip: rect(0 0 0 0);
     clip-path: inset(50%);
     white-space: nowrap;
-    border: 0;
   }
 `;

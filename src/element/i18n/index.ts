@@ -14,7 +14,7 @@ export type Language = Lang;
 export const DEFAULT_LANGUAGE: Language = 'mn';
 
 const loaded: Partial<Record<Language, Messages>> = { mn };
-const loading = new Map<Language, Promise<Messages>>();
+const loading: Partial<Record<Language, Promise<void>>> = {};
 
 /**
  * The supported language for a BCP 47 tag: its primary subtag, case-insensitive
@@ -22,7 +22,7 @@ const loading = new Map<Language, Promise<Messages>>();
  */
 export function resolveLanguage(tag: string | null | undefined): Language {
   const primary = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0];
-  return primary === 'en' || primary === 'ru' || primary === 'mn' ? primary : DEFAULT_LANGUAGE;
+  return primary === 'en' || primary === 'ru' ? primary : DEFAULT_LANGUAGE;
 }
 
 /** The language's messages when they are loaded (Mongolian always is); else undefined, see `loadMessages`. */
@@ -30,17 +30,13 @@ export function messagesFor(language: Language): Messages | undefined {
   return loaded[language];
 }
 
-/** Loads a language's messages once; callers share one request, and a failed load may be tried again. */
-export function loadMessages(language: Language): Promise<Messages> {
-  const ready = loaded[language];
-  if (ready) return Promise.resolve(ready);
-  let pending = loading.get(language);
-  if (!pending) {
-    const pack = language === 'en' ? import('./en.js').then((m) => m.en) : import('./ru.js').then((m) => m.ru);
-    pending = pack
-      .then((messages) => (loaded[language] = messages))
-      .finally(() => loading.delete(language));
-    loading.set(language, pending);
-  }
-  return pending;
+/** Loads a language's messages once (callers share one request). When that fails, the language shows Mongolian. */
+export function loadMessages(language: Language): Promise<void> {
+  return (loading[language] ??= (language === 'en' ? import('./en.js').then((m) => m.en) : import('./ru.js').then((m) => m.ru)).then(
+    (messages) => void (loaded[language] = messages),
+    (error: unknown) => {
+      loaded[language] = mn;
+      throw error;
+    },
+  ));
 }
