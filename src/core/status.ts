@@ -42,8 +42,9 @@ export function parseStatus(body: unknown): PaymentStatus | null {
   if (typeof body === 'string') return statusFromWord(body);
   if (!isRecord(body)) return null;
 
-  // Plain answers and TBank QUERY put the word in `status`; some gateways use other names.
-  for (const field of ['status', 'tradeStatus', 'orderStatus', 'Status', 'payment_status']) {
+  // Plain answers and TBank QUERY put the word in `status`, acquiring GetState in `Status`, a QPay
+  // payment in `payment_status`.
+  for (const field of ['status', 'Status', 'payment_status']) {
     if (typeof body[field] === 'string') return statusFromWord(body[field]);
   }
 
