@@ -3,7 +3,6 @@
 
 export {
   QPayCheckoutElement,
-  BANK_SEARCH_THRESHOLD,
   type QPayCheckoutMode,
   type QPayCheckoutLayout,
   type QPayCheckoutState,

@@ -3,7 +3,7 @@
 // tag is `define.ts`'s job.
 
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
-import type { BankLink, InvoiceView, PaymentStatus } from '../core/types.js';
+import type { InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
 import { clockOffset, formatCountdown, formatMoney } from '../core/format.js';
@@ -28,8 +28,6 @@ export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expir
 type QrModule = typeof import('./qr-draw.js');
 type BankListModule = typeof import('./bank-list.js');
 
-/** Above this many SBP banks a search box helps the customer find theirs. */
-export const BANK_SEARCH_THRESHOLD = 8;
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
 const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|Opera Mini/i;
@@ -101,15 +99,9 @@ export class QPayCheckoutElement extends LitElement {
     order: { attribute: false },
     banks: { attribute: false },
     langAttribute: { attribute: 'lang' },
-    view: { state: true },
-    status: { state: true },
-    blocked: { state: true },
-    trouble: { state: true },
-    qrShown: { state: true },
-    bankFilter: { state: true },
-    copyNote: { state: true },
-    spoken: { state: true },
-    remaining: { state: true },
+    ...Object.fromEntries(
+      ['view', 'status', 'blocked', 'trouble', 'qrShown', 'bankFilter', 'copyNote', 'remaining'].map((name) => [name, { state: true }]),
+    ),
   };
 
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
@@ -150,8 +142,6 @@ export class QPayCheckoutElement extends LitElement {
   private qrShown = false;
   private bankFilter = '';
   private copyNote: '' | 'copied' | 'copyFailed' = '';
-  /** The remaining time screen readers were last told. */
-  private spoken: SpokenRemaining | undefined = undefined;
   /** Milliseconds to expires_at, on the server's clock; updated every second. */
   private remaining = Infinity;
 
@@ -160,6 +150,8 @@ export class QPayCheckoutElement extends LitElement {
   #clockOffset = 0;
   /** Invoices that ended here: shown as paid or expired again when passed again. */
   #ended = new Map<string, 'PAID' | 'EXPIRED'>();
+  /** The remaining time screen readers were last told (changes only with `remaining`). */
+  #spoken: SpokenRemaining | undefined;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   #loadController: AbortController | undefined;
@@ -171,8 +163,6 @@ export class QPayCheckoutElement extends LitElement {
   #bankList: BankListModule | null | undefined;
   #bankListLoad: Promise<void> | undefined;
   #languageLoad: Language | undefined;
-  /** SBP bank links, derived from `banks` and the invoice's codeUrl; cleared when either changes. */
-  #sbpLinks: BankLink[] | undefined;
 
   /** The layout in effect: `mode`, or for `auto` what the device suggests. */
   get layout(): QPayCheckoutLayout {
@@ -224,27 +214,24 @@ export class QPayCheckoutElement extends LitElement {
       this.#stop();
       this.#resume();
     }
-    if (changed.has('banks') || changed.has('view')) this.#sbpLinks = undefined;
     const language = this.#language();
     if (!messagesFor(language) && this.#languageLoad !== language) {
       this.#languageLoad = language;
-      this.#lazy(loadMessages(language), () => {}, (error) => {
-        this.#report(new Error(`The "${language}" texts could not be loaded; showing Mongolian`, { cause: error }), false);
-      });
+      this.#lazy(loadMessages(language), `the "${language}" texts (showing Mongolian)`, () => {}, (error) => this.#report(error, false));
     }
     const view = this.view;
     if (view && this.state === 'waiting') {
       // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
       if (!this.#qrIsMain(view)) {
-        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), (module) => (this.#bankList = module), (error) => {
+        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', (module) => (this.#bankList = module), (error) => {
           this.#bankList = null;
-          this.#report(new Error(`The bank list could not be loaded: ${error.message}`, { cause: error }), false);
+          this.#report(error, false);
         });
       }
       if (view.qr.kind === 'text' && (this.#qrIsMain(view) || this.qrShown)) {
-        this.#qrLoad ??= this.#lazy(import('./qr-draw.js'), (module) => (this.#qrModule = module), (error) => {
+        this.#qrLoad ??= this.#lazy(import('./qr-draw.js'), 'the QR encoder', (module) => (this.#qrModule = module), (error) => {
           this.#qrLoad = undefined;
-          this.#fail(new Error(`The QR encoder could not be loaded: ${error.message}`, { cause: error }));
+          this.#fail(error);
         });
       }
     }
@@ -262,10 +249,10 @@ export class QPayCheckoutElement extends LitElement {
     return complete;
   }
 
-  /** Runs a lazy load; `updateComplete` waits for it, and the element re-renders once it settled. */
-  #lazy<T>(load: Promise<T>, loaded: (value: T) => void, failed: (error: Error) => void): Promise<void> {
+  /** Runs a lazy load of `what`; `updateComplete` waits for it, and the element re-renders once it settled. */
+  #lazy<T>(load: Promise<T>, what: string, loaded: (value: T) => void, failed: (error: Error) => void): Promise<void> {
     const settled: Promise<void> = load
-      .then(loaded, (error: unknown) => failed(toError(error)))
+      .then(loaded, (error: unknown) => failed(new Error(`Could not load ${what}`, { cause: error })))
       .finally(() => {
         this.#loads.delete(settled);
         this.requestUpdate();
@@ -320,7 +307,7 @@ export class QPayCheckoutElement extends LitElement {
     this.trouble = false;
     this.qrShown = false;
     this.bankFilter = '';
-    this.spoken = undefined;
+    this.#spoken = undefined;
   }
 
   /** A fatal problem: this invoice cannot be used. */
@@ -442,7 +429,7 @@ export class QPayCheckoutElement extends LitElement {
     const remaining = view.expiresAt - Date.now() - this.#clockOffset;
     if (remaining <= 0) return this.#expire(view);
     const spoken = spokenRemaining(remaining);
-    if (spoken?.key !== this.spoken?.key) this.spoken = spoken;
+    if (spoken.key !== this.#spoken?.key) this.#spoken = spoken;
     this.remaining = remaining;
     this.#tickTimer = setTimeout(() => this.#tick(), (remaining % 1000 || 1000) + 5);
   }
@@ -497,7 +484,7 @@ export class QPayCheckoutElement extends LitElement {
   }
 
   #spokenText(t: Messages): string {
-    const spoken = this.spoken;
+    const spoken = this.#spoken;
     return !spoken ? '' : spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
   }
 
@@ -559,26 +546,11 @@ export class QPayCheckoutElement extends LitElement {
   #renderBanks(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
     const module = this.#bankList;
     if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
-    const banks = (this.#sbpLinks ??= this.#bankLinks(view, module));
-    if (banks.length === 0) return nothing;
-    return module.renderBankList(banks, t, {
-      // A long SBP list (QPay's own list is short) gets a search box.
-      searchable: view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD,
+    return module.renderBankList(view, this.banks, t, {
       filter: this.bankFilter,
       onFilter: (value) => (this.bankFilter = value),
       onSelect: (event, bank) => this.#select(event, bank.name, bank.link),
     });
-  }
-
-  /** QPay's own bank links, or for an SBP codeUrl one link per bank of the `banks` property. */
-  #bankLinks(view: InvoiceView, module: BankListModule): BankLink[] {
-    if (view.banks.length > 0 || !view.primaryLink || this.banks === undefined || this.banks === null) return view.banks;
-    try {
-      return module.sbpLinksFor(view.primaryLink, this.banks);
-    } catch (error) {
-      queueMicrotask(() => this.#report(error, false));
-      return [];
-    }
   }
 
   #select(event: MouseEvent, name: string, link: string): void {

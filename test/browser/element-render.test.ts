@@ -340,7 +340,7 @@ describe('<qpay-checkout> rendering', () => {
 
   describe('languages and layout', () => {
     const expected = {
-      mn: { waiting: 'Төлбөр хүлээж байна…', scan: 'Банкны аппаараа QR кодыг уншуулна уу' },
+      mn: { waiting: 'Төлбөр хүлээж байна…', scan: 'Банкны аппаар QR уншуулна уу' },
       en: { waiting: 'Waiting for payment…', scan: 'Scan the QR code with your bank app' },
       ru: { waiting: 'Ожидаем оплату…', scan: 'Отсканируйте QR-код в приложении банка' },
     } as const;
