@@ -29,9 +29,8 @@ export function parseBankList(c2bmembers: unknown): SbpBank[] {
     if (!isRecord(entry)) continue;
     const name = cleanText(entry.bankName, MAX_NAME_LENGTH);
     const schema = typeof entry.schema === 'string' ? entry.schema.trim() : '';
-    if (!name || !/^[a-z][a-z0-9+.-]*$/i.test(schema) || seen.has(schema.toLowerCase())) continue;
-    // Same test sbpBankLink applies, so every listed bank can produce a link.
-    if (!sbpBankLink('https://qr.nspk.ru/', schema)) continue;
+    // The test sbpBankLink applies (a bare, allowed scheme name), so every listed bank can produce a link.
+    if (!name || seen.has(schema.toLowerCase()) || !sbpBankLink('https://qr.nspk.ru/', schema)) continue;
     seen.add(schema.toLowerCase());
     const bank: SbpBank = { name, schema };
     const logo = safeImageUrl(entry.logoURL);
