@@ -22,46 +22,60 @@ function bankLinks(view: InvoiceView, c2bmembers: unknown): BankLink[] {
   return sbp.links;
 }
 
-export interface BankListOptions {
+export interface PhonePaymentOptions {
   /** The search box's text. */
   filter: string;
   onFilter(value: string): void;
-  /** A bank link was activated (before the browser follows it). */
-  onSelect(event: MouseEvent, bank: BankLink): void;
+  /** A bank link was activated (before the browser follows it); `name` is empty for the SBP "open in bank app" link. */
+  onSelect(event: MouseEvent, name: string, link: string): void;
+  qrShown: boolean;
+  onToggleQr(): void;
+  /** The QR, rendered by the element when `qrShown`. */
+  qr: TemplateResult | typeof nothing;
+  /** The copy button, if any. */
+  copy: TemplateResult | undefined;
 }
 
-/** The invoice's bank links (nothing when there are none), with a search box when an SBP list is long. */
-export function renderBankList(
-  view: InvoiceView,
-  c2bmembers: unknown,
-  t: Messages,
-  { filter, onFilter, onSelect }: BankListOptions,
-): TemplateResult | typeof nothing {
+/**
+ * The phone layout's payment block: for SBP the "open in bank app" link, then the invoice's bank
+ * links (a search box when an SBP list is long), and the QR one tap away for paying from another phone.
+ */
+export function renderPhonePayment(view: InvoiceView, c2bmembers: unknown, t: Messages, options: PhonePaymentOptions): TemplateResult {
+  const { filter, onSelect, qrShown } = options;
+  const primary = view.primaryLink;
   const banks = bankLinks(view, c2bmembers);
-  if (banks.length === 0) return nothing;
   const searchable = banks !== view.banks && banks.length > BANK_SEARCH_THRESHOLD;
   const query = searchable ? filter.trim().toLocaleLowerCase() : '';
   const shown = banks.filter((bank) => bank.name.toLocaleLowerCase().includes(query));
-  return html`
+  return html`<p class="heading">${t.chooseBank}</p>
+    ${primary
+      ? html`<a part="bank" class="primary" href=${primary} @click=${(event: MouseEvent) => onSelect(event, '', primary)}>${t.openInBankApp}</a>`
+      : nothing}
     ${searchable
       ? html`<label class="search">
           <span>${t.searchBanks}</span>
-          <input type="search" autocomplete="off" .value=${filter} @input=${(event: Event) => onFilter((event.target as HTMLInputElement).value)} />
+          <input type="search" autocomplete="off" .value=${filter} @input=${(event: Event) => options.onFilter((event.target as HTMLInputElement).value)} />
         </label>`
       : nothing}
     ${shown.length > 0
       ? html`<ul part="banks" class="banks" aria-label=${t.bankList}>
           ${shown.map(
-            (bank) => html`<li>
-              <a part="bank" class="bank" href=${bank.link} @click=${(event: MouseEvent) => onSelect(event, bank)}>
-                ${bank.logo
-                  ? html`<img src=${bank.logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" />`
-                  : nothing}
-                <span>${bank.name}</span>
+            ({ name, logo, link }) => html`<li>
+              <a part="bank" class="bank" href=${link} @click=${(event: MouseEvent) => onSelect(event, name, link)}>
+                ${logo ? html`<img src=${logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" />` : nothing}
+                <span>${name}</span>
               </a>
             </li>`,
           )}
         </ul>`
-      : html`<p class="note">${t.noBanksFound}</p>`}
-  `;
+      : banks.length > 0
+        ? html`<p class="note">${t.noBanksFound}</p>`
+        : nothing}
+    <div class="actions">
+      <button type="button" class="button" aria-expanded=${qrShown} aria-controls="qr-panel" @click=${options.onToggleQr}>
+        ${qrShown ? t.hideQr : t.showQr}
+      </button>
+      ${options.copy}
+    </div>
+    <div id="qr-panel" ?hidden=${!qrShown}>${options.qr}</div>`;
 }

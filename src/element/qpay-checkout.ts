@@ -504,27 +504,20 @@ export class QPayCheckoutElement extends LitElement {
       return html`<p class="heading">${t.scanQr}</p>
         ${this.#renderQr(view, t)} ${copy ? html`<div class="actions">${copy}</div>` : nothing}`;
     }
-    const primary = view.primaryLink;
-    return html`<p class="heading">${t.chooseBank}</p>
-      ${primary
-        ? html`<a part="bank" class="primary" href=${primary} @click=${(event: MouseEvent) => this.#select(event, '', primary)}
-            >${t.openInBankApp}</a
-          >`
-        : nothing}
-      ${this.#renderBanks(view, t)}
-      <div class="actions">
-        <button
-          type="button"
-          class="button"
-          aria-expanded=${this.qrShown}
-          aria-controls="qr-panel"
-          @click=${() => (this.qrShown = !this.qrShown)}
-        >
-          ${this.qrShown ? t.hideQr : t.showQr}
-        </button>
-        ${copy}
-      </div>
-      <div id="qr-panel" ?hidden=${!this.qrShown}>${this.qrShown ? this.#renderQr(view, t) : nothing}</div>`;
+    const module = this.#bankList;
+    // The phone layout's code is on its way (a moment): a spinner holds its place.
+    if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
+    return module.renderPhonePayment(view, this.banks, t, {
+      filter: this.bankFilter,
+      onFilter: (value) => (this.bankFilter = value),
+      onSelect: (event, name, link) => {
+        if (!this.dispatchEvent(new QPayBankSelectEvent({ name, link }))) event.preventDefault();
+      },
+      qrShown: this.qrShown,
+      onToggleQr: () => (this.qrShown = !this.qrShown),
+      qr: this.qrShown ? this.#renderQr(view, t) : nothing,
+      copy,
+    });
   }
 
   #renderQr(view: InvoiceView, t: Messages): TemplateResult {
@@ -541,20 +534,6 @@ export class QPayCheckoutElement extends LitElement {
       }
     }
     return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${t.qrLoading}</div>`}</div>`;
-  }
-
-  #renderBanks(view: InvoiceView, t: Messages): TemplateResult | typeof nothing {
-    const module = this.#bankList;
-    if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
-    return module.renderBankList(view, this.banks, t, {
-      filter: this.bankFilter,
-      onFilter: (value) => (this.bankFilter = value),
-      onSelect: (event, bank) => this.#select(event, bank.name, bank.link),
-    });
-  }
-
-  #select(event: MouseEvent, name: string, link: string): void {
-    if (!this.dispatchEvent(new QPayBankSelectEvent({ name, link }))) event.preventDefault();
   }
 
   /** The copy button and its feedback, where the clipboard is available. */
