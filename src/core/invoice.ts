@@ -57,7 +57,7 @@ function known<T extends object>(object: T): T {
  * Undefined when nothing is left.
  */
 export function cleanText(value: unknown, max: number): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+  if (Number.isFinite(value)) value = String(value);
   if (typeof value !== 'string') return undefined;
   const chars = Array.from(value.replace(/[\u0000-\u001F\u007F]+/g, ' ').trim());
   if (chars.length > max) return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
@@ -116,21 +116,18 @@ export function parseIsoDateTime(value: string): number | null {
 /** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
 function parseExpiresAt(value: unknown): number | undefined {
   const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoDateTime(value) : null;
-  return time !== null && Number.isFinite(time) ? time : undefined;
+  return Number.isFinite(time) ? time! : undefined;
+}
+
+/** `value` when it is a non-blank string of at most `max` characters without control characters. */
+function plainString(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.trim() && value.length <= max && !CONTROL_CHARS.test(value) ? value : undefined;
 }
 
 function readId(value: unknown, field: string): string {
-  const id = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  if (typeof id !== 'string' || !id.trim() || id.length > MAX_ID_LENGTH || CONTROL_CHARS.test(id)) {
-    throw new InvoiceError('INVALID_ID', `The invoice's ${field} must be an id of at most ${MAX_ID_LENGTH} characters.`, field);
-  }
+  const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
+  if (!id) throw new InvoiceError('INVALID_ID', `The invoice's ${field} must be an id of at most ${MAX_ID_LENGTH} characters.`, field);
   return id.trim();
-}
-
-/** qr_text as given (never trimmed: the EMV CRC covers every character), when drawable. */
-function readQrText(value: unknown): string | undefined {
-  const drawable = typeof value === 'string' && value.trim() && value.length <= MAX_QR_TEXT_LENGTH && !CONTROL_CHARS.test(value);
-  return drawable ? value : undefined;
 }
 
 /** QPay `urls[]` -> bank links; entries without a usable name or safe link are dropped. */
@@ -209,7 +206,8 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
 
-  const qrText = readQrText(raw.qr_text);
+  // qr_text as given, never trimmed: the EMV CRC covers every character.
+  const qrText = plainString(raw.qr_text, MAX_QR_TEXT_LENGTH);
   const codeUrl = isSafeHttpsLink(raw.codeUrl) ? raw.codeUrl : undefined;
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
