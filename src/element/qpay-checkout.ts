@@ -105,13 +105,13 @@ export class QPayCheckoutElement extends LitElement {
   };
 
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
-  invoice: unknown = undefined;
+  declare invoice: unknown;
 
   /** Merchant URL to POST `order` to; its JSON answer is the invoice. Used when `invoice` is not set. */
-  invoiceUrl: string | undefined = undefined;
+  declare invoiceUrl: string | undefined;
 
   /** Merchant status endpoint, polled with GET; `{id}` is replaced by the invoice id. */
-  statusUrl: string | undefined = undefined;
+  declare statusUrl: string | undefined;
 
   /** Milliseconds between status checks. */
   pollInterval = 2000;
@@ -120,30 +120,30 @@ export class QPayCheckoutElement extends LitElement {
   mode: QPayCheckoutMode = 'auto';
 
   /** JSON body of the `invoice-url` POST. Changing it does not re-post (that would make a second invoice). */
-  order: unknown = undefined;
+  declare order: unknown;
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
-  banks: unknown = undefined;
+  declare banks: unknown;
 
   /**
    * Mirrors the native `lang` attribute so a change re-renders; the native `lang` property keeps
    * working (and reflecting) because this field has another name.
    */
-  protected langAttribute: string | null = null;
+  protected declare langAttribute: string | null;
 
   /** The invoice shown; undefined while idle, loading or after a fatal error. */
-  private view: InvoiceView | undefined = undefined;
+  private declare view: InvoiceView | undefined;
   /** Its last known status; the state derives from it. */
-  private status: PaymentStatus | undefined = undefined;
+  private declare status: PaymentStatus | undefined;
   /** Why there is no invoice to show: `invoice-url` is loading, or a fatal error. */
-  private blocked: 'loading' | 'error' | undefined = undefined;
+  private declare blocked: 'loading' | 'error' | undefined;
   /** The last status check failed (polling goes on). */
-  private trouble = false;
-  private qrShown = false;
+  private declare trouble: boolean | undefined;
+  private declare qrShown: boolean | undefined;
   private bankFilter = '';
-  private copyNote: '' | 'copied' | 'copyFailed' = '';
+  private declare copyNote: '' | 'copied' | 'copyFailed' | undefined;
   /** Milliseconds to expires_at, on the server's clock; updated every second. */
-  private remaining = Infinity;
+  private remaining = 0;
 
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
@@ -268,7 +268,7 @@ export class QPayCheckoutElement extends LitElement {
   // ---- inputs -> state ------------------------------------------------------------------------
 
   #applySource(): void {
-    if (this.invoice !== undefined && this.invoice !== null && this.invoice !== '') {
+    if ((this.invoice ?? '') !== '') {
       this.#cancelLoad();
       this.#useInvoice(this.invoice);
     } else if (this.invoiceUrl) {
@@ -513,7 +513,7 @@ export class QPayCheckoutElement extends LitElement {
       onSelect: (event, name, link) => {
         if (!this.dispatchEvent(new QPayBankSelectEvent({ name, link }))) event.preventDefault();
       },
-      qrShown: this.qrShown,
+      qrShown: !!this.qrShown,
       onToggleQr: () => (this.qrShown = !this.qrShown),
       qr: this.qrShown ? this.#renderQr(view, t) : nothing,
       copy,
@@ -530,7 +530,7 @@ export class QPayCheckoutElement extends LitElement {
         drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
       } catch (error) {
         // Text too long for any QR version: the invoice cannot be shown. Report after this render.
-        queueMicrotask(() => this.view === view && this.#fail(new Error(`The QR text cannot be encoded: ${toError(error).message}`)));
+        queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
       }
     }
     return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${t.qrLoading}</div>`}</div>`;
