@@ -8,9 +8,6 @@ const LOCALES: Readonly<Record<Lang, string>> = { mn: 'mn-MN', en: 'en-US', ru: 
 /** Longest wait `parseRetryAfter` returns: a server asking for more is treated as asking for this. */
 export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 
-/** Intl.NumberFormat is slow to build and the countdown re-renders every second, so cache them. */
-const formatters = new Map<string, Intl.NumberFormat>();
-
 /**
  * Formats an amount in major units for the language: `₮15,000`-style for MNT, `10 000,05 ₽` for
  * RUB. MNT shows no fraction digits unless the amount has a fraction. Without a currency the
@@ -19,21 +16,19 @@ const formatters = new Map<string, Intl.NumberFormat>();
 export function formatMoney(amount: number, currency: string | undefined, lang: Lang): string {
   if (!Number.isFinite(amount)) return '';
   const locale = LOCALES[lang] ?? LOCALES.mn;
-  const code = currency?.trim().toUpperCase() ?? '';
-  const wholeMnt = code === 'MNT' && Number.isInteger(amount);
-  const key = locale + code + wholeMnt;
+  const code = currency?.trim().toUpperCase();
   try {
-    let formatter = formatters.get(key);
-    if (!formatter) {
-      formatter = new Intl.NumberFormat(
-        locale,
-        code
-          ? { style: 'currency', currency: code, currencyDisplay: 'narrowSymbol', minimumFractionDigits: wholeMnt ? 0 : undefined }
-          : { maximumFractionDigits: 2 },
-      );
-      formatters.set(key, formatter);
-    }
-    return formatter.format(amount);
+    return new Intl.NumberFormat(
+      locale,
+      code
+        ? {
+            style: 'currency',
+            currency: code,
+            currencyDisplay: 'narrowSymbol',
+            minimumFractionDigits: code === 'MNT' && Number.isInteger(amount) ? 0 : undefined,
+          }
+        : { maximumFractionDigits: 2 },
+    ).format(amount);
   } catch {
     // RangeError for a malformed code such as "RUBX": still show the money, never throw.
     return `${formatMoney(amount, '', lang)} ${code}`;
