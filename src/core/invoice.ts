@@ -11,9 +11,7 @@ import { isRecord } from './json.js';
 export type InvoiceErrorCode =
   /** Not a JSON object (invalid JSON text, null, an array, a number...). */
   | 'INVALID_JSON'
-  /** The provider's error answer (QPay `{error, message}`, TBank `code` != SUCCESS) was passed on. */
-  | 'PROVIDER_ERROR'
-  /** Neither a QPay nor a TBank invoice. */
+  /** Neither a QPay nor a TBank invoice, e.g. the provider's error answer passed on (the message quotes it). */
   | 'UNKNOWN_SHAPE'
   /** `invoice_id` / `outTradeNo` missing, or not a short string or number. */
   | 'INVALID_ID'
@@ -143,18 +141,6 @@ function readBankLinks(urls: unknown): BankLink[] {
   return banks;
 }
 
-/** Provider error answers passed on by mistake: say what the provider said instead of "no QR". */
-function rejectProviderError(raw: Json): void {
-  // QPay `{error, message}`; TBank QRPAY `{code, msg}` (its `code` is SUCCESS when it worked).
-  const code = raw.error ?? raw.error_code ?? (raw.code === 'SUCCESS' ? undefined : raw.code);
-  if (code == null || raw.invoice_id != null || raw.codeUrl != null) return;
-  const said = [code, raw.message ?? raw.msg]
-    .map((text) => cleanText(text, MAX_TEXT_LENGTH))
-    .filter(Boolean)
-    .join(': ');
-  throw new InvoiceError('PROVIDER_ERROR', `The payment provider answered with an error${said ? ` (${said})` : ''}.`);
-}
-
 /**
  * The merchant's own field: undefined when absent, an InvoiceError naming it when present but
  * unreadable (the merchant can fix it), else what `read` made of it.
@@ -198,10 +184,15 @@ function toRecord(raw: unknown): Json {
  */
 export function normalizeInvoice(input: unknown): InvoiceView {
   const raw = toRecord(input);
-  rejectProviderError(raw);
   const tbank = raw.invoice_id == null && (raw.codeUrl != null || raw.outTradeNo != null);
   if (!tbank && [raw.invoice_id, raw.qr_text, raw.qr_image, raw.urls].every((value) => value == null)) {
-    throw new InvoiceError('UNKNOWN_SHAPE', 'Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice.');
+    // Often the provider's error answer passed on by mistake (QPay `{error, message}`, TBank
+    // `{code, msg}`): say what it said.
+    const said = [raw.error ?? raw.error_code ?? raw.code, raw.message ?? raw.msg]
+      .map((text) => cleanText(text, MAX_TEXT_LENGTH))
+      .filter(Boolean)
+      .join(': ');
+    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice${said ? `; the provider said: ${said}` : ''}.`);
   }
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
