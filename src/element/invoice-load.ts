@@ -20,31 +20,23 @@ export interface LoadedInvoice {
  */
 export async function fetchInvoice(url: string, order: unknown, controller: AbortController): Promise<LoadedInvoice> {
   const timeout = setTimeout(() => controller.abort(), INVOICE_LOAD_TIMEOUT_MS);
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const init: RequestInit = { method: 'POST', headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal };
-  if (order !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(order);
-  }
+  const json = 'application/json';
   try {
-    let response: Response;
-    try {
-      response = await fetch(url, init);
-    } catch (error) {
-      const reason = controller.signal.aborted
-        ? `no answer within ${INVOICE_LOAD_TIMEOUT_MS} ms`
-        : `request failed (${error instanceof Error ? error.message : String(error)})`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: order === undefined ? { accept: json } : { accept: json, 'content-type': json },
+      body: order === undefined ? null : JSON.stringify(order),
+      signal: controller.signal,
+    }).catch((error: unknown) => {
+      const reason = controller.signal.aborted ? `no answer within ${INVOICE_LOAD_TIMEOUT_MS} ms` : 'the request failed';
       throw new QPayLoadError(`invoice-url: ${reason}`, undefined, error);
-    }
+    });
     const receivedAt = Date.now();
-    const dateHeader = response.headers.get('date');
     if (!response.ok) throw new QPayLoadError(`invoice-url: the server answered HTTP ${response.status}`, response.status);
-    const text = await response.text();
-    try {
-      return { invoice: JSON.parse(text), dateHeader, receivedAt };
-    } catch (error) {
+    const invoice: unknown = await response.json().catch((error: unknown) => {
       throw new QPayLoadError('invoice-url: the answer is not JSON', response.status, error);
-    }
+    });
+    return { invoice, dateHeader: response.headers.get('date'), receivedAt };
   } finally {
     clearTimeout(timeout);
   }

@@ -180,8 +180,7 @@ export class QPayCheckoutElement extends LitElement {
 
   /** Asks the status endpoint now (no-op unless polling, or while a request is in flight). */
   check(): void {
-    if (this.#poller) this.#poller.checkNow();
-    else this.#resume();
+    this.#poller?.checkNow();
   }
 
   override connectedCallback(): void {
