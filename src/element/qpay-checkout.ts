@@ -36,7 +36,6 @@ const SPINNER = html`<span class="spinner" aria-hidden="true"></span>`;
 const button = (label: string, onClick: () => void) => html`<button type="button" class="button" @click=${onClick}>${label}</button>`;
 /** A value with a label only screen readers hear ("Amount: ₮100"). */
 const labelled = (label: string, value: string) => html`<span class="sr">${label}: </span>${value}`;
-const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
 /**
  * A QR payment checkout: shows the invoice's QR (and, on phones, bank-app links), polls the
@@ -261,21 +260,16 @@ export class QPayCheckoutElement extends LitElement {
   }
 
   #report(error: unknown, fatal: boolean): void {
-    this.dispatchEvent(new QPayErrorEvent({ error: toError(error), fatal }));
+    this.dispatchEvent(new QPayErrorEvent({ error: error instanceof Error ? error : new Error(String(error)), fatal }));
   }
 
   // ---- inputs -> state ------------------------------------------------------------------------
 
   #applySource(): void {
-    if ((this.invoice ?? '') !== '') {
-      this.#cancelLoad();
-      this.#useInvoice(this.invoice);
-    } else if (this.invoiceUrl) {
-      void this.#loadInvoice();
-    } else {
-      this.#cancelLoad();
-      this.#reset(undefined);
-    }
+    this.#cancelLoad();
+    if ((this.invoice ?? '') !== '') this.#useInvoice(this.invoice);
+    else if (this.invoiceUrl) void this.#loadInvoice();
+    else this.#reset();
   }
 
   #useInvoice(raw: unknown): void {
@@ -284,7 +278,7 @@ export class QPayCheckoutElement extends LitElement {
       // Takes the object or its JSON text (the attribute); throws an InvoiceError with a code.
       view = normalizeInvoice(raw);
     } catch (error) {
-      this.#fail(toError(error));
+      this.#fail(error);
       return;
     }
     // The same invoice again (say a re-render of the page) keeps its status.
@@ -297,7 +291,7 @@ export class QPayCheckoutElement extends LitElement {
   }
 
   /** Forgets everything about the previous invoice. */
-  #reset(view: InvoiceView | undefined): void {
+  #reset(view?: InvoiceView): void {
     this.#stop();
     this.#setCopyNote('');
     this.view = view;
@@ -310,8 +304,8 @@ export class QPayCheckoutElement extends LitElement {
   }
 
   /** A fatal problem: this invoice cannot be used. */
-  #fail(error: Error): void {
-    this.#reset(undefined);
+  #fail(error: unknown): void {
+    this.#reset();
     this.blocked = 'error';
     this.#report(error, true);
   }
@@ -359,7 +353,7 @@ export class QPayCheckoutElement extends LitElement {
     const url = this.invoiceUrl;
     this.#cancelLoad();
     if (!url) return;
-    this.#reset(undefined);
+    this.#reset();
     this.blocked = 'loading';
     if (!this.isConnected) return; // connectedCallback starts it
     const controller = new AbortController();
@@ -374,7 +368,7 @@ export class QPayCheckoutElement extends LitElement {
     } catch (error) {
       if (this.#loadController !== controller) return;
       this.#loadController = undefined;
-      this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(toError(error).message, undefined, error));
+      this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(String(error), undefined, error));
     }
   }
 
