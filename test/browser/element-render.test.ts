@@ -46,12 +46,12 @@ describe('<qpay-checkout> rendering', () => {
 
       // The QR is hidden until asked for, for paying from another phone.
       expect(part(el, 'qr')).to.equal(null);
-      const toggle = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Show QR code'))!;
+      const toggle = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Show QR'))!;
       expect(toggle.getAttribute('aria-expanded')).to.equal('false');
       toggle.click();
       await el.updateComplete;
       expect(toggle.getAttribute('aria-expanded')).to.equal('true');
-      expect(toggle.textContent!.trim()).to.equal('Hide QR code');
+      expect(toggle.textContent!.trim()).to.equal('Hide QR');
       expect(part(el, 'qr')!.tagName).to.equal('IMG');
     });
 
@@ -110,7 +110,7 @@ describe('<qpay-checkout> rendering', () => {
       });
       try {
         const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="desktop" lang="en" .invoice=${invoice}></qpay-checkout>`);
-        const button = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Copy payment link'))!;
+        const button = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Copy link'))!;
         expect(button).to.exist;
         button.click();
         await waitUntil(() => visibleText(el).includes('Copied'), 'no "Copied" feedback');
