@@ -32,12 +32,14 @@ export interface QPayExpiredDetail {
 
 export interface QPayErrorDetail {
   /**
-   * What went wrong. Fatal errors: an `InvoiceError` (unusable invoice, `.code` says why) or a
-   * `QPayLoadError` (the `invoice-url` request failed). Non-fatal: a `PollError` (`.kind`, `.status`,
-   * `.retryInMs`) from polling, which goes on.
+   * What went wrong. Fatal errors: an `InvoiceError` (unusable invoice, `.code` says why), a
+   * `QPayLoadError` (the `invoice-url` request failed), or a QR that cannot be drawn. Non-fatal: a
+   * `PollError` (`.kind`, `.status`, `.retryInMs`) from polling, which goes on; a `status-url` that
+   * cannot be used; or a lazily loaded part that failed to load (the phone bank list: the QR shows
+   * instead; the English or Russian texts: Mongolian shows instead).
    */
   error: Error;
-  /** True when the element cannot go on with this invoice; false for polling faults. */
+  /** True when the element cannot go on with this invoice; false when the customer can still pay. */
   fatal: boolean;
 }
 

@@ -60,7 +60,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
  * @event {QPayStatusEvent} qpay-status - On every status change. `detail: {invoiceId, status, previous}`.
  * @event {QPayExpiredEvent} qpay-expired - The invoice expired unpaid; polling has stopped. `detail: {invoiceId, expiresAt}`.
- * @event {QPayErrorEvent} qpay-error - `detail: {error, fatal}`. Fatal: unusable invoice or failed `invoice-url`. Not fatal: a polling fault (polling goes on).
+ * @event {QPayErrorEvent} qpay-error - `detail: {error, fatal}`. Fatal: unusable invoice or failed `invoice-url`. Not fatal: a polling fault (polling goes on), or a lazily loaded part that failed (the phone bank list: the QR shows instead; a language pack: Mongolian shows).
  * @event {QPayBankSelectEvent} qpay-bank-select - A bank link was activated. `detail: {name, link}`. Cancelable: `preventDefault()` stops the navigation.
  *
  * @csspart qr - The QR code (an `<img>` of the provider's PNG, or a drawn `<svg>`).
