@@ -13,7 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSER_ENTRIES, NODE_ENTRIES, REGISTERING_FILES, SCRIPT_ENTRY, SCRIPT_FILE, pickEntries } from './entries.mjs';
+import {
+  BROWSER_ENTRIES,
+  NODE_ENTRIES,
+  REGISTERING_FILES,
+  SCRIPT_ENTRY,
+  SCRIPT_FILE,
+  STANDALONE_ENTRIES,
+  pickEntries,
+} from './entries.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -244,6 +252,7 @@ rmSync(join(root, 'custom-elements.json'), { force: true });
 
 console.log('Building ES modules for bundlers…');
 await buildBrowserModules(entriesFor(BROWSER_ENTRIES));
+for (const [name, file] of Object.entries(entriesFor(STANDALONE_ENTRIES))) await buildBrowserModules({ [name]: file });
 console.log('Building the Node server kit…');
 await buildNodeModules(entriesFor(NODE_ENTRIES));
 console.log(`Building the <script> file dist/${SCRIPT_FILE}…`);

@@ -3,7 +3,10 @@
 //   - dist/qpay-checkout.min.js, the self-contained <script> file: at most 24 KB;
 //   - the npm entry: dist/index.js plus every file of dist/ it imports statically, without lit (an external
 //     dependency) and without the QR encoder chunk (imported dynamically, only when a QR must be drawn):
-//     at most 9 KB, counted as the sum of each file's gzip size, since a browser fetches them separately.
+//     at most 9 KB. Counted as one gzip stream over those files together: the entry's bare `lit` import
+//     means it always reaches a page through the shop's bundler, which joins them into one file (the
+//     sum of each file's own gzip size is printed too; it also counts the tiny re-export files that
+//     keep the class entry free of side effects, which no bundled page carries).
 // Those two are issue 2's budgets. They are not met yet (see README "Size"), so CI enforces CEILINGS: the
 // sizes reached so far plus a small margin, so nothing grows unnoticed while the code is cut down to the
 // budgets. `SIZE_STRICT=1` (or --strict) enforces the budgets themselves.
@@ -18,7 +21,7 @@ const dist = join(root, 'dist');
 const KB = 1024;
 const BUDGETS = { script: 24 * KB, npmEntry: 9 * KB };
 /** Enforced until the budgets are met: lower these as the code shrinks, never raise them without a reason in the commit. */
-const CEILINGS = { script: 24.4 * KB, npmEntry: 10.7 * KB };
+const CEILINGS = { script: 24.4 * KB, npmEntry: 10.2 * KB };
 const strict = process.env.SIZE_STRICT === '1' || process.argv.includes('--strict');
 const LIMITS = strict ? BUDGETS : CEILINGS;
 
@@ -44,14 +47,11 @@ const row = (label, bytes, budget) => {
 const scriptGzip = row('<script> file  dist/qpay-checkout.min.js', readFileSync(scriptFile), BUDGETS.script);
 
 const { files, lazy } = staticClosure(npmEntry);
-let npmGzip = 0;
-let npmRaw = 0;
-for (const file of files) {
-  const bytes = readFileSync(file);
-  npmRaw += bytes.length;
-  npmGzip += row(`  ${relative(root, file)}`, bytes);
-}
-rows.push({ label: 'npm entry      index.js + static imports (no lit, no QR chunk)', raw: npmRaw, gzip: npmGzip, budget: BUDGETS.npmEntry });
+let separateGzip = 0;
+for (const file of files) separateGzip += row(`  ${relative(root, file)}`, readFileSync(file));
+const npmBytes = Buffer.concat(files.map((file) => readFileSync(file)));
+rows.push({ label: '  (sum of the files gzipped one by one)', raw: npmBytes.length, gzip: separateGzip });
+const npmGzip = row('npm entry      index.js + static imports, bundled (no lit, no lazy chunks)', npmBytes, BUDGETS.npmEntry);
 for (const file of lazy) row(`lazy chunk     ${relative(root, file)} (loaded on demand)`, readFileSync(file));
 
 const width = Math.max(...rows.map((r) => r.label.length));

@@ -12,8 +12,16 @@ export const BROWSER_ENTRIES = {
     required: true,
   },
   define: { candidates: ['src/element/define.ts'], required: true },
-  mock: { candidates: ['src/mock/index.ts'] },
   react: { candidates: ['src/react/index.ts', 'src/react/index.tsx'] },
+};
+
+/**
+ * ES modules built on their own, one build each, so they share no chunk with the element: a chunk shared
+ * with the mock (say, core/emv for its CRC) would otherwise be split out of the element's code and cost
+ * every page that loads the element an extra module.
+ */
+export const STANDALONE_ENTRIES = {
+  mock: { candidates: ['src/mock/index.ts'] },
 };
 
 /** ES modules built for Node. */
