@@ -122,9 +122,14 @@ function plainString(value: unknown, max: number): string | undefined {
   return typeof value === 'string' && value.trim() && value.length <= max && !CONTROL_CHARS.test(value) ? value : undefined;
 }
 
+/** The InvoiceError for a field that is present but unreadable, naming the field and what it must be. */
+function fieldError(code: InvoiceErrorCode, field: string, expected: string): InvoiceError {
+  return new InvoiceError(code, `Invoice ${field} must be ${expected}`, field);
+}
+
 function readId(value: unknown, field: string): string {
   const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
-  if (!id) throw new InvoiceError('INVALID_ID', `The invoice's ${field} must be an id of at most ${MAX_ID_LENGTH} characters.`, field);
+  if (!id) throw fieldError('INVALID_ID', field, `an id of at most ${MAX_ID_LENGTH} characters`);
   return id.trim();
 }
 
@@ -149,7 +154,7 @@ function merchantField<T>(raw: Json, field: string, read: (value: unknown) => T 
   const value = raw[field];
   if (value == null) return undefined;
   const result = read(value);
-  if (result === undefined) throw new InvoiceError('INVALID_FIELD', `The invoice's ${field} must be ${expected}.`, field);
+  if (result === undefined) throw fieldError('INVALID_FIELD', field, expected);
   return result;
 }
 
@@ -170,7 +175,7 @@ function toRecord(raw: unknown): Json {
   }
   if (isRecord(raw)) return raw;
   const got = raw === null || typeof raw === 'string' ? String(raw) : Array.isArray(raw) ? 'an array' : typeof raw;
-  throw new InvoiceError('INVALID_JSON', `The invoice must be a JSON object; got ${got}.`);
+  throw new InvoiceError('INVALID_JSON', `Invoice must be a JSON object, not ${got}`);
 }
 
 /**
@@ -192,7 +197,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
       .map((text) => cleanText(text, MAX_TEXT_LENGTH))
       .filter(Boolean)
       .join(': ');
-    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice${said ? `; the provider said: ${said}` : ''}.`);
+    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id) or TBank (codeUrl) invoice${said ? `; provider said: ${said}` : ''}`);
   }
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
@@ -203,7 +208,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
-    throw new InvoiceError('NO_QR', 'The invoice has no usable qr_image (base64 PNG), qr_text or https codeUrl.', 'qr_text');
+    throw new InvoiceError('NO_QR', 'Invoice has no usable qr_image, qr_text or codeUrl', 'qr_text');
   }
   const emv = qrText ? parseEmv(qrText) : null;
   const trusted = emv?.crcValid ? emv : undefined;
@@ -215,14 +220,14 @@ export function normalizeInvoice(input: unknown): InvoiceView {
     banks: readBankLinks(raw.urls),
     copyText: (isSafeHttpsLink(raw.qPay_shortUrl) ? raw.qPay_shortUrl : undefined) ?? text,
     primaryLink: tbank ? codeUrl : undefined,
-    amount: merchantField(raw, 'amount', parseAmount, 'a non-negative number') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
+    amount: merchantField(raw, 'amount', parseAmount, 'a number >= 0') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
     // `currency` is both the merchant's field and TBank's, so one reader covers both.
-    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code, e.g. "MNT"') ?? trusted?.currency,
+    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code') ?? trusted?.currency,
     merchant:
       merchantText(raw, 'merchant_name', MAX_TEXT_LENGTH) ??
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a time zone, e.g. "2026-05-01T12:30:00Z"'),
+    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a zone'),
   });
 }

@@ -53,12 +53,12 @@ export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed';
 
 export class PollError extends Error {
   override name = 'PollError';
+  /** How long the poller waits before the next check (set by the poller before it reports the error). */
+  retryInMs = 0;
 
   constructor(
     readonly kind: PollErrorKind,
     message: string,
-    /** How long the poller waits before the next check. */
-    readonly retryInMs: number,
     /** HTTP status for `kind === 'http'`. */
     readonly status?: number,
     cause?: unknown,
@@ -98,16 +98,7 @@ const systemClock: PollerClock = {
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
-interface Fault {
-  kind: PollErrorKind;
-  message: string;
-  httpStatus?: number;
-  /** Server-requested minimum wait (Retry-After), in ms. */
-  retryAfterMs?: number | null;
-  cause?: unknown;
-}
-
-type Outcome = { status: PaymentStatus; body: unknown } | Fault;
+type Outcome = { status: PaymentStatus; body: unknown } | PollError;
 
 /** A finite positive number, else the fallback (an attribute like poll-interval="abc" gives NaN). */
 function positiveOr(value: number | undefined, fallback: number): number {
@@ -169,10 +160,12 @@ export function createPoller(options: PollerOptions): Poller {
     const request = (current = new AbortController());
     requestTimer = clock.setTimeout(() => {
       release();
-      settle({ kind: 'timeout', message: `Status request timed out after ${requestTimeout} ms` });
+      settle(new PollError('timeout', `Status request timed out after ${requestTimeout} ms`));
     }, requestTimeout);
 
     let outcome: Outcome;
+    /** Server-requested minimum wait (Retry-After on 429/503), in ms. */
+    let retryAfterMs: number | null = null;
     let dateHeader: string | null = null;
     let receivedAt = 0;
     try {
@@ -188,11 +181,10 @@ export function createPoller(options: PollerOptions): Poller {
       const { status } = response;
       if (!response.ok) {
         // Measure an HTTP-date Retry-After against the server's own clock when it told us the time.
-        const retryAfterMs =
-          status === 429 || status === 503
-            ? parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt)
-            : null;
-        outcome = { kind: 'http', message: `Status request answered HTTP ${status}`, httpStatus: status, retryAfterMs };
+        if (status === 429 || status === 503) {
+          retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
+        }
+        outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
       } else {
         // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
         const text = await response.text();
@@ -205,10 +197,10 @@ export function createPoller(options: PollerOptions): Poller {
         const paymentStatus = parseStatus(body);
         outcome = paymentStatus
           ? { status: paymentStatus, body }
-          : { kind: 'malformed', message: body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status' };
+          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status');
       }
     } catch (error) {
-      outcome = { kind: 'network', message: `Status request failed: ${(error as Error)?.message || error}`, cause: error };
+      outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);
     }
     if (current !== request) return; // stopped, timed out or superseded meanwhile
     release();
@@ -217,13 +209,13 @@ export function createPoller(options: PollerOptions): Poller {
       safely(() => onServerDate(dateHeader, receivedAt));
       if (epoch !== epochBefore || !running) return; // the callback stopped (or restarted) us
     }
-    settle(outcome);
+    settle(outcome, retryAfterMs);
   }
 
-  function settle(outcome: Outcome): void {
+  function settle(outcome: Outcome, retryAfterMs: number | null = null): void {
     const now = clock.now();
     waitStartedAt = now;
-    if (!('kind' in outcome)) {
+    if (!(outcome instanceof PollError)) {
       consecutiveFaults = 0;
       // Stop before reporting, so nothing is asked again and a start() from the callback is not undone.
       if (isFinal(outcome.status)) stop();
@@ -231,17 +223,17 @@ export function createPoller(options: PollerOptions): Poller {
       safely(() => onStatus(outcome.status, outcome.body));
       return;
     }
-    // Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, within [base, maxBackoff].
+    // Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, so never below base;
+    // capped at maxBackoff (or base, when that is longer, as for a hidden page).
     const base = baseInterval();
-    const jittered = base * 2 ** consecutiveFaults++ * (1 + random());
-    let delay = Math.round(Math.max(base, Math.min(Math.max(maxBackoff, base), jittered)));
-    const { retryAfterMs } = outcome;
+    let delay = Math.round(Math.min(Math.max(maxBackoff, base), base * 2 ** consecutiveFaults++ * (1 + random())));
     if (retryAfterMs != null) {
       notBefore = now + retryAfterMs;
       delay = Math.max(delay, retryAfterMs);
     }
+    outcome.retryInMs = delay;
     scheduleIn(delay);
-    safely(() => onError(new PollError(outcome.kind, outcome.message, delay, outcome.httpStatus, outcome.cause)));
+    safely(() => onError(outcome));
   }
 
   function start(): void {
