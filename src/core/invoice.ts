@@ -4,7 +4,7 @@
 // Provider fields are untrusted: links go through core/links, texts are trimmed and capped.
 // Pure: no DOM, no I/O.
 import { CURRENCY_BY_NUMERIC, parseEmv } from './emv.js';
-import { CONTROL_CHARS, isSafeHttpsLink, safeImageUrl, safeLink } from './links.js';
+import { CONTROL_CHARS, safeHttpsUrl, safeLink } from './links.js';
 import type { BankLink, InvoiceView } from './types.js';
 import { isRecord } from './json.js';
 
@@ -141,7 +141,7 @@ function readBankLinks(urls: unknown): BankLink[] {
     const name = cleanText(entry.name, MAX_NAME_LENGTH);
     const link = safeLink(entry.link);
     const description = cleanText(entry.description, MAX_TEXT_LENGTH);
-    if (name && link) banks.push(known({ name, link, description, logo: safeImageUrl(entry.logo) ?? undefined }));
+    if (name && link) banks.push(known({ name, link, description, logo: safeHttpsUrl(entry.logo) ?? undefined }));
   }
   return banks;
 }
@@ -204,7 +204,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
 
   // qr_text as given, never trimmed: the EMV CRC covers every character.
   const qrText = plainString(raw.qr_text, MAX_QR_TEXT_LENGTH);
-  const codeUrl = isSafeHttpsLink(raw.codeUrl) ? raw.codeUrl : undefined;
+  const codeUrl = safeHttpsUrl(raw.codeUrl) ?? undefined;
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
@@ -218,7 +218,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
     id,
     qr: png ? { kind: 'image', base64Png: png } : { kind: 'text', text: text! },
     banks: readBankLinks(raw.urls),
-    copyText: (isSafeHttpsLink(raw.qPay_shortUrl) ? raw.qPay_shortUrl : undefined) ?? text,
+    copyText: safeHttpsUrl(raw.qPay_shortUrl) ?? text,
     primaryLink: tbank ? codeUrl : undefined,
     amount: merchantField(raw, 'amount', parseAmount, 'a number >= 0') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
     // `currency` is both the merchant's field and TBank's, so one reader covers both.
