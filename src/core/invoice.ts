@@ -72,8 +72,7 @@ export function cleanText(value: unknown, max: number): string | undefined {
 export function compactBase64Png(s: unknown): string | null {
   if (typeof s !== 'string') return null;
   const compact = s.replace(/[\t\n\r ]+/g, '');
-  const isPng = compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact) && /^iVBORw0KGg[o-r].{5}SUhEU[g-v]/.test(compact);
-  return isPng ? compact : null;
+  return compact.length % 4 === 0 && /^iVBORw0KGg[o-r][A-Za-z0-9+/]{5}SUhEU[g-v][A-Za-z0-9+/]*={0,2}$/.test(compact) ? compact : null;
 }
 
 /** True when `s` is raw base64 of a PNG (see `compactBase64Png`; ASCII whitespace is tolerated). */
@@ -93,7 +92,8 @@ function parseCurrency(value: unknown): string | undefined {
   return /^[A-Z]{3}$/.test(code) ? code : CURRENCY_BY_NUMERIC[code];
 }
 
-const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:Z|([+-])(\d\d):?(\d\d))$/i;
+/** Date, time (seconds and fraction optional), zone: `Z` or an offset of at most 23:59. */
+const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:Z|([+-])([01]\d|2[0-3]):?([0-5]\d))$/i;
 
 /**
  * Epoch ms of an ISO 8601 date-time that names its time zone (`Z` or `+08:00`), else null.
@@ -106,7 +106,7 @@ export function parseIsoDateTime(value: string): number | null {
   const wallClock = `${date}T${time}:${seconds}`;
   const utc = Date.parse(`${wallClock}Z`);
   // Date.parse rolls Feb 30 or 24:00 over to the next day; the round trip catches that.
-  if (!(Number.isFinite(utc) && new Date(utc).toISOString().startsWith(wallClock)) || +offsetHours > 23 || +offsetMinutes > 59) return null;
+  if (!(Number.isFinite(utc) && new Date(utc).toISOString().startsWith(wallClock))) return null;
   const offsetMs = (sign === '-' ? -60_000 : 60_000) * (+offsetHours * 60 + +offsetMinutes);
   return utc + Math.floor(Number(`0.${fraction}`) * 1000) - offsetMs;
 }
@@ -174,7 +174,7 @@ function toRecord(raw: unknown): Json {
     }
   }
   if (isRecord(raw)) return raw;
-  const got = raw === null || typeof raw === 'string' ? String(raw) : Array.isArray(raw) ? 'an array' : typeof raw;
+  const got = raw === null || typeof raw === 'string' ? raw : Array.isArray(raw) ? 'an array' : typeof raw;
   throw new InvoiceError('INVALID_JSON', `Invoice must be a JSON object, not ${got}`);
 }
 

@@ -93,7 +93,7 @@ export const POLL_DEFAULTS = {
 } as const;
 
 const systemClock: PollerClock = {
-  now: () => Date.now(),
+  now: Date.now,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
@@ -197,7 +197,7 @@ export function createPoller(options: PollerOptions): Poller {
         const paymentStatus = parseStatus(body);
         outcome = paymentStatus
           ? { status: paymentStatus, body }
-          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status');
+          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known status');
       }
     } catch (error) {
       outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);

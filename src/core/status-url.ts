@@ -34,10 +34,10 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
     // Without a base, a stand-in one lets relative templates pass the scheme check below.
     resolved = new URL(expanded, base ?? 'http://relative.invalid/');
   } catch {
-    throw new TypeError(`status-url: cannot resolve "${expanded}" against "${base}"`);
+    throw new TypeError(`status-url: cannot resolve "${expanded}"`);
   }
   if (!/^https?:$/.test(resolved.protocol)) {
-    throw new TypeError(`status-url: only http(s) URLs can be polled, got "${resolved.protocol}"`);
+    throw new TypeError(`status-url: only http(s) can be polled, not ${resolved.protocol}`);
   }
   return base === undefined ? expanded : resolved.href;
 }
