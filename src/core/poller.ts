@@ -131,8 +131,6 @@ export function createPoller(options: PollerOptions): Poller {
   let requestTimer: unknown;
   let timer: unknown;
   let timerDueAt = 0;
-  /** Bumped by stop(), so work begun before a stop (or a stop+start in a callback) is dropped. */
-  let epoch = 0;
   /** When the current wait began (the last answer or fault). */
   let waitStartedAt = 0;
   /** Epoch ms before which the server asked not to be called (Retry-After). */
@@ -166,8 +164,6 @@ export function createPoller(options: PollerOptions): Poller {
     let outcome: Outcome;
     /** Server-requested minimum wait (Retry-After on 429/503), in ms. */
     let retryAfterMs: number | null = null;
-    let dateHeader: string | null = null;
-    let receivedAt = 0;
     try {
       const response = await fetchStatus(url, {
         method: 'GET',
@@ -176,8 +172,11 @@ export function createPoller(options: PollerOptions): Poller {
         headers: { accept: 'application/json' },
         signal: request.signal,
       });
-      receivedAt = clock.now();
-      dateHeader = response.headers.get('date');
+      const receivedAt = clock.now();
+      const dateHeader = response.headers.get('date');
+      // Reported while this request still counts: if the callback stops (or restarts) the poller,
+      // `current` changes and this answer is dropped below.
+      if (dateHeader && current === request) safely(() => onServerDate?.(dateHeader, receivedAt));
       const { status } = response;
       if (!response.ok) {
         // Measure an HTTP-date Retry-After against the server's own clock when it told us the time.
@@ -204,11 +203,6 @@ export function createPoller(options: PollerOptions): Poller {
     }
     if (current !== request) return; // stopped, timed out or superseded meanwhile
     release();
-    if (dateHeader && onServerDate) {
-      const epochBefore = epoch;
-      safely(() => onServerDate(dateHeader, receivedAt));
-      if (epoch !== epochBefore || !running) return; // the callback stopped (or restarted) us
-    }
     settle(outcome, retryAfterMs);
   }
 
@@ -251,7 +245,6 @@ export function createPoller(options: PollerOptions): Poller {
 
   function stop(): void {
     running = false;
-    epoch += 1;
     clock.clearTimeout(timer);
     release();
   }
