@@ -6,7 +6,7 @@
 import { CURRENCY_BY_NUMERIC, parseEmv } from './emv.js';
 import { CONTROL_CHARS, safeHttpsUrl, safeLink } from './links.js';
 import type { BankLink, InvoiceView } from './types.js';
-import { isRecord } from './json.js';
+import { codeWord, isRecord } from './json.js';
 
 export type InvoiceErrorCode =
   /** Not a JSON object (invalid JSON text, null, an array, a number...). */
@@ -88,7 +88,7 @@ function parseAmount(value: unknown): number | undefined {
 
 /** ISO 4217 alpha code from an alpha code in any case or a numeric code we know; else undefined. */
 function parseCurrency(value: unknown): string | undefined {
-  const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const code = codeWord(value);
   return /^[A-Z]{3}$/.test(code) ? code : CURRENCY_BY_NUMERIC[code];
 }
 

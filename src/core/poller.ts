@@ -259,8 +259,8 @@ export function createPoller(options: PollerOptions): Poller {
     hidden = nextHidden;
     if (!hidden) return checkNow();
     // Stretch a pending wait so a hidden page asks no sooner than hiddenInterval after the last answer.
-    const stretched = waitStartedAt + hiddenInterval - clock.now();
-    if (running && !current && stretched > timerDueAt - clock.now()) scheduleIn(stretched);
+    const stretchedDueAt = waitStartedAt + hiddenInterval;
+    if (running && !current && stretchedDueAt > timerDueAt) scheduleIn(stretchedDueAt - clock.now());
   }
 
   return {
