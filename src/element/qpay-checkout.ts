@@ -2,7 +2,7 @@
 // status polling, formatting) and renders the result. No side effects on import: registering the
 // tag is `define.ts`'s job.
 
-import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
@@ -221,7 +221,11 @@ export class QPayCheckoutElement extends LitElement {
     if (view && this.state === 'waiting') {
       // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
       if (!this.#qrIsMain(view)) {
-        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', (module) => (this.#bankList = module), (error) => {
+        const loaded = (module: BankListModule): void => {
+          this.#bankList = module;
+          adoptStyles(this.renderRoot as ShadowRoot, [styles, module.phoneStyles]);
+        };
+        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', loaded, (error) => {
           this.#bankList = null;
           this.#report(error, false);
         });
@@ -463,7 +467,7 @@ export class QPayCheckoutElement extends LitElement {
     const text = state === 'idle' ? '' : state === 'failed' ? t[status!.toLowerCase() as 'failed' | 'cancelled' | 'refunded'] : t[state];
     return html`<div class="card" lang=${language}>
       ${view ? this.#renderSummary(view, t, language) : nothing}
-      ${waiting ? this.#renderPayment(view, t) : nothing}
+      ${waiting ? this.#renderPayment(view, t, language) : nothing}
       <p part="status" class="status" role="status">${waiting || state === 'loading' ? SPINNER : nothing}<span>${text}</span></p>
       ${waiting && this.trouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}
       ${waiting && view.expiresAt !== undefined
@@ -491,7 +495,7 @@ export class QPayCheckoutElement extends LitElement {
     </div>`;
   }
 
-  #renderPayment(view: InvoiceView, t: Messages): TemplateResult {
+  #renderPayment(view: InvoiceView, t: Messages, language: Language): TemplateResult {
     const copy = this.#renderCopy(view, t);
     if (this.#qrIsMain(view)) {
       return html`<p class="heading">${t.scanQr}</p>
@@ -500,7 +504,7 @@ export class QPayCheckoutElement extends LitElement {
     const module = this.#bankList;
     // The phone layout's code is on its way (a moment): a spinner holds its place.
     if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
-    return module.renderPhonePayment(view, this.banks, t, {
+    return module.renderPhonePayment(view, this.banks, language, {
       filter: this.bankFilter,
       onFilter: (value) => (this.bankFilter = value),
       onSelect: (event, name, link) => {

@@ -47,12 +47,9 @@ export const styles = css`
     margin: 0;
   }
 
-  /* Boxes: the card, bank links, buttons and the search input. */
+  /* Boxes: the card and buttons (the phone layout's bank links are buttons too). */
   .card,
-  .bank,
-  .button,
-  .primary,
-  input {
+  .button {
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_surface);
@@ -61,28 +58,19 @@ export const styles = css`
   }
 
   .card,
-  input {
-    background: var(--_bg);
-  }
-
-  .card,
-  .summary,
-  .search {
+  .summary {
     display: flex;
     flex-direction: column;
     gap: 0.75rem;
   }
 
   .card {
+    background: var(--_bg);
     padding: 1rem;
   }
 
   .summary {
     gap: 0.125rem;
-  }
-
-  .search {
-    gap: 0.25rem;
   }
 
   .note {
@@ -101,8 +89,7 @@ export const styles = css`
 
   .heading,
   .status,
-  .button,
-  .primary {
+  .button {
     font-weight: 600;
   }
 
@@ -133,18 +120,7 @@ export const styles = css`
     text-align: center;
   }
 
-  .banks {
-    display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(8.5rem, 1fr));
-    gap: 0.5rem;
-    margin: 0;
-    padding: 0;
-    list-style: none;
-  }
-
-  .bank,
   .button,
-  .primary,
   .actions,
   .status {
     display: flex;
@@ -152,17 +128,14 @@ export const styles = css`
     gap: 0.5rem;
   }
 
-  .bank,
-  .button,
-  .primary {
+  .button {
     min-height: 3rem;
     padding: 0.5rem 1rem;
     text-decoration: none;
     overflow-wrap: anywhere;
   }
 
-  .button,
-  .primary {
+  .button {
     justify-content: center;
     text-align: center;
     cursor: pointer;
@@ -172,22 +145,6 @@ export const styles = css`
     flex-wrap: wrap;
   }
 
-  .bank img {
-    flex: none;
-    width: 2rem;
-    height: 2rem;
-    border-radius: 0.5rem;
-    object-fit: contain;
-    background: #fff;
-  }
-
-  .primary {
-    border-color: var(--_accent);
-    background: var(--_accent);
-    color: var(--_on-accent);
-  }
-
-  .bank:hover,
   .button:hover {
     border-color: var(--_accent);
   }
@@ -195,11 +152,6 @@ export const styles = css`
   :focus-visible {
     outline: 3px solid var(--qpay-color-focus, var(--_accent));
     outline-offset: 2px;
-  }
-
-  input {
-    min-height: 2.75rem;
-    padding: 0.5rem 0.75rem;
   }
 
   :host([data-state='paid']) .status {
