@@ -128,7 +128,7 @@ export function createPoller(options: PollerOptions): Poller {
   let hidden = false;
   /** The request in flight; cleared when it settles, times out or the poller stops. */
   let current: AbortController | null = null;
-  let requestTimer: unknown;
+  /** The one timer: the next check while waiting, the request's timeout while one is in flight. */
   let timer: unknown;
   let timerDueAt = 0;
   /** When the current wait began (the last answer or fault). */
@@ -147,7 +147,7 @@ export function createPoller(options: PollerOptions): Poller {
 
   /** Lets go of the request in flight and aborts what is left of it (a hung request, an unread body). */
   function release(): void {
-    clock.clearTimeout(requestTimer);
+    clock.clearTimeout(timer);
     current?.abort();
     current = null;
   }
@@ -156,7 +156,7 @@ export function createPoller(options: PollerOptions): Poller {
     if (!running || current) return;
     clock.clearTimeout(timer);
     const request = (current = new AbortController());
-    requestTimer = clock.setTimeout(() => {
+    timer = clock.setTimeout(() => {
       release();
       settle(new PollError('timeout', `Status request timed out after ${requestTimeout} ms`));
     }, requestTimeout);
@@ -245,7 +245,6 @@ export function createPoller(options: PollerOptions): Poller {
 
   function stop(): void {
     running = false;
-    clock.clearTimeout(timer);
     release();
   }
 
