@@ -27,6 +27,7 @@ export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expir
 
 type QrModule = typeof import('./qr-draw.js');
 type BankListModule = typeof import('./bank-list.js');
+type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
@@ -193,8 +194,7 @@ export class QPayCheckoutElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#listen('removeEventListener');
-    this.#loadController?.abort();
-    this.#loadController = undefined;
+    this.#cancelLoad();
     this.#stop();
     this.#setCopyNote('');
   }
@@ -215,7 +215,7 @@ export class QPayCheckoutElement extends LitElement {
     const language = this.#language();
     if (!messagesFor(language) && this.#languageLoad !== language) {
       this.#languageLoad = language;
-      this.#lazy(loadMessages(language), `the "${language}" texts (showing Mongolian)`, () => {}, (error) => this.#report(error, false));
+      this.#lazy(loadMessages(language), `the ${language} texts`, () => {}, (error) => this.#report(error, false));
     }
     const view = this.view;
     if (view && this.state === 'waiting') {
@@ -362,18 +362,19 @@ export class QPayCheckoutElement extends LitElement {
     if (!this.isConnected) return; // connectedCallback starts it
     const controller = new AbortController();
     this.#loadController = controller;
+    let loaded: LoadedInvoice | undefined;
+    let failure: unknown;
     try {
       const { fetchInvoice } = await import('./invoice-load.js');
-      const loaded = await fetchInvoice(url, this.order, controller);
-      if (this.#loadController !== controller) return; // superseded or removed meanwhile
-      this.#loadController = undefined;
-      this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
-      this.#useInvoice(loaded.invoice);
+      loaded = await fetchInvoice(url, this.order, controller);
     } catch (error) {
-      if (this.#loadController !== controller) return;
-      this.#loadController = undefined;
-      this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(String(error), undefined, error));
+      failure = error;
     }
+    if (this.#loadController !== controller) return; // superseded or removed meanwhile
+    this.#loadController = undefined;
+    if (!loaded) return this.#fail(failure instanceof QPayLoadError ? failure : new QPayLoadError(String(failure), undefined, failure));
+    this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
+    this.#useInvoice(loaded.invoice);
   }
 
   #cancelLoad(): void {
@@ -530,7 +531,7 @@ export class QPayCheckoutElement extends LitElement {
         queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
       }
     }
-    return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${t.qrLoading}</div>`}</div>`;
+    return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${SPINNER}</div>`}</div>`;
   }
 
   /** The copy button and its feedback, where the clipboard is available. */

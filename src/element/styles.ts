@@ -111,13 +111,11 @@ export const styles = css`
     image-rendering: pixelated;
   }
 
+  /* The spinner in place of the QR while the encoder loads. */
   .qr-wait {
     display: grid;
     place-items: center;
     height: 100%;
-    padding: 1rem;
-    color: #4f5058;
-    text-align: center;
   }
 
   .button,
@@ -129,15 +127,12 @@ export const styles = css`
   }
 
   .button {
+    justify-content: center;
     min-height: 3rem;
     padding: 0.5rem 1rem;
+    text-align: center;
     text-decoration: none;
     overflow-wrap: anywhere;
-  }
-
-  .button {
-    justify-content: center;
-    text-align: center;
     cursor: pointer;
   }
 
@@ -154,13 +149,13 @@ export const styles = css`
     outline-offset: 2px;
   }
 
-  :host([data-state='paid']) .status {
+  :host([data-state=paid]) .status {
     color: var(--_ok);
   }
 
-  :host([data-state='error']) .status,
-  :host([data-state='failed']) .status,
-  :host([data-state='expired']) .status {
+  :host([data-state=error]) .status,
+  :host([data-state=failed]) .status,
+  :host([data-state=expired]) .status {
     color: var(--_bad);
   }
 

@@ -13,7 +13,6 @@ export const en: Messages = {
   retry: 'Try again',
   scanQr: 'Scan the QR code with your bank app',
   qrAlt: 'Payment QR code',
-  qrLoading: 'Preparing the QR…',
   copy: 'Copy code',
   copyLink: 'Copy link',
   copied: 'Copied',

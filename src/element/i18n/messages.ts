@@ -19,8 +19,6 @@ export interface Messages {
   /** Desktop: what to do with the QR. */
   scanQr: string;
   qrAlt: string;
-  /** Shown in place of the QR while the QR encoder loads. */
-  qrLoading: string;
   /** Copy button when the copied text is the QR payload itself. */
   copy: string;
   /** Copy button when the copied text is a link (qPay_shortUrl, codeUrl). */

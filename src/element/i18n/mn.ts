@@ -13,7 +13,6 @@ export const mn: Messages = {
   retry: 'Дахин оролдох',
   scanQr: 'Банкны аппаар QR уншуулна уу',
   qrAlt: 'Төлбөрийн QR код',
-  qrLoading: 'QR бэлдэж байна…',
   copy: 'Код хуулах',
   copyLink: 'Холбоос хуулах',
   copied: 'Хуулагдлаа',

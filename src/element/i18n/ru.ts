@@ -13,7 +13,6 @@ export const ru: Messages = {
   retry: 'Повторить',
   scanQr: 'Отсканируйте QR-код в приложении банка',
   qrAlt: 'QR-код для оплаты',
-  qrLoading: 'Готовим QR…',
   copy: 'Скопировать код',
   copyLink: 'Скопировать ссылку',
   copied: 'Скопировано',
