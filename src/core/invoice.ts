@@ -93,7 +93,7 @@ function parseCurrency(value: unknown): string | undefined {
 }
 
 /** Date, time (seconds and fraction optional), zone: `Z` or an offset of at most 23:59. */
-const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:Z|([+-])([01]\d|2[0-3]):?([0-5]\d))$/i;
+const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d{1,3})\d*)?)?(?:Z|([+-](?:[01]\d|2[0-3])):?([0-5]\d))$/i;
 
 /**
  * Epoch ms of an ISO 8601 date-time that names its time zone (`Z` or `+08:00`), else null.
@@ -102,13 +102,13 @@ const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?
 export function parseIsoDateTime(value: string): number | null {
   const m = ISO_DATE_TIME.exec(value.trim());
   if (!m) return null;
-  const [, date, time, seconds = '00', fraction = '0', sign, offsetHours = '0', offsetMinutes = '0'] = m;
+  const [, date, time, seconds = '00', milliseconds = '', offsetHours, offsetMinutes] = m;
   const wallClock = `${date}T${time}:${seconds}`;
   const utc = Date.parse(`${wallClock}Z`);
   // Date.parse rolls Feb 30 or 24:00 over to the next day; the round trip catches that.
   if (!(Number.isFinite(utc) && new Date(utc).toISOString().startsWith(wallClock))) return null;
-  const offsetMs = (sign === '-' ? -60_000 : 60_000) * (+offsetHours * 60 + +offsetMinutes);
-  return utc + Math.floor(Number(`0.${fraction}`) * 1000) - offsetMs;
+  // Now in the exact form every engine reads: milliseconds and a `+08:00` offset (or Z).
+  return Date.parse(`${wallClock}.${milliseconds.padEnd(3, '0')}${offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z'}`);
 }
 
 /** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
