@@ -39,9 +39,9 @@ export function formatMoney(amount: number, currency: string | undefined, lang: 
  */
 export function formatCountdown(ms: number): string {
   const total = ms > 0 && ms < Infinity ? Math.ceil(ms / 1000) : 0;
-  const pad = (n: number) => String(n).padStart(2, '0');
   const hours = Math.floor(total / 3600);
-  const minutesAndSeconds = `${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
+  // "mm:ss" of the part below an hour, as the ISO form of that many seconds after the epoch writes it.
+  const minutesAndSeconds = new Date((total % 3600) * 1000).toISOString().slice(14, 19);
   return hours ? `${hours}:${minutesAndSeconds}` : minutesAndSeconds.replace(/^0/, '');
 }
 
