@@ -23,10 +23,10 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
   let expanded = trimmed.replace(/\{id\}|%7Bid%7D/gi, id);
   if (expanded === trimmed) {
     // No placeholder: add the id to the query, before any hash.
-    const hashAt = `${trimmed}#`.indexOf('#');
-    const beforeHash = trimmed.slice(0, hashAt);
-    const separator = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
-    expanded = `${beforeHash}${separator}invoice_id=${id}${trimmed.slice(hashAt)}`;
+    expanded = trimmed.replace(/^[^#]*/, (beforeHash) => {
+      const separator = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
+      return `${beforeHash}${separator}invoice_id=${id}`;
+    });
   }
 
   let resolved: URL;
