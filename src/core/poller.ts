@@ -165,10 +165,9 @@ export function createPoller(options: PollerOptions): Poller {
     /** Server-requested minimum wait (Retry-After on 429/503), in ms. */
     let retryAfterMs: number | null = null;
     try {
+      // A GET with same-origin credentials: fetch's defaults.
       const response = await fetchStatus(url, {
-        method: 'GET',
         cache: 'no-store',
-        credentials: 'same-origin',
         headers: { accept: 'application/json' },
         signal: request.signal,
       });
