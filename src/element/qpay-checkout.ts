@@ -537,7 +537,7 @@ export class QPayCheckoutElement extends LitElement {
   /** The copy button and its feedback, where the clipboard is available. */
   #renderCopy(view: InvoiceView, t: Messages): TemplateResult | undefined {
     const text = view.copyText;
-    if (!text || typeof navigator.clipboard?.writeText !== 'function') return undefined;
+    if (!text || !navigator.clipboard) return undefined;
     return html`${button(/^https?:\/\//i.test(text) ? t.copyLink : t.copy, () => void this.#copy(text))}
       <span class="note" role="status">${this.copyNote && t[this.copyNote]}</span>`;
   }

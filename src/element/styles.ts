@@ -166,18 +166,18 @@ export const styles = css`
     border: 2px solid var(--_border);
     border-top-color: var(--_accent);
     border-radius: 50%;
-    animation: qpay-spin 0.9s linear infinite;
+  }
+
+  /* It spins only for those who have not asked for reduced motion. */
+  @media (prefers-reduced-motion: no-preference) {
+    .spinner {
+      animation: qpay-spin 0.9s linear infinite;
+    }
   }
 
   @keyframes qpay-spin {
     to {
       transform: rotate(1turn);
-    }
-  }
-
-  @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation: none;
     }
   }
 

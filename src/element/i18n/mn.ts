@@ -1,10 +1,10 @@
 import type { Messages } from './messages.js';
 
 export const mn: Messages = {
-  loading: 'Нэхэмжлэх ачаалж байна…',
+  loading: 'Ачаалж байна…',
   waiting: 'Төлбөр хүлээж байна…',
   paid: 'Төлбөр төлөгдлөө. Баярлалаа!',
-  expired: 'Нэхэмжлэхийн хугацаа дууссан.',
+  expired: 'Хугацаа дууссан.',
   failed: 'Төлбөр амжилтгүй.',
   cancelled: 'Төлбөр цуцлагдсан.',
   refunded: 'Төлбөр буцаагдсан.',
