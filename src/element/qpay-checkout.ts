@@ -31,7 +31,8 @@ type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
-const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|Opera Mini/i;
+/** Phones' and iPhone-family browsers' user agents say "Mobi" ("Mobile", "Mobile Safari"); Android tablets say Android. */
+const MOBILE_USER_AGENT = /Mobi|Android/i;
 
 const SPINNER = html`<span class="spinner" aria-hidden="true"></span>`;
 const button = (label: string, onClick: () => void) => html`<button type="button" class="button" @click=${onClick}>${label}</button>`;
