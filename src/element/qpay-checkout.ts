@@ -328,13 +328,14 @@ export class QPayCheckoutElement extends LitElement {
       this.#report(error, false);
       return;
     }
+    // The poller is stopped whenever this invoice is replaced or ends, and calls nothing after that, so
+    // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
     const poller = createPoller({
       url,
       fetch: (input, init) => fetch(input, init),
       interval: this.pollInterval,
       onStatus: (status, body) => this.#onStatus(view, status, body),
       onError: (error) => {
-        if (this.view !== view || this.state !== 'waiting') return;
         this.trouble = true;
         this.#report(error, false);
       },
@@ -386,7 +387,6 @@ export class QPayCheckoutElement extends LitElement {
   // ---- status ----------------------------------------------------------------------------------
 
   #onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void {
-    if (this.view !== view || this.state !== 'waiting') return;
     this.trouble = false;
     if (status === 'EXPIRED') return this.#expire(view);
     if (!this.#setStatus(view, status) || !isFinal(status)) return;
@@ -402,7 +402,7 @@ export class QPayCheckoutElement extends LitElement {
     if (status === previous) return true;
     this.status = status;
     this.dispatchEvent(new QPayStatusEvent({ invoiceId: view.id, status, previous }));
-    return this.view === view;
+    return this.view?.id === view.id;
   }
 
   #expire(view: InvoiceView): void {
