@@ -474,17 +474,12 @@ export class QPayCheckoutElement extends LitElement {
       ${waiting && this.trouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}
       ${waiting && view.expiresAt !== undefined
         ? html`<p part="timer" class="note timer">${t.timeLeft(formatCountdown(this.remaining))}</p>
-            <p class="sr" aria-live="polite" aria-atomic="true">${this.#spokenText(t)}</p>`
+            <p class="sr" aria-live="polite" aria-atomic="true">${this.#spoken?.say(t)}</p>`
         : nothing}
       ${state === 'error' && this.invoiceUrl && !this.invoice
         ? html`<div class="actions">${button(t.retry, () => void this.#loadInvoice())}</div>`
         : nothing}
     </div>`;
-  }
-
-  #spokenText(t: Messages): string {
-    const spoken = this.#spoken;
-    return !spoken ? '' : spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
   }
 
   #renderSummary(view: InvoiceView, t: Messages, language: Language): TemplateResult {
