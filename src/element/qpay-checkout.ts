@@ -527,7 +527,8 @@ export class QPayCheckoutElement extends LitElement {
         queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
       }
     }
-    return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${SPINNER}</div>`}</div>`;
+    // Until the encoder arrives, a spinner holds the QR's place.
+    return html`<div class="qr-frame" aria-busy=${!drawn}>${drawn ?? SPINNER}</div>`;
   }
 
   /** The copy button and its feedback, where the clipboard is available. */

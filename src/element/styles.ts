@@ -95,6 +95,8 @@ export const styles = css`
 
   /* The QR always sits on white with its own quiet zone, whatever the theme. */
   .qr-frame {
+    display: grid;
+    place-items: center;
     align-self: center;
     width: var(--qpay-qr-size, 240px);
     max-width: 100%;
@@ -109,13 +111,6 @@ export const styles = css`
     width: 100%;
     height: 100%;
     image-rendering: pixelated;
-  }
-
-  /* The spinner in place of the QR while the encoder loads. */
-  .qr-wait {
-    display: grid;
-    place-items: center;
-    height: 100%;
   }
 
   .button,

@@ -110,6 +110,8 @@ describe('<qpay-checkout> user preferences', () => {
     );
     expect(getComputedStyle(root(el).querySelector('.card')!).backgroundColor).to.equal('rgb(1, 2, 3)');
     expect(root(el).querySelector('.qr-frame')!.getBoundingClientRect().width).to.equal(123);
+    const qr = part(el, 'qr')!.getBoundingClientRect();
+    expect([qr.width, qr.height]).to.deep.equal([123, 123]);
   });
 
   it('the phone layout is styled once its module loads: the SBP link on the accent colour, bank entries', async () => {
