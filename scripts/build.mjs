@@ -46,15 +46,17 @@ const isNodeBuiltin = (id) => nodeBuiltins.has(id) || id.startsWith('node:');
 /**
  * The JS minifier leaves template literals alone, so the element's css`…` would ship with its source
  * layout and comments. This squeezes them out: comments dropped, whitespace runs made one space, and
- * no space around `{`, `}`, `;`, `,` or after `:`. Safe for src/element/styles.ts, which has no
- * interpolations, and no strings or selectors where that space matters; the build fails otherwise.
+ * no space around `{`, `}`, `;`, `,` or after `:`. Safe for src/element/styles.ts and the phone
+ * layout's styles in bank-list.ts, whose css literals have no interpolations, and no strings or
+ * selectors where that space matters; the build fails otherwise.
  */
 function minifyCssLiterals() {
-  const file = join(root, 'src', 'element', 'styles.ts');
+  const files = ['styles.ts', 'bank-list.ts'].map((name) => join(root, 'src', 'element', name));
   return {
     name: 'qpay-minify-css-literals',
     transform(code, id) {
-      if (id !== file) return null;
+      const file = files.find((candidate) => candidate === id);
+      if (!file) return null;
       let found = 0;
       const out = code.replace(/\bcss`([^`]*)`/g, (_, body) => {
         if (body.includes('${')) fail(`${relative(root, file)}: a css literal with an interpolation cannot be squeezed`);

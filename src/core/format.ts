@@ -3,8 +3,6 @@
 
 export type Lang = 'mn' | 'en' | 'ru';
 
-const LOCALES: Readonly<Record<Lang, string>> = { mn: 'mn-MN', en: 'en-US', ru: 'ru-RU' };
-
 /** Longest wait `parseRetryAfter` returns: a server asking for more is treated as asking for this. */
 export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 
@@ -15,11 +13,11 @@ export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
  */
 export function formatMoney(amount: number, currency: string | undefined, lang: Lang): string {
   if (!Number.isFinite(amount)) return '';
-  const locale = LOCALES[lang] ?? LOCALES.mn;
   const code = currency?.trim().toUpperCase();
   try {
+    // The bare language tags format like mn-MN, en-US and ru-RU; anything else falls back to Mongolian.
     return new Intl.NumberFormat(
-      locale,
+      lang === 'en' || lang === 'ru' ? lang : 'mn',
       code
         ? {
             style: 'currency',
@@ -41,9 +39,9 @@ export function formatMoney(amount: number, currency: string | undefined, lang: 
  */
 export function formatCountdown(ms: number): string {
   const total = ms > 0 && ms < Infinity ? Math.ceil(ms / 1000) : 0;
-  const pad = (n: number) => String(n).padStart(2, '0');
   const hours = Math.floor(total / 3600);
-  const minutesAndSeconds = `${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
+  // "mm:ss" of the part below an hour, as the ISO form of that many seconds after the epoch writes it.
+  const minutesAndSeconds = new Date((total % 3600) * 1000).toISOString().slice(14, 19);
   return hours ? `${hours}:${minutesAndSeconds}` : minutesAndSeconds.replace(/^0/, '');
 }
 

@@ -4,9 +4,9 @@
 // Provider fields are untrusted: links go through core/links, texts are trimmed and capped.
 // Pure: no DOM, no I/O.
 import { CURRENCY_BY_NUMERIC, parseEmv } from './emv.js';
-import { CONTROL_CHARS, isSafeHttpsLink, safeImageUrl, safeLink } from './links.js';
+import { CONTROL_CHARS, safeHttpsUrl, safeLink } from './links.js';
 import type { BankLink, InvoiceView } from './types.js';
-import { isRecord } from './json.js';
+import { codeWord, isRecord } from './json.js';
 
 export type InvoiceErrorCode =
   /** Not a JSON object (invalid JSON text, null, an array, a number...). */
@@ -72,8 +72,7 @@ export function cleanText(value: unknown, max: number): string | undefined {
 export function compactBase64Png(s: unknown): string | null {
   if (typeof s !== 'string') return null;
   const compact = s.replace(/[\t\n\r ]+/g, '');
-  const isPng = compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact) && /^iVBORw0KGg[o-r].{5}SUhEU[g-v]/.test(compact);
-  return isPng ? compact : null;
+  return compact.length % 4 === 0 && /^iVBORw0KGg[o-r][A-Za-z0-9+/]{5}SUhEU[g-v][A-Za-z0-9+/]*={0,2}$/.test(compact) ? compact : null;
 }
 
 /** True when `s` is raw base64 of a PNG (see `compactBase64Png`; ASCII whitespace is tolerated). */
@@ -89,11 +88,12 @@ function parseAmount(value: unknown): number | undefined {
 
 /** ISO 4217 alpha code from an alpha code in any case or a numeric code we know; else undefined. */
 function parseCurrency(value: unknown): string | undefined {
-  const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const code = codeWord(value);
   return /^[A-Z]{3}$/.test(code) ? code : CURRENCY_BY_NUMERIC[code];
 }
 
-const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:Z|([+-])(\d\d):?(\d\d))$/i;
+/** Date, time (seconds and fraction optional), zone: `Z` or an offset of at most 23:59. */
+const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d{1,3})\d*)?)?(?:Z|([+-](?:[01]\d|2[0-3])):?([0-5]\d))$/i;
 
 /**
  * Epoch ms of an ISO 8601 date-time that names its time zone (`Z` or `+08:00`), else null.
@@ -102,13 +102,13 @@ const ISO_DATE_TIME = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d+))?
 export function parseIsoDateTime(value: string): number | null {
   const m = ISO_DATE_TIME.exec(value.trim());
   if (!m) return null;
-  const [, date, time, seconds = '00', fraction = '0', sign, offsetHours = '0', offsetMinutes = '0'] = m;
+  const [, date, time, seconds = '00', milliseconds = '', offsetHours, offsetMinutes] = m;
   const wallClock = `${date}T${time}:${seconds}`;
   const utc = Date.parse(`${wallClock}Z`);
   // Date.parse rolls Feb 30 or 24:00 over to the next day; the round trip catches that.
-  if (!(Number.isFinite(utc) && new Date(utc).toISOString().startsWith(wallClock)) || +offsetHours > 23 || +offsetMinutes > 59) return null;
-  const offsetMs = (sign === '-' ? -60_000 : 60_000) * (+offsetHours * 60 + +offsetMinutes);
-  return utc + Math.floor(Number(`0.${fraction}`) * 1000) - offsetMs;
+  if (!(Number.isFinite(utc) && new Date(utc).toISOString().startsWith(wallClock))) return null;
+  // Now in the exact form every engine reads: milliseconds and a `+08:00` offset (or Z).
+  return Date.parse(`${wallClock}.${milliseconds.padEnd(3, '0')}${offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z'}`);
 }
 
 /** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
@@ -122,9 +122,14 @@ function plainString(value: unknown, max: number): string | undefined {
   return typeof value === 'string' && value.trim() && value.length <= max && !CONTROL_CHARS.test(value) ? value : undefined;
 }
 
+/** The InvoiceError for a field that is present but unreadable, naming the field and what it must be. */
+function fieldError(code: InvoiceErrorCode, field: string, expected: string): InvoiceError {
+  return new InvoiceError(code, `Invoice ${field} must be ${expected}`, field);
+}
+
 function readId(value: unknown, field: string): string {
   const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
-  if (!id) throw new InvoiceError('INVALID_ID', `The invoice's ${field} must be an id of at most ${MAX_ID_LENGTH} characters.`, field);
+  if (!id) throw fieldError('INVALID_ID', field, `an id of at most ${MAX_ID_LENGTH} characters`);
   return id.trim();
 }
 
@@ -136,7 +141,7 @@ function readBankLinks(urls: unknown): BankLink[] {
     const name = cleanText(entry.name, MAX_NAME_LENGTH);
     const link = safeLink(entry.link);
     const description = cleanText(entry.description, MAX_TEXT_LENGTH);
-    if (name && link) banks.push(known({ name, link, description, logo: safeImageUrl(entry.logo) ?? undefined }));
+    if (name && link) banks.push(known({ name, link, description, logo: safeHttpsUrl(entry.logo) ?? undefined }));
   }
   return banks;
 }
@@ -149,7 +154,7 @@ function merchantField<T>(raw: Json, field: string, read: (value: unknown) => T 
   const value = raw[field];
   if (value == null) return undefined;
   const result = read(value);
-  if (result === undefined) throw new InvoiceError('INVALID_FIELD', `The invoice's ${field} must be ${expected}.`, field);
+  if (result === undefined) throw fieldError('INVALID_FIELD', field, expected);
   return result;
 }
 
@@ -169,8 +174,8 @@ function toRecord(raw: unknown): Json {
     }
   }
   if (isRecord(raw)) return raw;
-  const got = raw === null || typeof raw === 'string' ? String(raw) : Array.isArray(raw) ? 'an array' : typeof raw;
-  throw new InvoiceError('INVALID_JSON', `The invoice must be a JSON object; got ${got}.`);
+  const got = raw === null || typeof raw === 'string' ? raw : Array.isArray(raw) ? 'an array' : typeof raw;
+  throw new InvoiceError('INVALID_JSON', `Invoice must be a JSON object, not ${got}`);
 }
 
 /**
@@ -192,18 +197,18 @@ export function normalizeInvoice(input: unknown): InvoiceView {
       .map((text) => cleanText(text, MAX_TEXT_LENGTH))
       .filter(Boolean)
       .join(': ');
-    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice${said ? `; the provider said: ${said}` : ''}.`);
+    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id) or TBank (codeUrl) invoice${said ? `; provider said: ${said}` : ''}`);
   }
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
 
   // qr_text as given, never trimmed: the EMV CRC covers every character.
   const qrText = plainString(raw.qr_text, MAX_QR_TEXT_LENGTH);
-  const codeUrl = isSafeHttpsLink(raw.codeUrl) ? raw.codeUrl : undefined;
+  const codeUrl = safeHttpsUrl(raw.codeUrl) ?? undefined;
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
-    throw new InvoiceError('NO_QR', 'The invoice has no usable qr_image (base64 PNG), qr_text or https codeUrl.', 'qr_text');
+    throw new InvoiceError('NO_QR', 'Invoice has no usable qr_image, qr_text or codeUrl', 'qr_text');
   }
   const emv = qrText ? parseEmv(qrText) : null;
   const trusted = emv?.crcValid ? emv : undefined;
@@ -213,16 +218,16 @@ export function normalizeInvoice(input: unknown): InvoiceView {
     id,
     qr: png ? { kind: 'image', base64Png: png } : { kind: 'text', text: text! },
     banks: readBankLinks(raw.urls),
-    copyText: (isSafeHttpsLink(raw.qPay_shortUrl) ? raw.qPay_shortUrl : undefined) ?? text,
+    copyText: safeHttpsUrl(raw.qPay_shortUrl) ?? text,
     primaryLink: tbank ? codeUrl : undefined,
-    amount: merchantField(raw, 'amount', parseAmount, 'a non-negative number') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
+    amount: merchantField(raw, 'amount', parseAmount, 'a number >= 0') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
     // `currency` is both the merchant's field and TBank's, so one reader covers both.
-    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code, e.g. "MNT"') ?? trusted?.currency,
+    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code') ?? trusted?.currency,
     merchant:
       merchantText(raw, 'merchant_name', MAX_TEXT_LENGTH) ??
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a time zone, e.g. "2026-05-01T12:30:00Z"'),
+    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a zone'),
   });
 }

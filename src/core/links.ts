@@ -31,8 +31,8 @@ export function safeLink(href: unknown): string | null {
   return scheme && !BLOCKED_SCHEME.test(scheme) ? href : null;
 }
 
-/** Returns `url` as given when it is a well-formed https: URL (for logos), else null. */
-export function safeImageUrl(url: unknown): string | null {
+/** Returns `url` as given when it is a well-formed, safe https: URL (a logo, a QPay short URL, an SBP codeUrl), else null. */
+export function safeHttpsUrl(url: unknown): string | null {
   // An authority right after "//": browsers would read "https:///x" as host "x".
   if (typeof url !== 'string' || !/^https:\/\/[^/\\?#@]/i.test(url) || safeLink(url) === null || /\s/.test(url)) return null;
   try {
@@ -43,9 +43,12 @@ export function safeImageUrl(url: unknown): string | null {
   }
 }
 
+/** Bank logos must be safe https: URLs. */
+export const safeImageUrl = safeHttpsUrl;
+
 /** True when `url` is a safe link that uses https: (what QPay short URLs and SBP codeUrls are). */
 export function isSafeHttpsLink(url: unknown): url is string {
-  return safeImageUrl(url) !== null;
+  return safeHttpsUrl(url) !== null;
 }
 
 /**

@@ -53,12 +53,12 @@ export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed';
 
 export class PollError extends Error {
   override name = 'PollError';
+  /** How long the poller waits before the next check (set by the poller before it reports the error). */
+  retryInMs = 0;
 
   constructor(
     readonly kind: PollErrorKind,
     message: string,
-    /** How long the poller waits before the next check. */
-    readonly retryInMs: number,
     /** HTTP status for `kind === 'http'`. */
     readonly status?: number,
     cause?: unknown,
@@ -93,21 +93,12 @@ export const POLL_DEFAULTS = {
 } as const;
 
 const systemClock: PollerClock = {
-  now: () => Date.now(),
+  now: Date.now,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
-interface Fault {
-  kind: PollErrorKind;
-  message: string;
-  httpStatus?: number;
-  /** Server-requested minimum wait (Retry-After), in ms. */
-  retryAfterMs?: number | null;
-  cause?: unknown;
-}
-
-type Outcome = { status: PaymentStatus; body: unknown } | Fault;
+type Outcome = { status: PaymentStatus; body: unknown } | PollError;
 
 /** A finite positive number, else the fallback (an attribute like poll-interval="abc" gives NaN). */
 function positiveOr(value: number | undefined, fallback: number): number {
@@ -137,11 +128,9 @@ export function createPoller(options: PollerOptions): Poller {
   let hidden = false;
   /** The request in flight; cleared when it settles, times out or the poller stops. */
   let current: AbortController | null = null;
-  let requestTimer: unknown;
+  /** The one timer: the next check while waiting, the request's timeout while one is in flight. */
   let timer: unknown;
   let timerDueAt = 0;
-  /** Bumped by stop(), so work begun before a stop (or a stop+start in a callback) is dropped. */
-  let epoch = 0;
   /** When the current wait began (the last answer or fault). */
   let waitStartedAt = 0;
   /** Epoch ms before which the server asked not to be called (Retry-After). */
@@ -158,7 +147,7 @@ export function createPoller(options: PollerOptions): Poller {
 
   /** Lets go of the request in flight and aborts what is left of it (a hung request, an unread body). */
   function release(): void {
-    clock.clearTimeout(requestTimer);
+    clock.clearTimeout(timer);
     current?.abort();
     current = null;
   }
@@ -167,32 +156,33 @@ export function createPoller(options: PollerOptions): Poller {
     if (!running || current) return;
     clock.clearTimeout(timer);
     const request = (current = new AbortController());
-    requestTimer = clock.setTimeout(() => {
+    timer = clock.setTimeout(() => {
       release();
-      settle({ kind: 'timeout', message: `Status request timed out after ${requestTimeout} ms` });
+      settle(new PollError('timeout', `Status request timed out after ${requestTimeout} ms`));
     }, requestTimeout);
 
     let outcome: Outcome;
-    let dateHeader: string | null = null;
-    let receivedAt = 0;
+    /** Server-requested minimum wait (Retry-After on 429/503), in ms. */
+    let retryAfterMs: number | null = null;
     try {
+      // A GET with same-origin credentials: fetch's defaults.
       const response = await fetchStatus(url, {
-        method: 'GET',
         cache: 'no-store',
-        credentials: 'same-origin',
         headers: { accept: 'application/json' },
         signal: request.signal,
       });
-      receivedAt = clock.now();
-      dateHeader = response.headers.get('date');
+      const receivedAt = clock.now();
+      const dateHeader = response.headers.get('date');
+      // Reported while this request still counts: if the callback stops (or restarts) the poller,
+      // `current` changes and this answer is dropped below.
+      if (dateHeader && current === request) safely(() => onServerDate?.(dateHeader, receivedAt));
       const { status } = response;
       if (!response.ok) {
         // Measure an HTTP-date Retry-After against the server's own clock when it told us the time.
-        const retryAfterMs =
-          status === 429 || status === 503
-            ? parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt)
-            : null;
-        outcome = { kind: 'http', message: `Status request answered HTTP ${status}`, httpStatus: status, retryAfterMs };
+        if (status === 429 || status === 503) {
+          retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
+        }
+        outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
       } else {
         // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
         const text = await response.text();
@@ -205,25 +195,20 @@ export function createPoller(options: PollerOptions): Poller {
         const paymentStatus = parseStatus(body);
         outcome = paymentStatus
           ? { status: paymentStatus, body }
-          : { kind: 'malformed', message: body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status' };
+          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known status');
       }
     } catch (error) {
-      outcome = { kind: 'network', message: `Status request failed: ${(error as Error)?.message || error}`, cause: error };
+      outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);
     }
     if (current !== request) return; // stopped, timed out or superseded meanwhile
     release();
-    if (dateHeader && onServerDate) {
-      const epochBefore = epoch;
-      safely(() => onServerDate(dateHeader, receivedAt));
-      if (epoch !== epochBefore || !running) return; // the callback stopped (or restarted) us
-    }
-    settle(outcome);
+    settle(outcome, retryAfterMs);
   }
 
-  function settle(outcome: Outcome): void {
+  function settle(outcome: Outcome, retryAfterMs: number | null = null): void {
     const now = clock.now();
     waitStartedAt = now;
-    if (!('kind' in outcome)) {
+    if (!(outcome instanceof PollError)) {
       consecutiveFaults = 0;
       // Stop before reporting, so nothing is asked again and a start() from the callback is not undone.
       if (isFinal(outcome.status)) stop();
@@ -231,17 +216,17 @@ export function createPoller(options: PollerOptions): Poller {
       safely(() => onStatus(outcome.status, outcome.body));
       return;
     }
-    // Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, within [base, maxBackoff].
+    // Equal jitter on base * 2^n: uniform in [half, full) of the doubled wait, so never below base;
+    // capped at maxBackoff (or base, when that is longer, as for a hidden page).
     const base = baseInterval();
-    const jittered = base * 2 ** consecutiveFaults++ * (1 + random());
-    let delay = Math.round(Math.max(base, Math.min(Math.max(maxBackoff, base), jittered)));
-    const { retryAfterMs } = outcome;
+    let delay = Math.round(Math.min(Math.max(maxBackoff, base), base * 2 ** consecutiveFaults++ * (1 + random())));
     if (retryAfterMs != null) {
       notBefore = now + retryAfterMs;
       delay = Math.max(delay, retryAfterMs);
     }
+    outcome.retryInMs = delay;
     scheduleIn(delay);
-    safely(() => onError(new PollError(outcome.kind, outcome.message, delay, outcome.httpStatus, outcome.cause)));
+    safely(() => onError(outcome));
   }
 
   function start(): void {
@@ -259,8 +244,6 @@ export function createPoller(options: PollerOptions): Poller {
 
   function stop(): void {
     running = false;
-    epoch += 1;
-    clock.clearTimeout(timer);
     release();
   }
 
@@ -274,8 +257,8 @@ export function createPoller(options: PollerOptions): Poller {
     hidden = nextHidden;
     if (!hidden) return checkNow();
     // Stretch a pending wait so a hidden page asks no sooner than hiddenInterval after the last answer.
-    const stretched = waitStartedAt + hiddenInterval - clock.now();
-    if (running && !current && stretched > timerDueAt - clock.now()) scheduleIn(stretched);
+    const stretchedDueAt = waitStartedAt + hiddenInterval;
+    if (running && !current && stretchedDueAt > timerDueAt) scheduleIn(stretchedDueAt - clock.now());
   }
 
   return {

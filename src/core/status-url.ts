@@ -23,10 +23,10 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
   let expanded = trimmed.replace(/\{id\}|%7Bid%7D/gi, id);
   if (expanded === trimmed) {
     // No placeholder: add the id to the query, before any hash.
-    const hashAt = `${trimmed}#`.indexOf('#');
-    const beforeHash = trimmed.slice(0, hashAt);
-    const separator = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
-    expanded = `${beforeHash}${separator}invoice_id=${id}${trimmed.slice(hashAt)}`;
+    expanded = trimmed.replace(/^[^#]*/, (beforeHash) => {
+      const separator = !beforeHash.includes('?') ? '?' : /[?&]$/.test(beforeHash) ? '' : '&';
+      return `${beforeHash}${separator}invoice_id=${id}`;
+    });
   }
 
   let resolved: URL;
@@ -34,10 +34,10 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
     // Without a base, a stand-in one lets relative templates pass the scheme check below.
     resolved = new URL(expanded, base ?? 'http://relative.invalid/');
   } catch {
-    throw new TypeError(`status-url: cannot resolve "${expanded}" against "${base}"`);
+    throw new TypeError(`status-url: cannot resolve "${expanded}"`);
   }
   if (!/^https?:$/.test(resolved.protocol)) {
-    throw new TypeError(`status-url: only http(s) URLs can be polled, got "${resolved.protocol}"`);
+    throw new TypeError(`status-url: only http(s) can be polled, not ${resolved.protocol}`);
   }
   return base === undefined ? expanded : resolved.href;
 }

@@ -2,7 +2,7 @@
 // Three shapes are understood: the plain `{"status": "PAID"}`, QPay's raw /v2/payment/check
 // answer, and TBank's QRPAY QUERY / acquiring GetState statuses. Pure: no DOM, no I/O.
 import { FINAL_STATUSES, type PaymentStatus } from './types.js';
-import { isRecord } from './json.js';
+import { codeWord, isRecord } from './json.js';
 
 /**
  * Provider status words (upper case), by the PaymentStatus they mean. Pending words mean NEW: the
@@ -21,7 +21,7 @@ const STATUS_WORDS: Readonly<Record<PaymentStatus, string>> = {
 
 /** Maps one status word (any case, surrounding spaces ignored) to a PaymentStatus, or null. */
 export function statusFromWord(word: unknown): PaymentStatus | null {
-  const key = typeof word === 'string' ? word.trim().toUpperCase() : '';
+  const key = codeWord(word);
   const entry = Object.entries(STATUS_WORDS).find(([, words]) => key && words.split(' ').includes(key));
   return entry ? (entry[0] as PaymentStatus) : null;
 }
@@ -54,7 +54,7 @@ export function parseStatus(body: unknown): PaymentStatus | null {
   const { rows, count } = body;
   if (rows == null) return count === 0 ? 'NEW' : null;
   if (!Array.isArray(rows)) return null;
-  const statuses = rows.map((row) => (isRecord(row) && typeof row.payment_status === 'string' ? row.payment_status.trim().toUpperCase() : ''));
+  const statuses = rows.map((row) => codeWord((row as Record<string, unknown> | null)?.payment_status));
   if (!statuses.every((status) => /^(NEW|PAID|FAILED|REFUNDED)$/.test(status))) return null;
   if (statuses.includes('PAID')) return 'PAID';
   return statuses.includes('REFUNDED') && !statuses.includes('NEW') ? 'REFUNDED' : 'NEW';

@@ -3,19 +3,20 @@
 // every minute in the last 5 minutes, every 5 minutes up to an hour, every 30 minutes beyond, and
 // once when 30 seconds are left. Pure: the element compares keys and speaks when the key changes.
 
+import type { Messages } from './i18n/messages.js';
+
 export interface SpokenRemaining {
   /** Changes exactly when the remaining time should be spoken again. */
   key: string;
-  unit: 'minutes' | 'seconds';
-  /** The remaining time to say, in `unit`, rounded up. */
-  value: number;
+  /** The remaining time (whole minutes, or seconds in the last 30), rounded up, in the language of `t`. */
+  say(t: Messages): string;
 }
 
 /** What to say for `remainingMs` (> 0) left. */
 export function spokenRemaining(remainingMs: number): SpokenRemaining {
   const seconds = Math.ceil(remainingMs / 1000);
-  if (seconds <= 30) return { key: 's', unit: 'seconds', value: seconds };
+  if (seconds <= 30) return { key: 's', say: (t) => t.secondsLeft(seconds) };
   const minutes = Math.ceil(seconds / 60);
   const step = minutes <= 5 ? 1 : minutes <= 60 ? 5 : 30;
-  return { key: `m${Math.ceil(minutes / step) * step}`, unit: 'minutes', value: minutes };
+  return { key: `m${Math.ceil(minutes / step) * step}`, say: (t) => t.minutesLeft(minutes) };
 }

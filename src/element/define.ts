@@ -17,8 +17,7 @@ export function defineQPayCheckout(
   const existing = registry.get(tag);
   if (existing) return existing;
   // A registry takes each constructor once: a second tag needs its own subclass.
-  const alreadyUsed = registry.getName?.(QPayCheckoutElement) ?? null;
-  const constructor = alreadyUsed === null ? QPayCheckoutElement : class extends QPayCheckoutElement {};
+  const constructor = registry.getName?.(QPayCheckoutElement) ? class extends QPayCheckoutElement {} : QPayCheckoutElement;
   registry.define(tag, constructor);
   return constructor;
 }

@@ -75,11 +75,11 @@ export type QPayBankSelectEvent = InstanceType<typeof QPayBankSelectEvent>;
 export class QPayLoadError extends Error {
   override name = 'QPayLoadError';
   /** HTTP status when the server answered with an error status. */
-  readonly status?: number;
+  readonly status: number | undefined;
 
   constructor(message: string, status?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    if (status !== undefined) this.status = status;
+    super(message, { cause });
+    this.status = status;
   }
 }
 

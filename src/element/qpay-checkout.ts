@@ -2,7 +2,7 @@
 // status polling, formatting) and renders the result. No side effects on import: registering the
 // tag is `define.ts`'s job.
 
-import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
@@ -27,10 +27,12 @@ export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expir
 
 type QrModule = typeof import('./qr-draw.js');
 type BankListModule = typeof import('./bank-list.js');
+type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
-const MOBILE_USER_AGENT = /Android|iPhone|iPad|iPod|Mobile|Opera Mini/i;
+/** Phones' and iPhone-family browsers' user agents say "Mobi" ("Mobile", "Mobile Safari"); Android tablets say Android. */
+const MOBILE_USER_AGENT = /Mobi|Android/i;
 
 const SPINNER = html`<span class="spinner" aria-hidden="true"></span>`;
 const button = (label: string, onClick: () => void) => html`<button type="button" class="button" @click=${onClick}>${label}</button>`;
@@ -193,8 +195,7 @@ export class QPayCheckoutElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#listen('removeEventListener');
-    this.#loadController?.abort();
-    this.#loadController = undefined;
+    this.#cancelLoad();
     this.#stop();
     this.#setCopyNote('');
   }
@@ -215,13 +216,17 @@ export class QPayCheckoutElement extends LitElement {
     const language = this.#language();
     if (!messagesFor(language) && this.#languageLoad !== language) {
       this.#languageLoad = language;
-      this.#lazy(loadMessages(language), `the "${language}" texts (showing Mongolian)`, () => {}, (error) => this.#report(error, false));
+      this.#lazy(loadMessages(language), `the ${language} texts`, () => {}, (error) => this.#report(error, false));
     }
     const view = this.view;
     if (view && this.state === 'waiting') {
       // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
       if (!this.#qrIsMain(view)) {
-        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', (module) => (this.#bankList = module), (error) => {
+        const loaded = (module: BankListModule): void => {
+          this.#bankList = module;
+          adoptStyles(this.renderRoot as ShadowRoot, [styles, module.phoneStyles]);
+        };
+        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', loaded, (error) => {
           this.#bankList = null;
           this.#report(error, false);
         });
@@ -323,13 +328,14 @@ export class QPayCheckoutElement extends LitElement {
       this.#report(error, false);
       return;
     }
+    // The poller is stopped whenever this invoice is replaced or ends, and calls nothing after that, so
+    // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
     const poller = createPoller({
       url,
       fetch: (input, init) => fetch(input, init),
       interval: this.pollInterval,
       onStatus: (status, body) => this.#onStatus(view, status, body),
       onError: (error) => {
-        if (this.view !== view || this.state !== 'waiting') return;
         this.trouble = true;
         this.#report(error, false);
       },
@@ -358,18 +364,19 @@ export class QPayCheckoutElement extends LitElement {
     if (!this.isConnected) return; // connectedCallback starts it
     const controller = new AbortController();
     this.#loadController = controller;
+    let loaded: LoadedInvoice | undefined;
+    let failure: unknown;
     try {
       const { fetchInvoice } = await import('./invoice-load.js');
-      const loaded = await fetchInvoice(url, this.order, controller);
-      if (this.#loadController !== controller) return; // superseded or removed meanwhile
-      this.#loadController = undefined;
-      this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
-      this.#useInvoice(loaded.invoice);
+      loaded = await fetchInvoice(url, this.order, controller);
     } catch (error) {
-      if (this.#loadController !== controller) return;
-      this.#loadController = undefined;
-      this.#fail(error instanceof QPayLoadError ? error : new QPayLoadError(String(error), undefined, error));
+      failure = error;
     }
+    if (this.#loadController !== controller) return; // superseded or removed meanwhile
+    this.#loadController = undefined;
+    if (!loaded) return this.#fail(failure instanceof QPayLoadError ? failure : new QPayLoadError(String(failure), undefined, failure));
+    this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
+    this.#useInvoice(loaded.invoice);
   }
 
   #cancelLoad(): void {
@@ -380,7 +387,6 @@ export class QPayCheckoutElement extends LitElement {
   // ---- status ----------------------------------------------------------------------------------
 
   #onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void {
-    if (this.view !== view || this.state !== 'waiting') return;
     this.trouble = false;
     if (status === 'EXPIRED') return this.#expire(view);
     if (!this.#setStatus(view, status) || !isFinal(status)) return;
@@ -396,7 +402,7 @@ export class QPayCheckoutElement extends LitElement {
     if (status === previous) return true;
     this.status = status;
     this.dispatchEvent(new QPayStatusEvent({ invoiceId: view.id, status, previous }));
-    return this.view === view;
+    return this.view?.id === view.id;
   }
 
   #expire(view: InvoiceView): void {
@@ -463,22 +469,17 @@ export class QPayCheckoutElement extends LitElement {
     const text = state === 'idle' ? '' : state === 'failed' ? t[status!.toLowerCase() as 'failed' | 'cancelled' | 'refunded'] : t[state];
     return html`<div class="card" lang=${language}>
       ${view ? this.#renderSummary(view, t, language) : nothing}
-      ${waiting ? this.#renderPayment(view, t) : nothing}
+      ${waiting ? this.#renderPayment(view, t, language) : nothing}
       <p part="status" class="status" role="status">${waiting || state === 'loading' ? SPINNER : nothing}<span>${text}</span></p>
       ${waiting && this.trouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}
       ${waiting && view.expiresAt !== undefined
         ? html`<p part="timer" class="note timer">${t.timeLeft(formatCountdown(this.remaining))}</p>
-            <p class="sr" aria-live="polite" aria-atomic="true">${this.#spokenText(t)}</p>`
+            <p class="sr" aria-live="polite" aria-atomic="true">${this.#spoken?.say(t)}</p>`
         : nothing}
       ${state === 'error' && this.invoiceUrl && !this.invoice
         ? html`<div class="actions">${button(t.retry, () => void this.#loadInvoice())}</div>`
         : nothing}
     </div>`;
-  }
-
-  #spokenText(t: Messages): string {
-    const spoken = this.#spoken;
-    return !spoken ? '' : spoken.unit === 'minutes' ? t.minutesLeft(spoken.value) : t.secondsLeft(spoken.value);
   }
 
   #renderSummary(view: InvoiceView, t: Messages, language: Language): TemplateResult {
@@ -491,7 +492,7 @@ export class QPayCheckoutElement extends LitElement {
     </div>`;
   }
 
-  #renderPayment(view: InvoiceView, t: Messages): TemplateResult {
+  #renderPayment(view: InvoiceView, t: Messages, language: Language): TemplateResult {
     const copy = this.#renderCopy(view, t);
     if (this.#qrIsMain(view)) {
       return html`<p class="heading">${t.scanQr}</p>
@@ -500,7 +501,7 @@ export class QPayCheckoutElement extends LitElement {
     const module = this.#bankList;
     // The phone layout's code is on its way (a moment): a spinner holds its place.
     if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
-    return module.renderPhonePayment(view, this.banks, t, {
+    return module.renderPhonePayment(view, this.banks, language, {
       filter: this.bankFilter,
       onFilter: (value) => (this.bankFilter = value),
       onSelect: (event, name, link) => {
@@ -526,13 +527,14 @@ export class QPayCheckoutElement extends LitElement {
         queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
       }
     }
-    return html`<div class="qr-frame">${drawn ?? html`<div class="qr-wait" aria-busy="true">${t.qrLoading}</div>`}</div>`;
+    // Until the encoder arrives, a spinner holds the QR's place.
+    return html`<div class="qr-frame" aria-busy=${!drawn}>${drawn ?? SPINNER}</div>`;
   }
 
   /** The copy button and its feedback, where the clipboard is available. */
   #renderCopy(view: InvoiceView, t: Messages): TemplateResult | undefined {
     const text = view.copyText;
-    if (!text || typeof navigator.clipboard?.writeText !== 'function') return undefined;
+    if (!text || !navigator.clipboard) return undefined;
     return html`${button(/^https?:\/\//i.test(text) ? t.copyLink : t.copy, () => void this.#copy(text))}
       <span class="note" role="status">${this.copyNote && t[this.copyNote]}</span>`;
   }

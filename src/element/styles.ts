@@ -47,12 +47,9 @@ export const styles = css`
     margin: 0;
   }
 
-  /* Boxes: the card, bank links, buttons and the search input. */
+  /* Boxes: the card and buttons (the phone layout's bank links are buttons too). */
   .card,
-  .bank,
-  .button,
-  .primary,
-  input {
+  .button {
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_surface);
@@ -61,28 +58,19 @@ export const styles = css`
   }
 
   .card,
-  input {
-    background: var(--_bg);
-  }
-
-  .card,
-  .summary,
-  .search {
+  .summary {
     display: flex;
     flex-direction: column;
     gap: 0.75rem;
   }
 
   .card {
+    background: var(--_bg);
     padding: 1rem;
   }
 
   .summary {
     gap: 0.125rem;
-  }
-
-  .search {
-    gap: 0.25rem;
   }
 
   .note {
@@ -101,13 +89,14 @@ export const styles = css`
 
   .heading,
   .status,
-  .button,
-  .primary {
+  .button {
     font-weight: 600;
   }
 
   /* The QR always sits on white with its own quiet zone, whatever the theme. */
   .qr-frame {
+    display: grid;
+    place-items: center;
     align-self: center;
     width: var(--qpay-qr-size, 240px);
     max-width: 100%;
@@ -124,27 +113,7 @@ export const styles = css`
     image-rendering: pixelated;
   }
 
-  .qr-wait {
-    display: grid;
-    place-items: center;
-    height: 100%;
-    padding: 1rem;
-    color: #4f5058;
-    text-align: center;
-  }
-
-  .banks {
-    display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(8.5rem, 1fr));
-    gap: 0.5rem;
-    margin: 0;
-    padding: 0;
-    list-style: none;
-  }
-
-  .bank,
   .button,
-  .primary,
   .actions,
   .status {
     display: flex;
@@ -152,19 +121,13 @@ export const styles = css`
     gap: 0.5rem;
   }
 
-  .bank,
-  .button,
-  .primary {
+  .button {
+    justify-content: center;
     min-height: 3rem;
     padding: 0.5rem 1rem;
+    text-align: center;
     text-decoration: none;
     overflow-wrap: anywhere;
-  }
-
-  .button,
-  .primary {
-    justify-content: center;
-    text-align: center;
     cursor: pointer;
   }
 
@@ -172,22 +135,6 @@ export const styles = css`
     flex-wrap: wrap;
   }
 
-  .bank img {
-    flex: none;
-    width: 2rem;
-    height: 2rem;
-    border-radius: 0.5rem;
-    object-fit: contain;
-    background: #fff;
-  }
-
-  .primary {
-    border-color: var(--_accent);
-    background: var(--_accent);
-    color: var(--_on-accent);
-  }
-
-  .bank:hover,
   .button:hover {
     border-color: var(--_accent);
   }
@@ -197,18 +144,13 @@ export const styles = css`
     outline-offset: 2px;
   }
 
-  input {
-    min-height: 2.75rem;
-    padding: 0.5rem 0.75rem;
-  }
-
-  :host([data-state='paid']) .status {
+  :host([data-state=paid]) .status {
     color: var(--_ok);
   }
 
-  :host([data-state='error']) .status,
-  :host([data-state='failed']) .status,
-  :host([data-state='expired']) .status {
+  :host([data-state=error]) .status,
+  :host([data-state=failed]) .status,
+  :host([data-state=expired]) .status {
     color: var(--_bad);
   }
 
@@ -219,18 +161,18 @@ export const styles = css`
     border: 2px solid var(--_border);
     border-top-color: var(--_accent);
     border-radius: 50%;
-    animation: qpay-spin 0.9s linear infinite;
+  }
+
+  /* It spins only for those who have not asked for reduced motion. */
+  @media (prefers-reduced-motion: no-preference) {
+    .spinner {
+      animation: qpay-spin 0.9s linear infinite;
+    }
   }
 
   @keyframes qpay-spin {
     to {
       transform: rotate(1turn);
-    }
-  }
-
-  @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation: none;
     }
   }
 

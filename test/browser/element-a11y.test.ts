@@ -3,7 +3,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { isoIn, nspkBanks, qpayComposedInvoice, qpayInvoice, tbankInvoice } from './helpers/fixtures.js';
 import { HttpResponse, invoiceEndpoint, never, statusEndpoint, statusSequence, useMockServer } from './helpers/msw.js';
 import { emulateMedia } from '@web/test-runner-commands';
-import { decodeDrawnQr, part, root, waitForState, type QPayCheckoutElement } from './helpers/element.js';
+import { decodeDrawnQr, part, parts, root, waitForState, type QPayCheckoutElement } from './helpers/element.js';
 
 useMockServer();
 
@@ -110,6 +110,19 @@ describe('<qpay-checkout> user preferences', () => {
     );
     expect(getComputedStyle(root(el).querySelector('.card')!).backgroundColor).to.equal('rgb(1, 2, 3)');
     expect(root(el).querySelector('.qr-frame')!.getBoundingClientRect().width).to.equal(123);
+    const qr = part(el, 'qr')!.getBoundingClientRect();
+    expect([qr.width, qr.height]).to.deep.equal([123, 123]);
+  });
+
+  it('the phone layout is styled once its module loads: the SBP link on the accent colour, bank entries', async () => {
+    const el = await fixture<QPayCheckoutElement>(
+      html`<qpay-checkout mode="mobile" style="--qpay-color-accent: rgb(4, 5, 6)" .invoice=${await tbankInvoice()} .banks=${await nspkBanks()}></qpay-checkout>`,
+    );
+    const [primary, firstBank] = parts(el, 'bank');
+    expect(getComputedStyle(primary!).backgroundColor).to.equal('rgb(4, 5, 6)');
+    expect(getComputedStyle(primary!).textDecorationLine).to.equal('none');
+    expect(getComputedStyle(firstBank!).justifyContent).to.equal('start');
+    expect(getComputedStyle(firstBank!.querySelector('img')!).objectFit).to.equal('contain');
   });
 
   it('reduced motion: the spinner does not spin', async () => {

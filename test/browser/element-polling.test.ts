@@ -109,6 +109,18 @@ describe('<qpay-checkout> polling', () => {
     expect(el.dataset['state']).to.equal('paid');
   });
 
+  it('keeps polling when the same invoice is passed again while waiting (a page re-render), and sees PAID', async () => {
+    const endpoint = statusEndpoint(statusSequence('NEW', 'PAID'));
+    const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
+    const invoice = await qpayInvoice();
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout poll-interval="500" status-url=${endpoint.url} .invoice=${invoice}></qpay-checkout>`);
+    await waitUntil(() => endpoint.hits === 1, 'no first request');
+    el.invoice = { ...invoice };
+    await el.updateComplete;
+    await waitForState(el, 'paid', 2000);
+    expect(paid).to.have.length(1);
+  });
+
   it('stops on a final non-paid status and shows it', async () => {
     for (const [answer, state, text] of [
       ['FAILED', 'failed', 'The payment failed.'],

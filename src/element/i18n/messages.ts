@@ -1,4 +1,5 @@
-// The shape every translation fills. Plain strings, plus small functions where a value is inserted.
+// The shape every translation of the card's texts fills (the phone layout's own texts are in
+// phone.ts). Plain strings, plus small functions where a value is inserted.
 
 export interface Messages {
   /** Status line while the invoice is being fetched from `invoice-url`. */
@@ -17,25 +18,13 @@ export interface Messages {
   retry: string;
   /** Desktop: what to do with the QR. */
   scanQr: string;
-  /** Phones: heading above the bank list. */
-  chooseBank: string;
-  /** Accessible name of the bank list. */
-  bankList: string;
-  /** SBP: the primary link that opens the customer's default bank app. */
-  openInBankApp: string;
-  showQr: string;
-  hideQr: string;
   qrAlt: string;
-  /** Shown in place of the QR while the QR encoder loads. */
-  qrLoading: string;
   /** Copy button when the copied text is the QR payload itself. */
   copy: string;
   /** Copy button when the copied text is a link (qPay_shortUrl, codeUrl). */
   copyLink: string;
   copied: string;
   copyFailed: string;
-  searchBanks: string;
-  noBanksFound: string;
   amount: string;
   merchant: string;
   /** Visible countdown, e.g. "Time left: 4:59". */

@@ -50,9 +50,11 @@ describe('schedule', () => {
     assert.equal(server.requests.length, 1);
     const [request] = server.requests;
     assert.equal(request!.url, STATUS_URL);
-    assert.equal(request!.init.method, 'GET');
-    assert.equal(request!.init.cache, 'no-store');
-    assert.equal(request!.init.credentials, 'same-origin');
+    // What fetch makes of the options (GET and same-origin credentials are its defaults).
+    const made = new Request(request!.url, request!.init);
+    assert.equal(made.method, 'GET');
+    assert.equal(made.cache, 'no-store');
+    assert.equal(made.credentials, 'same-origin');
     assert.deepEqual(request!.init.headers, { accept: 'application/json' });
     assert.ok(request!.init.signal instanceof AbortSignal);
     assert.deepEqual(statuses.map((s) => [s.status, s.at]), [['NEW', 0]]);

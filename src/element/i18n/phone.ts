@@ -1,0 +1,47 @@
+// The phone layout's texts, in every language. Only the bank list module imports them, so they load
+// with it, on phones only; the card's own texts (shown on every device) are in messages.ts.
+
+import type { Language } from './index.js';
+
+export interface PhoneMessages {
+  /** Heading above the bank list. */
+  chooseBank: string;
+  /** Accessible name of the bank list. */
+  bankList: string;
+  /** SBP: the primary link that opens the customer's default bank app. */
+  openInBankApp: string;
+  showQr: string;
+  hideQr: string;
+  searchBanks: string;
+  noBanksFound: string;
+}
+
+export const phoneMessages: Record<Language, PhoneMessages> = {
+  mn: {
+    chooseBank: 'Банкны аппаар төлөх',
+    bankList: 'Банкууд',
+    openInBankApp: 'Банкны аппаар нээх',
+    showQr: 'QR харуулах',
+    hideQr: 'QR нуух',
+    searchBanks: 'Банк хайх',
+    noBanksFound: 'Банк олдсонгүй',
+  },
+  en: {
+    chooseBank: 'Pay with your bank app',
+    bankList: 'Bank apps',
+    openInBankApp: 'Open in bank app',
+    showQr: 'Show QR',
+    hideQr: 'Hide QR',
+    searchBanks: 'Search banks',
+    noBanksFound: 'No bank found',
+  },
+  ru: {
+    chooseBank: 'Оплатите в приложении банка',
+    bankList: 'Приложения банков',
+    openInBankApp: 'Открыть в приложении банка',
+    showQr: 'Показать QR',
+    hideQr: 'Скрыть QR',
+    searchBanks: 'Поиск банка',
+    noBanksFound: 'Банк не найден',
+  },
+};
