@@ -124,6 +124,7 @@ async function buildBrowserModules(entries) {
       lib: { entry: entries, formats: ['es'] },
       rolldownOptions: {
         external: (id) => isDependency(id) || isNodeBuiltin(id),
+        preserveEntrySignatures: 'allow-extension',
         output: {
           entryFileNames: '[name].js',
           // Shared code and the lazily loaded QR encoder chunk.

@@ -1,9 +1,9 @@
 // Registers <qpay-checkout>. Importing this module registers the tag once (a no-op when it is
 // already defined); call defineQPayCheckout() yourself for another tag name or a scoped registry.
 
-import { QPayCheckoutElement } from './qpay-checkout.js';
+import { QPayCheckoutElement } from './index.js';
 
-export { QPayCheckoutElement } from './qpay-checkout.js';
+export { QPayCheckoutElement } from './index.js';
 
 /**
  * Defines the element as `tag` in `registry`. Does nothing when the tag is already defined there
