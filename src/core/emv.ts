@@ -17,15 +17,12 @@ export interface EmvPayload {
   merchantName?: string;
 }
 
-/** ISO 4217 numeric -> alpha, for the currencies this widget meets. */
+/** ISO 4217 numeric -> alpha: MNT and RUB (what QPay and TBank QRs carry), USD and CNY. */
 export const CURRENCY_BY_NUMERIC: Readonly<Record<string, string>> = {
   '496': 'MNT',
   '643': 'RUB',
   '840': 'USD',
   '156': 'CNY',
-  '978': 'EUR',
-  '410': 'KRW',
-  '392': 'JPY',
 };
 
 const encoder = new TextEncoder();

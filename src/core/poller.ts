@@ -158,7 +158,7 @@ export function createPoller(options: PollerOptions): Poller {
     const request = (current = new AbortController());
     timer = clock.setTimeout(() => {
       release();
-      settle(new PollError('timeout', `Status request timed out after ${requestTimeout} ms`));
+      settle(new PollError('timeout', `Status request timed out`));
     }, requestTimeout);
 
     let outcome: Outcome;
@@ -182,7 +182,7 @@ export function createPoller(options: PollerOptions): Poller {
         if (status === 429 || status === 503) {
           retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
         }
-        outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
+        outcome = new PollError('http', `Status HTTP ${status}`, status);
       } else {
         // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
         const text = await response.text();

@@ -16,7 +16,7 @@
 export function expandStatusUrl(template: string, invoiceId: string, base?: string): string {
   const trimmed = typeof template === 'string' ? template.trim() : '';
   if (!trimmed || typeof invoiceId !== 'string' || !invoiceId) {
-    throw new TypeError('status-url: expected a non-empty URL template and invoice id');
+    throw new TypeError('status-url: needs a non-empty URL template and invoice id');
   }
   const id = encodeURIComponent(invoiceId);
   // The encoded id holds no `$`, so it is inserted literally.
@@ -37,7 +37,7 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
     throw new TypeError(`status-url: cannot resolve "${expanded}"`);
   }
   if (!/^https?:$/.test(resolved.protocol)) {
-    throw new TypeError(`status-url: only http(s) can be polled, not ${resolved.protocol}`);
+    throw new TypeError(`status-url: only http(s), not ${resolved.protocol}`);
   }
   return base === undefined ? expanded : resolved.href;
 }
