@@ -8,5 +8,5 @@ export {
   type QPayCheckoutState,
 } from './qpay-checkout.js';
 export * from './events.js';
-export { resolveLanguage, type Language, type Messages } from './i18n/index.js';
+export type { Language, Messages } from './i18n/index.js';
 export type { BankLink, InvoiceView, PaymentStatus, Provider, QrSource } from '../core/types.js';
