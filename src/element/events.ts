@@ -4,12 +4,6 @@
 
 import type { PaymentStatus } from '../core/types.js';
 
-export const QPAY_PAID = 'qpay-paid';
-export const QPAY_STATUS = 'qpay-status';
-export const QPAY_EXPIRED = 'qpay-expired';
-export const QPAY_ERROR = 'qpay-error';
-export const QPAY_BANK_SELECT = 'qpay-bank-select';
-
 export interface QPayPaidDetail {
   invoiceId: string;
   status: 'PAID';
@@ -59,16 +53,16 @@ function eventClass<Detail>(type: string, cancelable = false) {
   };
 }
 
-export const QPayPaidEvent = eventClass<QPayPaidDetail>(QPAY_PAID);
+export const QPayPaidEvent = eventClass<QPayPaidDetail>('qpay-paid');
 export type QPayPaidEvent = InstanceType<typeof QPayPaidEvent>;
-export const QPayStatusEvent = eventClass<QPayStatusDetail>(QPAY_STATUS);
+export const QPayStatusEvent = eventClass<QPayStatusDetail>('qpay-status');
 export type QPayStatusEvent = InstanceType<typeof QPayStatusEvent>;
-export const QPayExpiredEvent = eventClass<QPayExpiredDetail>(QPAY_EXPIRED);
+export const QPayExpiredEvent = eventClass<QPayExpiredDetail>('qpay-expired');
 export type QPayExpiredEvent = InstanceType<typeof QPayExpiredEvent>;
-export const QPayErrorEvent = eventClass<QPayErrorDetail>(QPAY_ERROR);
+export const QPayErrorEvent = eventClass<QPayErrorDetail>('qpay-error');
 export type QPayErrorEvent = InstanceType<typeof QPayErrorEvent>;
 /** Cancelable: `preventDefault()` keeps the browser from following the bank link. */
-export const QPayBankSelectEvent = eventClass<QPayBankSelectDetail>(QPAY_BANK_SELECT, true);
+export const QPayBankSelectEvent = eventClass<QPayBankSelectDetail>('qpay-bank-select', true);
 export type QPayBankSelectEvent = InstanceType<typeof QPayBankSelectEvent>;
 
 /** The `invoice-url` request failed: network, HTTP status, or an answer that is not JSON. */

@@ -9,27 +9,22 @@ import * as React from 'react';
 import { createComponent, type EventName } from '@lit/react';
 import '../element/define.js';
 import { QPayCheckoutElement } from '../element/qpay-checkout.js';
-import {
-  QPAY_BANK_SELECT,
-  QPAY_ERROR,
-  QPAY_EXPIRED,
-  QPAY_PAID,
-  QPAY_STATUS,
-  type QPayBankSelectEvent,
-  type QPayErrorEvent,
-  type QPayExpiredEvent,
-  type QPayPaidEvent,
-  type QPayStatusEvent,
+import type {
+  QPayBankSelectEvent,
+  QPayErrorEvent,
+  QPayExpiredEvent,
+  QPayPaidEvent,
+  QPayStatusEvent,
 } from '../element/events.js';
 import type { QPayCheckoutProperties } from '../jsx/shared.js';
 
 /** Callback prop name -> the event it listens to, typed with the event's class. */
 const events = {
-  onPaid: QPAY_PAID as EventName<QPayPaidEvent>,
-  onStatus: QPAY_STATUS as EventName<QPayStatusEvent>,
-  onExpired: QPAY_EXPIRED as EventName<QPayExpiredEvent>,
-  onError: QPAY_ERROR as EventName<QPayErrorEvent>,
-  onBankSelect: QPAY_BANK_SELECT as EventName<QPayBankSelectEvent>,
+  onPaid: 'qpay-paid' as EventName<QPayPaidEvent>,
+  onStatus: 'qpay-status' as EventName<QPayStatusEvent>,
+  onExpired: 'qpay-expired' as EventName<QPayExpiredEvent>,
+  onError: 'qpay-error' as EventName<QPayErrorEvent>,
+  onBankSelect: 'qpay-bank-select' as EventName<QPayBankSelectEvent>,
 };
 
 /** The wrapper's event callbacks. */

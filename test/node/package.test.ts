@@ -338,7 +338,7 @@ function serveStatic(dir: string): Promise<Server> {
 function writeConsumerFiles(): void {
   write(
     'types/entries.ts',
-    `import { QPayCheckoutElement, defineQPayCheckout, QPayPaidEvent, QPAY_PAID, type PaymentStatus } from 'qpay-checkout';
+    `import { QPayCheckoutElement, defineQPayCheckout, QPayPaidEvent, type PaymentStatus } from 'qpay-checkout';
 import { QPayCheckoutElement as SideEffectFreeClass, type QPayErrorDetail } from 'qpay-checkout/element';
 import 'qpay-checkout/define';
 import { QPayCheckout, type QPayCheckoutProps } from 'qpay-checkout/react';
@@ -369,7 +369,7 @@ el.addEventListener('qpay-error', (event) => {
 el.addEventListener('qpay-bank-select', (event) => {
   if (event.detail.link.startsWith('khanbank:')) event.preventDefault();
 });
-document.querySelector('qpay-checkout')?.addEventListener(QPAY_PAID, (event) => console.log(event instanceof QPayPaidEvent));
+document.querySelector('qpay-checkout')?.addEventListener('qpay-paid', (event) => console.log(event instanceof QPayPaidEvent));
 const props: QPayCheckoutProps = { invoice: {}, statusUrl: '/s/{id}', onPaid: (event) => console.log(event.detail.invoiceId) };
 console.log(ctor, QPayCheckout, props, createQPayMock, QPayClient, createCheckoutHandler);
 `,
