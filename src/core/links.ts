@@ -50,13 +50,3 @@ export const safeImageUrl = safeHttpsUrl;
 export function isSafeHttpsLink(url: unknown): url is string {
   return safeHttpsUrl(url) !== null;
 }
-
-/**
- * NSPK's rule for opening an SBP QR in one bank's app: the `codeUrl` with its `https` scheme
- * replaced by the bank's `schema` (`https://qr.nspk.ru/AD1...` -> `bank100000000111://qr.nspk.ru/AD1...`).
- * Null unless codeUrl is a safe https URL, the schema is a bare scheme name and the result is safe.
- */
-export function sbpBankLink(codeUrl: string, schema: string): string | null {
-  const bare = typeof schema === 'string' && /^[a-z][a-z0-9+.-]{0,63}$/i.test(schema);
-  return bare && isSafeHttpsLink(codeUrl) ? safeLink(schema + codeUrl.slice(5)) : null;
-}

@@ -1,9 +1,9 @@
 // NSPK's SBP bank list (`c2bmembers.json`) turned into one deep link per bank for an SBP `codeUrl`.
 // Only phones show bank links, so the element loads this (with element/bank-list.ts) on demand.
-// Pure: no DOM, no I/O.
+// The SBP scheme swap lives here too (only this file uses it). Pure: no DOM, no I/O.
 import { cleanText, MAX_NAME_LENGTH } from './invoice.js';
 import { isRecord } from './json.js';
-import { safeImageUrl, sbpBankLink } from './links.js';
+import { safeHttpsUrl, safeLink } from './links.js';
 import type { BankLink } from './types.js';
 
 /** A bank from NSPK's SBP list (`c2bmembers.json`), reduced to what a bank link needs. */
@@ -13,6 +13,16 @@ export interface SbpBank {
   logo?: string;
   /** The bank app's URL scheme, e.g. `bank100000000111`. */
   schema: string;
+}
+
+/**
+ * NSPK's rule for opening an SBP QR in one bank's app: the `codeUrl` with its `https` scheme
+ * replaced by the bank's `schema` (`https://qr.nspk.ru/AD1...` -> `bank100000000111://qr.nspk.ru/AD1...`).
+ * Null unless codeUrl is a safe https URL, the schema is a bare scheme name and the result is safe.
+ */
+export function sbpBankLink(codeUrl: string, schema: string): string | null {
+  const bare = typeof schema === 'string' && /^[a-z][a-z0-9+.-]{0,63}$/i.test(schema);
+  return bare && safeHttpsUrl(codeUrl) !== null ? safeLink(schema + codeUrl.slice(5)) : null;
 }
 
 /**
@@ -33,7 +43,7 @@ export function parseBankList(c2bmembers: unknown): SbpBank[] {
     if (!name || seen.has(schema.toLowerCase()) || !sbpBankLink('https://qr.nspk.ru/', schema)) continue;
     seen.add(schema.toLowerCase());
     const bank: SbpBank = { name, schema };
-    const logo = safeImageUrl(entry.logoURL);
+    const logo = safeHttpsUrl(entry.logoURL);
     if (logo) bank.logo = logo;
     banks.push(bank);
   }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isSafeHttpsLink, MAX_LINK_LENGTH, safeImageUrl, safeLink, sbpBankLink } from '../../../src/core/links.js';
+import { isSafeHttpsLink, MAX_LINK_LENGTH, safeImageUrl, safeLink } from '../../../src/core/links.js';
+import { sbpBankLink } from '../../../src/core/sbp-banks.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
