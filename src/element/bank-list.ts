@@ -113,7 +113,13 @@ export const phoneStyles = css`
   .primary {
     border-color: var(--_accent);
     background: var(--_accent);
-    color: var(--_on-accent);
+    color: var(--qpay-color-on-accent, #fff);
+  }
+
+  @media (prefers-color-scheme: dark) {
+    .primary {
+      color: var(--qpay-color-on-accent, #062e6f);
+    }
   }
 
   .search {

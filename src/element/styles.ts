@@ -12,7 +12,6 @@ export const styles = css`
     --_surface: var(--qpay-color-surface, #f3f4f6);
     --_border: var(--qpay-color-border, #d4d6dc);
     --_accent: var(--qpay-color-accent, #0b57d0);
-    --_on-accent: var(--qpay-color-on-accent, #fff);
     --_ok: var(--qpay-color-success, #146c2e);
     --_bad: var(--qpay-color-error, #b3261e);
     --_radius: var(--qpay-radius, 12px);
@@ -29,7 +28,6 @@ export const styles = css`
       --_surface: var(--qpay-color-surface, #2a2b31);
       --_border: var(--qpay-color-border, #4a4c55);
       --_accent: var(--qpay-color-accent, #a8c7fa);
-      --_on-accent: var(--qpay-color-on-accent, #062e6f);
       --_ok: var(--qpay-color-success, #6dd58c);
       --_bad: var(--qpay-color-error, #ffb4ab);
     }
