@@ -211,8 +211,9 @@ function printTable(r) {
   section('Size (gzip / brotli)');
   const sz = (s) => (s ? `${kb(s.gzip)} / ${kb(s.brotli)}` : '—');
   row('<script> file dist/qpay-checkout.min.js', sz(r.size.scriptFile));
-  row('npm entry (dist/index.js + static imports, no lit)', sz(r.size.npmEntry));
+  row('npm entry (dist/index.js + static imports, no lit, bundled)', sz(r.size.npmEntry));
   row('QR chunk in dist (qrcode external)', sz(r.size.qrChunk));
+  row('other on-demand chunks (en, ru, invoice-url loader, phone bank list)', sz(r.size.otherLazyChunks));
   row('QR chunk as a page loads it (with qrcode)', sz(r.size.qrChunkWithEncoder));
   const pages = r.size.pages;
   row('page loads: npm entry + lit, qr_image path', sz(pages.elementImage), sz(pages.baseline), ratio(pages.elementImage?.gzip, pages.baseline?.gzip));
