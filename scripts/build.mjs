@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: everything that ships in the npm package.
-//   dist/index.js, element.js, define.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
+//   dist/index.js (also /define), element.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
 //                                                      the QR encoder in its own lazily loaded chunk)
 //   dist/server.js                                     the merchant server kit, for Node
 //   dist/qpay-checkout.min.js                          one self-contained classic script that registers the tag
