@@ -79,8 +79,6 @@ export interface Poller {
   checkNow(): void;
   /** Hidden: slower schedule (the pending wait is stretched to hiddenInterval). Visible again: checkNow(). */
   setHidden(hidden: boolean): void;
-  readonly running: boolean;
-  readonly inFlight: boolean;
 }
 
 // The defaults, as plain constants so a minifier can inline them (an object's keys would ship).
@@ -267,16 +265,5 @@ export function createPoller(options: PollerOptions): Poller {
     if (running && !current && stretchedDueAt > timerDueAt) scheduleIn(stretchedDueAt - clock.now());
   }
 
-  return {
-    start,
-    stop,
-    checkNow,
-    setHidden,
-    get running() {
-      return running;
-    },
-    get inFlight() {
-      return current !== null;
-    },
-  };
+  return { start, stop, checkNow, setHidden };
 }
