@@ -1,14 +1,14 @@
 // custom-elements.json, from the element's JSDoc (@event, @csspart, @cssprop, @slot) and its Lit properties.
 // The analyzer reads src/, but the package ships bundled files, so a last step rewrites the manifest in terms of
 // the published entries: the element's class is declared in dist/element.js (the side-effect-free class entry),
-// dist/define.js and dist/index.js define the <qpay-checkout> tag, and internal source modules are left out.
+// dist/index.js (also the `qpay-checkout/define` subpath) defines the <qpay-checkout> tag, and internal source modules are left out.
 import { posix } from 'node:path';
 import { BROWSER_ENTRIES, pickEntries } from './scripts/entries.mjs';
 
 const TAG = 'qpay-checkout';
 const CLASS_ENTRY = 'element';
 /** Entries that register the tag when imported. */
-const DEFINING_ENTRIES = ['define', 'index'];
+const DEFINING_ENTRIES = ['index'];
 
 const sources = pickEntries(process.cwd(), BROWSER_ENTRIES);
 const distPath = (entry) => `dist/${entry}.js`;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: everything that ships in the npm package.
-//   dist/index.js, element.js, define.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
+//   dist/index.js (also /define), element.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
 //                                                      the QR encoder in its own lazily loaded chunk)
 //   dist/server.js                                     the merchant server kit, for Node
 //   dist/qpay-checkout.min.js                          one self-contained classic script that registers the tag
@@ -77,6 +77,95 @@ function minifyCssLiterals() {
 }
 
 /**
+ * Lit's html`…` literals keep their source layout too. In the element's own templates, whitespace runs
+ * that span a line break are layout only: between two tags (`>` and `<`) they go, anywhere else they
+ * become one space, so text next to an interpolation keeps its word gap. Whitespace within a line is
+ * left alone. Only the literals' text parts change; the ${…} expressions inside are copied as they are
+ * (a nested html`…` in them is squeezed the same way).
+ */
+function squeezeHtmlLiterals() {
+  const files = ['qpay-checkout.ts', 'bank-list.ts', 'qr-draw.ts'].map((name) => join(root, 'src', 'element', name));
+  const squeezeText = (text) =>
+    text.replace(/\s*\n\s*/g, (run, at) => (text[at - 1] === '>' && text[at + run.length] === '<' ? '' : ' '));
+  // Reads the template literal whose opening backtick is at code[start]; returns its squeezed text and the index after it.
+  function readTemplate(code, start, squeeze) {
+    let out = '`';
+    let text = '';
+    let i = start + 1;
+    const flush = () => {
+      out += squeeze ? squeezeText(text) : text;
+      text = '';
+    };
+    while (i < code.length) {
+      const char = code[i];
+      if (char === '\\') {
+        text += code.slice(i, i + 2);
+        i += 2;
+      } else if (char === '`') {
+        flush();
+        return { out: `${out}\``, end: i + 1 };
+      } else if (char === '$' && code[i + 1] === '{') {
+        flush();
+        const expression = readExpression(code, i + 2);
+        out += `\${${expression.out}}`;
+        i = expression.end;
+      } else {
+        text += char;
+        i++;
+      }
+    }
+    throw new Error('unterminated template literal');
+  }
+  // Reads a ${…} expression from code[start] to its closing brace; returns the expression and the index after the brace.
+  function readExpression(code, start) {
+    let out = '';
+    let depth = 0;
+    let i = start;
+    while (i < code.length) {
+      const char = code[i];
+      if (char === '`') {
+        const template = readTemplate(code, i, /\bhtml\s*$/.test(code.slice(Math.max(0, i - 8), i)));
+        out += template.out;
+        i = template.end;
+      } else if (char === "'" || char === '"') {
+        let end = i + 1;
+        while (code[end] !== char) end += code[end] === '\\' ? 2 : 1;
+        out += code.slice(i, end + 1);
+        i = end + 1;
+      } else if (char === '}' && depth === 0) {
+        return { out, end: i + 1 };
+      } else {
+        if (char === '{') depth++;
+        if (char === '}') depth--;
+        out += char;
+        i++;
+      }
+    }
+    throw new Error('unterminated ${…} expression');
+  }
+  return {
+    name: 'qpay-squeeze-html-literals',
+    transform(code, id) {
+      const file = files.find((candidate) => candidate === id);
+      if (!file) return null;
+      let out = '';
+      let from = 0;
+      for (let at = code.indexOf('html`'); at !== -1; at = code.indexOf('html`', from)) {
+        try {
+          const template = readTemplate(code, at + 4, true);
+          out += code.slice(from, at + 4) + template.out;
+          from = template.end;
+        } catch (error) {
+          fail(`${relative(root, file)}: cannot squeeze an html literal (${error.message})`);
+        }
+      }
+      if (from === 0) fail(`${relative(root, file)} has no html\`…\` literal to squeeze`);
+      return { code: out + code.slice(from), map: null };
+    },
+  };
+}
+
+/**
  * For the self-contained <script> file only: our own `import('./x.js')` calls become static imports
  * (`Promise.resolve(namespace)`). That file inlines every lazy chunk anyway, and bundling them as
  * dynamic imports makes each one (and everything it imports) a lazily initialised wrapper, which only
@@ -107,7 +196,7 @@ const base = {
   logLevel: 'warn',
   // Bundled third-party code (lit, qrcode in the script file) checks NODE_ENV for dev-only paths.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-  plugins: [minifyCssLiterals()],
+  plugins: [minifyCssLiterals(), squeezeHtmlLiterals()],
 };
 
 async function buildBrowserModules(entries) {

@@ -21,7 +21,7 @@ const dist = join(root, 'dist');
 const KB = 1024;
 const BUDGETS = { script: 24 * KB, npmEntry: 9 * KB };
 /** Enforced until the budgets are met: lower these as the code shrinks, never raise them without a reason in the commit. */
-const CEILINGS = { script: 24 * KB, npmEntry: 9.23 * KB };
+const CEILINGS = { script: 24 * KB, npmEntry: 9.1 * KB };
 const strict = process.env.SIZE_STRICT === '1' || process.argv.includes('--strict');
 const LIMITS = strict ? BUDGETS : CEILINGS;
 

@@ -6,12 +6,11 @@ import { join } from 'node:path';
 
 /** ES modules for bundlers, built for browsers (they also run on Node where they make sense, like the mock). */
 export const BROWSER_ENTRIES = {
-  index: { candidates: ['src/index.ts'], required: true },
+  index: { candidates: ['src/element/define.ts'], required: true },
   element: {
     candidates: ['src/element/index.ts', 'src/element/qpay-checkout.ts', 'src/element/element.ts'],
     required: true,
   },
-  define: { candidates: ['src/element/define.ts'], required: true },
   react: { candidates: ['src/react/index.ts', 'src/react/index.tsx'] },
 };
 
@@ -33,8 +32,11 @@ export const NODE_ENTRIES = {
 export const SCRIPT_ENTRY = 'src/index.ts';
 export const SCRIPT_FILE = 'qpay-checkout.min.js';
 
-/** Built files that may call `customElements.define` on import; package.json `sideEffects` lists exactly these. */
-export const REGISTERING_FILES = ['index.js', 'define.js', 'react.js', SCRIPT_FILE];
+/**
+ * Built files that may call `customElements.define` on import; package.json `sideEffects` lists exactly these.
+ * index.js is both `qpay-checkout` and `qpay-checkout/define`.
+ */
+export const REGISTERING_FILES = ['index.js', 'react.js', SCRIPT_FILE];
 
 /**
  * Output name -> source path (relative to root) for the entries whose sources exist.

@@ -1,7 +1,5 @@
-// The package's main entry: the element class, events, types, and the define function.
-// Importing it registers <qpay-checkout> (via ./element/define.js).
+// The package's main entry: the element class, events, types, and the define function. Importing it
+// registers <qpay-checkout>. The code is src/element/define.ts, built as dist/index.js (also the
+// `qpay-checkout/define` subpath).
 
-import './element/define.js';
-
-export * from './element/index.js';
-export { defineQPayCheckout } from './element/define.js';
+export * from './element/define.js';

@@ -15,9 +15,9 @@ export function formatMoney(amount: number, currency: string | undefined, lang: 
   if (!Number.isFinite(amount)) return '';
   const code = currency?.trim().toUpperCase();
   try {
-    // The bare language tags format like mn-MN, en-US and ru-RU; anything else falls back to Mongolian.
+    // The bare language tags format like mn-MN, en-US and ru-RU (the element resolves any lang to one of them).
     return new Intl.NumberFormat(
-      lang === 'en' || lang === 'ru' ? lang : 'mn',
+      lang,
       code
         ? {
             style: 'currency',

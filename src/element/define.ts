@@ -1,9 +1,11 @@
-// Registers <qpay-checkout>. Importing this module registers the tag once (a no-op when it is
-// already defined); call defineQPayCheckout() yourself for another tag name or a scoped registry.
+// Registers <qpay-checkout> on import: the package's main entry, `qpay-checkout` and `qpay-checkout/define`
+// alike (one built file, dist/index.js): the element class, events, types, and the define function.
+// Importing it registers the tag once (a no-op when it is already defined); call defineQPayCheckout()
+// yourself for another tag name or a scoped registry. `qpay-checkout/element` is the class without it.
 
 import { QPayCheckoutElement } from './index.js';
 
-export { QPayCheckoutElement } from './index.js';
+export * from './index.js';
 
 /**
  * Defines the element as `tag` in `registry`. Does nothing when the tag is already defined there

@@ -264,8 +264,9 @@ export class QPayCheckoutElement extends LitElement {
     return settled;
   }
 
+  /** `error` is always an Error: ours, the core's, or the platform's (fetch, import, URL). */
   #report(error: unknown, fatal: boolean): void {
-    this.dispatchEvent(new QPayErrorEvent({ error: error instanceof Error ? error : new Error(String(error)), fatal }));
+    this.dispatchEvent(new QPayErrorEvent({ error: error as Error, fatal }));
   }
 
   // ---- inputs -> state ------------------------------------------------------------------------

@@ -115,7 +115,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     for (const dir of ['src/', 'test/', 'scripts/', 'demo/', 'bench/', 'node_modules/']) {
       assert.ok(!tarballEntries.some((entry) => entry.startsWith(dir)), `${dir} must not be in the package`);
     }
-    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/define.js', 'dist/server.js', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
+    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/server.js', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
       assert.ok(tarballEntries.includes(needed), `${needed} is missing from the package`);
     }
     assert.ok(!tarballEntries.some((entry) => entry.endsWith('.map')), 'no source maps (they would point at src/, which is not shipped)');
@@ -134,7 +134,7 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
     const expected: Record<string, string> = {
       'qpay-checkout': 'dist/index.js',
       'qpay-checkout/element': 'dist/element.js',
-      'qpay-checkout/define': 'dist/define.js',
+      'qpay-checkout/define': 'dist/index.js',
       'qpay-checkout/server': 'dist/server.js',
       'qpay-checkout/mock': 'dist/mock.js',
       'qpay-checkout/react': 'dist/react.js',

@@ -1,6 +1,6 @@
 import type { Messages } from './messages.js';
 
-export const en: Messages = {
+export default {
   loading: 'Loading the invoice…',
   waiting: 'Waiting for payment…',
   paid: 'Payment received. Thank you!',
@@ -22,4 +22,4 @@ export const en: Messages = {
   timeLeft: (countdown) => `Time left: ${countdown}`,
   minutesLeft: (minutes) => `${minutes} min left`,
   secondsLeft: (seconds) => `${seconds} s left`,
-};
+} satisfies Messages;

@@ -32,8 +32,8 @@ export function messagesFor(language: Language): Messages | undefined {
 
 /** Loads a language's messages once (callers share one request). When that fails, the language shows Mongolian. */
 export function loadMessages(language: Language): Promise<void> {
-  return (loading[language] ??= (language === 'en' ? import('./en.js').then((m) => m.en) : import('./ru.js').then((m) => m.ru)).then(
-    (messages) => void (loaded[language] = messages),
+  return (loading[language] ??= (language === 'en' ? import('./en.js') : import('./ru.js')).then(
+    (module) => void (loaded[language] = module.default),
     (error: unknown) => {
       loaded[language] = mn;
       throw error;

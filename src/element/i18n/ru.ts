@@ -1,6 +1,6 @@
 import type { Messages } from './messages.js';
 
-export const ru: Messages = {
+export default {
   loading: 'Загружаем счёт…',
   waiting: 'Ожидаем оплату…',
   paid: 'Оплата получена. Спасибо!',
@@ -23,4 +23,4 @@ export const ru: Messages = {
   // Abbreviations ("мин.", "сек.") read naturally with any number, so no plural rules are needed.
   minutesLeft: (minutes) => `Осталось ${minutes} мин.`,
   secondsLeft: (seconds) => `Осталось ${seconds} сек.`,
-};
+} satisfies Messages;

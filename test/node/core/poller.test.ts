@@ -41,10 +41,10 @@ const alwaysNew: ReplyFn = () => statusReply('NEW');
 describe('schedule', () => {
   test('start() checks at once with a no-store, same-origin JSON GET carrying an abort signal', async () => {
     const { clock, server, poller, statuses } = setup(alwaysNew);
-    assert.equal(poller.running, false);
+    await clock.flush();
+    assert.equal(server.requests.length, 0, 'nothing before start()');
     poller.start();
-    assert.equal(poller.running, true);
-    assert.equal(poller.inFlight, true);
+    assert.equal(server.open, 1, 'the first request is out at once');
     await clock.flush();
 
     assert.equal(server.requests.length, 1);
@@ -58,7 +58,7 @@ describe('schedule', () => {
     assert.deepEqual(request!.init.headers, { accept: 'application/json' });
     assert.ok(request!.init.signal instanceof AbortSignal);
     assert.deepEqual(statuses.map((s) => [s.status, s.at]), [['NEW', 0]]);
-    assert.equal(poller.inFlight, false);
+    assert.equal(server.open, 0);
     poller.stop();
   });
 
@@ -134,7 +134,7 @@ describe('one request at a time and timeouts', () => {
     poller.setHidden(false); // becoming visible checks at once, unless a request is already out
     await clock.advance(1000);
     assert.equal(server.requests.length, 1);
-    assert.equal(poller.inFlight, true);
+    assert.equal(server.open, 1);
     await clock.advance(1 * MINUTE);
     assert.equal(server.maxOpen, 1);
     assert.deepEqual(requestTimes().slice(0, 3), [0, 7000, 14000]);
@@ -148,7 +148,7 @@ describe('one request at a time and timeouts', () => {
     poller.start();
     await clock.advance(9999);
     assert.equal(errors.length, 0);
-    assert.equal(poller.inFlight, true);
+    assert.equal(server.open, 1);
     await clock.advance(1);
 
     assert.equal(errors.length, 1);
@@ -158,7 +158,7 @@ describe('one request at a time and timeouts', () => {
     assert.equal(errors[0]!.retryInMs, 2000);
     assert.equal(server.requests[0]!.aborted, true);
     assert.equal(server.requests[0]!.init.signal!.aborted, true);
-    assert.equal(poller.inFlight, false);
+    assert.equal(server.open, 0);
 
     await clock.advance(2000);
     assert.deepEqual(requestTimes(), [0, 12000]);
@@ -175,7 +175,7 @@ describe('one request at a time and timeouts', () => {
   });
 
   test('the late answer of a timed-out request is ignored, even from a fetch that ignores the abort', async () => {
-    const { clock, poller, statuses, errors } = setup((_, index) =>
+    const { clock, server, poller, statuses, errors } = setup((_, index) =>
       index === 0 ? { body: { status: 'PAID' }, delay: 15000, ignoreAbort: true } : statusReply('NEW'),
     );
     poller.start();
@@ -183,7 +183,9 @@ describe('one request at a time and timeouts', () => {
     assert.deepEqual(errors.map((e) => e.kind), ['timeout']);
     assert.ok(statuses.length > 0);
     assert.ok(statuses.every((s) => s.status === 'NEW'), 'the stale PAID must not be reported');
-    assert.equal(poller.running, true);
+    const asked = server.requests.length;
+    await clock.advance(2 * SECOND);
+    assert.equal(server.requests.length, asked + 1, 'polling goes on');
     poller.stop();
   });
 });
@@ -409,7 +411,7 @@ describe('final statuses and stop', () => {
     poller.start();
     await clock.advance(1 * SECOND);
     assert.deepEqual(statuses.map((s) => s.status), ['PAID']);
-    assert.equal(poller.running, false);
+    assert.equal(clock.pendingTimers, 0, 'nothing scheduled');
     poller.checkNow();
     poller.setHidden(true);
     poller.setHidden(false);
@@ -426,7 +428,7 @@ describe('final statuses and stop', () => {
       await clock.advance(10 * MINUTE);
       assert.deepEqual(statuses.map((s) => s.status), ['NEW', 'NEW', status]);
       assert.equal(server.requests.length, 3);
-      assert.equal(poller.running, false);
+      assert.equal(clock.pendingTimers, 0);
     });
   }
 
@@ -458,8 +460,6 @@ describe('final statuses and stop', () => {
     poller.start();
     await clock.advance(500);
     poller.stop();
-    assert.equal(poller.running, false);
-    assert.equal(poller.inFlight, false);
     assert.equal(server.requests[0]!.init.signal!.aborted, true);
     await clock.advance(10 * MINUTE);
     assert.equal(clock.pendingTimers, 0);
@@ -485,7 +485,7 @@ describe('final statuses and stop', () => {
     const { clock, poller, statuses } = setup((_, index) => statusReply(index === 0 ? 'FAILED' : 'NEW'));
     poller.start();
     await clock.flush();
-    assert.equal(poller.running, false);
+    assert.equal(clock.pendingTimers, 0, 'stopped after FAILED');
     poller.start();
     await clock.advance(2000);
     assert.deepEqual(statuses.map((s) => s.status), ['FAILED', 'NEW', 'NEW']);
