@@ -7,10 +7,7 @@
 //     means it always reaches a page through the shop's bundler, which joins them into one file (the
 //     sum of each file's own gzip size is printed too; it also counts the tiny re-export files that
 //     keep the class entry free of side effects, which no bundled page carries).
-// Those two are issue 2's budgets. They are not met yet (see README "Size"), so CI enforces CEILINGS: the
-// sizes reached so far plus a small margin, so nothing grows unnoticed while the code is cut down to the
-// budgets. `SIZE_STRICT=1` (or --strict) enforces the budgets themselves.
-// Prints a table and exits 1 with a message naming the limit that was broken.
+// Those two are issue 2's budgets. Prints a table and exits 1 with a message naming the budget that was broken.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +17,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const KB = 1024;
 const BUDGETS = { script: 24 * KB, npmEntry: 9 * KB };
-/** Enforced until the budgets are met: lower these as the code shrinks, never raise them without a reason in the commit. */
-const CEILINGS = { script: 24 * KB, npmEntry: 9.1 * KB };
-const strict = process.env.SIZE_STRICT === '1' || process.argv.includes('--strict');
-const LIMITS = strict ? BUDGETS : CEILINGS;
 
 const show = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
 
@@ -61,20 +54,14 @@ for (const r of rows) {
   console.log(`${r.label.padEnd(width)}  ${show(r.raw).padStart(10)}  ${show(r.gzip).padStart(10)}  ${budget}`);
 }
 
-const overBy = (gzip, limits, key) => gzip - limits[key];
-const describe = (limits, kind) =>
-  [
-    scriptGzip > limits.script &&
-      `the <script> file is ${show(scriptGzip)} gzip, over its ${show(limits.script)} ${kind} by ${overBy(scriptGzip, limits, 'script')} bytes`,
-    npmGzip > limits.npmEntry &&
-      `the npm entry is ${show(npmGzip)} gzip, over its ${show(limits.npmEntry)} ${kind} by ${overBy(npmGzip, limits, 'npmEntry')} bytes`,
-  ].filter(Boolean);
-
-const overBudget = describe(BUDGETS, 'budget');
-if (overBudget.length > 0) console.log(`\nNot yet within issue 2's budgets: ${overBudget.join('; ')}.`);
-const overLimit = describe(LIMITS, strict ? 'budget' : 'ceiling');
-if (overLimit.length > 0) {
-  console.error(`\nSize ${strict ? 'budget' : 'ceiling'} exceeded: ${overLimit.join('; ')}.`);
+const over = [
+  scriptGzip > BUDGETS.script &&
+    `the <script> file is ${show(scriptGzip)} gzip, over its ${show(BUDGETS.script)} budget by ${scriptGzip - BUDGETS.script} bytes`,
+  npmGzip > BUDGETS.npmEntry &&
+    `the npm entry is ${show(npmGzip)} gzip, over its ${show(BUDGETS.npmEntry)} budget by ${npmGzip - BUDGETS.npmEntry} bytes`,
+].filter(Boolean);
+if (over.length > 0) {
+  console.error(`\nSize budget exceeded: ${over.join('; ')}.`);
   process.exit(1);
 }
-console.log(strict || overBudget.length === 0 ? '\nSize budgets hold.' : '\nSize ceilings hold (no growth).');
+console.log('\nSize budgets hold.');

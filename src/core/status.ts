@@ -1,22 +1,22 @@
 // Status answers from the merchant's status endpoint, mapped onto the widget's PaymentStatus.
 // Three shapes are understood: the plain `{"status": "PAID"}`, QPay's raw /v2/payment/check
-// answer, and TBank's QRPAY QUERY / acquiring GetState statuses. Pure: no DOM, no I/O.
+// answer, and TBank's QRPAY QUERY statuses. Pure: no DOM, no I/O.
 import { FINAL_STATUSES, type PaymentStatus } from './types.js';
 import { codeWord, isRecord } from './json.js';
 
 /**
- * Provider status words (upper case), by the PaymentStatus they mean. Pending words mean NEW: the
- * customer may still pay. Anything not listed is unknown and makes `parseStatus` return null.
- * The widget's own words (and QPay's), TBank QRPAY QUERY's, then TBank acquiring GetState's, where
- * AUTHORIZED is a hold the merchant has not confirmed yet (still pending) and CONFIRMED is paid.
+ * Provider status words (upper case), by the PaymentStatus they mean: the widget's own words (and
+ * QPay's), then TBank QRPAY QUERY's. Pending words mean NEW: the customer may still pay. Anything
+ * not listed is unknown and makes `parseStatus` return null. (TBank's acquiring API, whose GetQr
+ * invoices the element does not take, has its own words; they are not read here.)
  */
 const STATUS_WORDS: Readonly<Record<PaymentStatus, string>> = {
-  NEW: 'NEW NOTPAY USERPAYING PROCESSING PENDING CREATED FORM_SHOWED AUTHORIZING 3DS_CHECKING 3DS_CHECKED AUTHORIZED CONFIRMING',
-  PAID: 'PAID CONFIRMED',
-  FAILED: 'FAILED FAIL REJECTED AUTH_FAIL',
-  REFUNDED: 'REFUNDED PARTIAL_REFUNDED REFUNDING',
-  EXPIRED: 'EXPIRED DEADLINE_EXPIRED',
-  CANCELLED: 'CANCELLED CANCELED CANCEL REVERSING REVERSED PARTIAL_REVERSED',
+  NEW: 'NEW NOTPAY USERPAYING PROCESSING PENDING CREATED',
+  PAID: 'PAID',
+  FAILED: 'FAILED FAIL',
+  REFUNDED: 'REFUNDED PARTIAL_REFUNDED',
+  EXPIRED: 'EXPIRED',
+  CANCELLED: 'CANCELLED CANCELED CANCEL',
 };
 
 /** Maps one status word (any case, surrounding spaces ignored) to a PaymentStatus, or null. */
@@ -42,9 +42,8 @@ export function parseStatus(body: unknown): PaymentStatus | null {
   if (typeof body === 'string') return statusFromWord(body);
   if (!isRecord(body)) return null;
 
-  // Plain answers and TBank QUERY put the word in `status`, acquiring GetState in `Status`, a QPay
-  // payment in `payment_status`.
-  for (const field of ['status', 'Status', 'payment_status']) {
+  // Plain answers and TBank QUERY put the word in `status`, a QPay payment in `payment_status`.
+  for (const field of ['status', 'payment_status']) {
     if (typeof body[field] === 'string') return statusFromWord(body[field]);
   }
 

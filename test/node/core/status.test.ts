@@ -74,8 +74,6 @@ test('TBank QUERY statuses, in status', () => {
     ['PROCESSING', 'NEW'],
     ['PENDING', 'NEW'],
     ['CREATED', 'NEW'],
-    ['FORM_SHOWED', 'NEW'],
-    ['AUTHORIZING', 'NEW'],
   ];
   for (const [word, expected] of cases) {
     assert.equal(parseStatus({ code: 'SUCCESS', status: word, outTradeNo: '551123123' }), expected, word);
@@ -83,12 +81,9 @@ test('TBank QUERY statuses, in status', () => {
   }
 });
 
-test('TBank acquiring GetState statuses', () => {
-  assert.equal(parseStatus({ Success: true, ErrorCode: '0', Status: 'CONFIRMED', PaymentId: '13660' }), 'PAID');
-  assert.equal(parseStatus({ Success: true, Status: 'AUTHORIZED' }), 'NEW', 'an unconfirmed hold is not paid');
-  assert.equal(parseStatus({ Success: true, Status: 'REJECTED' }), 'FAILED');
-  assert.equal(parseStatus({ Success: true, Status: 'DEADLINE_EXPIRED' }), 'EXPIRED');
-  assert.equal(parseStatus({ Success: true, Status: 'REVERSED' }), 'CANCELLED');
+test("TBank acquiring words are not QRPAY's: unknown, so never read as a payment", () => {
+  assert.equal(parseStatus({ Success: true, ErrorCode: '0', Status: 'CONFIRMED', PaymentId: '13660' }), null);
+  assert.equal(parseStatus({ status: 'AUTHORIZED' }), null);
 });
 
 test('unknown words and shapes are null, never a guess', () => {
