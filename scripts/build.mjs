@@ -199,29 +199,29 @@ const base = {
   plugins: [minifyCssLiterals(), squeezeHtmlLiterals()],
 };
 
-async function buildBrowserModules(entries) {
-  await build({
+/** One build into dist/ with the settings every build here shares; `extra` adds top-level config (plugins). */
+const libBuild = (settings, extra = {}) =>
+  build({
     ...base,
-    build: {
-      outDir: dist,
-      emptyOutDir: false,
-      target: 'es2022',
-      minify: true,
-      sourcemap: false,
-      copyPublicDir: false,
-      reportCompressedSize: false,
-      lib: { entry: entries, formats: ['es'] },
-      rolldownOptions: {
-        external: (id) => isDependency(id) || isNodeBuiltin(id),
-        preserveEntrySignatures: 'allow-extension',
-        output: {
-          entryFileNames: '[name].js',
-          // Shared code and the lazily loaded QR encoder chunk.
-          chunkFileNames: 'chunks/[name]-[hash].js',
-          // Vite keeps whitespace in library ES builds; drop it too (the size budget counts it). Pure
-          // annotations stay, so the shop's bundler can still tree-shake.
-          minify: { codegen: true },
-        },
+    ...extra,
+    build: { outDir: dist, emptyOutDir: false, sourcemap: false, copyPublicDir: false, reportCompressedSize: false, ...settings },
+  });
+
+async function buildBrowserModules(entries) {
+  await libBuild({
+    target: 'es2022',
+    minify: true,
+    lib: { entry: entries, formats: ['es'] },
+    rolldownOptions: {
+      external: (id) => isDependency(id) || isNodeBuiltin(id),
+      preserveEntrySignatures: 'allow-extension',
+      output: {
+        entryFileNames: '[name].js',
+        // Shared code and the lazily loaded QR encoder chunk.
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        // Vite keeps whitespace in library ES builds; drop it too (the size budget counts it). Pure
+        // annotations stay, so the shop's bundler can still tree-shake.
+        minify: { codegen: true },
       },
     },
   });
@@ -229,48 +229,29 @@ async function buildBrowserModules(entries) {
 
 async function buildNodeModules(entries) {
   if (Object.keys(entries).length === 0) return;
-  await build({
-    ...base,
-    build: {
-      outDir: dist,
-      emptyOutDir: false,
-      ssr: true,
-      target: 'node20',
-      minify: false,
-      sourcemap: false,
-      copyPublicDir: false,
-      reportCompressedSize: false,
-      lib: { entry: entries, formats: ['es'] },
-      rolldownOptions: {
-        external: (id) => isDependency(id) || isNodeBuiltin(id),
-        output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js' },
-      },
+  await libBuild({
+    ssr: true,
+    target: 'node20',
+    minify: false,
+    lib: { entry: entries, formats: ['es'] },
+    rolldownOptions: {
+      external: (id) => isDependency(id) || isNodeBuiltin(id),
+      output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js' },
     },
   });
 }
 
 /** One classic-script file: lit and qrcode inlined, the lazy QR import inlined too (no chunks to fetch). */
 async function buildScriptFile() {
-  await build({
-    ...base,
-    build: {
-      outDir: dist,
-      emptyOutDir: false,
+  await libBuild(
+    {
       target: 'es2022',
       minify: true,
-      sourcemap: false,
-      copyPublicDir: false,
-      reportCompressedSize: false,
-      lib: {
-        entry: join(root, SCRIPT_ENTRY),
-        name: 'QPayCheckout',
-        formats: ['iife'],
-        fileName: () => SCRIPT_FILE,
-      },
+      lib: { entry: join(root, SCRIPT_ENTRY), name: 'QPayCheckout', formats: ['iife'], fileName: () => SCRIPT_FILE },
       rolldownOptions: { output: { codeSplitting: false } },
     },
-    plugins: [...base.plugins, staticImportsInScriptFile()],
-  });
+    { plugins: [...base.plugins, staticImportsInScriptFile()] },
+  );
 }
 
 function emitTypes() {
