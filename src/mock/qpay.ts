@@ -171,6 +171,18 @@ function amountFromLines(lines: unknown): number {
   }, 0);
 }
 
+/** A payment check or list request: an object reference and a page, or QPay's error answer for what is wrong. */
+async function readObjectPageRequest(
+  request: Request,
+): Promise<{ body: Record<string, unknown>; page: number; limit: number } | Response> {
+  const body = await readJson(request);
+  if (!body) return qpayError(400, 'INVALID_REQUEST', 'Body must be a JSON object');
+  if (!body.object_type) return fieldError('object_type', 'REQUIRED', 'Required!');
+  if (!body.object_id) return fieldError('object_id', 'REQUIRED', 'Required!');
+  const paging = pageOf(body);
+  return paging instanceof Response ? paging : { body, ...paging };
+}
+
 function pageOf(body: Record<string, unknown>): { page: number; limit: number } | Response {
   const offset = (body.offset ?? {}) as Record<string, unknown>;
   const page = offset.page_number === undefined ? 1 : Number(offset.page_number);
@@ -443,12 +455,9 @@ export function createQPayMock(options: QPayMockOptions = {}): QPayMock {
     http.post(
       url('/v2/payment/check'),
       endpoint('payment/check', true, async (request) => {
-        const body = await readJson(request);
-        if (!body) return qpayError(400, 'INVALID_REQUEST', 'Body must be a JSON object');
-        if (!body.object_type) return fieldError('object_type', 'REQUIRED', 'Required!');
-        if (!body.object_id) return fieldError('object_id', 'REQUIRED', 'Required!');
-        const paging = pageOf(body);
+        const paging = await readObjectPageRequest(request);
         if (paging instanceof Response) return paging;
+        const { body } = paging;
         const invoice = body.object_type === 'INVOICE' ? invoices.get(String(body.object_id)) : undefined;
         const all = invoice ? invoice.payment_ids.map((id) => paymentRow(payments.get(id)!)) : [];
         const rows = all.slice((paging.page - 1) * paging.limit, paging.page * paging.limit);
@@ -459,12 +468,9 @@ export function createQPayMock(options: QPayMockOptions = {}): QPayMock {
     http.post(
       url('/v2/payment/list'),
       endpoint('payment/list', true, async (request) => {
-        const body = await readJson(request);
-        if (!body) return qpayError(400, 'INVALID_REQUEST', 'Body must be a JSON object');
-        if (!body.object_type) return fieldError('object_type', 'REQUIRED', 'Required!');
-        if (!body.object_id) return fieldError('object_id', 'REQUIRED', 'Required!');
-        const paging = pageOf(body);
+        const paging = await readObjectPageRequest(request);
         if (paging instanceof Response) return paging;
+        const { body } = paging;
         const objectId = String(body.object_id);
         const matching = [...payments.values()].filter((p) => {
           const invoice = invoices.get(p.invoice_id)!;
