@@ -69,18 +69,6 @@ export interface CachedStatus {
   failure?: { code: string; message: string; kind: 'upstream' | 'not-found' };
 }
 
-/**
- * What a store throws when its database cannot be reached or answers wrongly, with the store's name and the
- * operation in the message. The handler answers it 503 (the browser and the provider try again); it never means
- * "not found".
- */
-export class StoreError extends Error {
-  override name = 'StoreError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 export type StoreListener = (message: string) => void;
 
 /**
