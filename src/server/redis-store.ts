@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CachedStatus, CheckoutStore, InvoiceRecord, OnPaidClaim, PaidRecord, StoreListener } from './store.js';
-import { StoreError, checkId, storeCall } from './store-error.js';
+import { StoreError, checkId, storeCall, warnOncePerOutage } from './store-error.js';
 
 export { StoreError } from './store-error.js';
 
@@ -156,7 +156,7 @@ export class RedisStore implements CheckoutStore {
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
-    this.#onError = options.onError ?? warnOncePerOutage();
+    this.#onError = options.onError ?? warnOncePerOutage(STORE);
     if (isRedisClient(client)) {
       this.#client = client;
       this.#ownsClient = false;
@@ -395,19 +395,4 @@ export class RedisStore implements CheckoutStore {
       if (!this.#closed) this.#onError(error);
     });
   }
-}
-
-/** The default onError: one warning when a connection starts failing, quiet until it has been ready again. */
-function warnOncePerOutage(): (error: Error) => void {
-  let warned = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return (error) => {
-    clearTimeout(timer);
-    // Quiet for a minute after the last error: one line per outage rather than one per reconnect attempt.
-    timer = setTimeout(() => (warned = false), 60_000);
-    timer.unref?.();
-    if (warned) return;
-    warned = true;
-    console.warn(`RedisStore: connection error (retrying): ${error.message}`);
-  };
 }

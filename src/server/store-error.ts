@@ -42,3 +42,17 @@ export function checkId(store: StoreName, operation: string, what: string, value
   }
   return value;
 }
+
+/** The default onError of the stores: one warning when connections start failing, quiet for a minute after the last error. */
+export function warnOncePerOutage(store: StoreName): (error: Error) => void {
+  let warned = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return (error) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (warned = false), 60_000);
+    timer.unref?.();
+    if (warned) return;
+    warned = true;
+    console.warn(`${store}: connection error (retrying): ${error.message}`);
+  };
+}
