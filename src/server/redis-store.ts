@@ -87,7 +87,7 @@ local attempt = tonumber(s[4] or '0') + 1
 redis.call('HSET', KEYS[1], 'token', ARGV[3], 'leaseUntil', string.format('%.0f', now + tonumber(ARGV[2])), 'attempt', string.format('%.0f', attempt))
 return { 'claimed', ARGV[3], string.format('%.0f', attempt) }`;
 
-/** KEYS: onpaid, paid, inv. ARGV: token, retryAt ('' = succeeded), retentionMs, prefix, invoiceId. */
+/** KEYS: onpaid, paid, inv. ARGV: token, retryAt ('' = succeeded), retentionMs, prefix, invoiceId, now. */
 const FINISH_ON_PAID = `
 local s = redis.call('HMGET', KEYS[1], 'done', 'token')
 if s[1] == '1' or s[2] ~= ARGV[1] then return 0 end
@@ -99,7 +99,8 @@ end
 redis.call('HSET', KEYS[1], 'done', '1', 'leaseUntil', '0')
 local paid = redis.call('HMGET', KEYS[2], 'paidAt', 'orderId')
 local inv = redis.call('HMGET', KEYS[3], 'expiresAt', 'ref')
-local keepUntil = string.format('%.0f', math.max(tonumber(paid[1] or '0'), tonumber(inv[1] or '0')) + tonumber(ARGV[3]))
+-- Kept at least retentionMs from now, so a finished onPaid is remembered even without its invoice record.
+local keepUntil = string.format('%.0f', math.max(tonumber(paid[1] or '0'), tonumber(inv[1] or '0'), tonumber(ARGV[6])) + tonumber(ARGV[3]))
 redis.call('PEXPIREAT', KEYS[1], keepUntil)
 redis.call('PEXPIREAT', KEYS[2], keepUntil)
 redis.call('PEXPIREAT', KEYS[3], keepUntil)
@@ -254,7 +255,7 @@ export class RedisStore implements CheckoutStore {
       'finishOnPaid',
       SCRIPTS.finishOnPaid,
       [this.#key('onpaid:', invoiceId), this.#key('paid:', invoiceId), this.#key('inv:', invoiceId)],
-      [token, retryAt === undefined ? '' : String(Math.ceil(retryAt)), String(this.#retentionMs), this.#prefix, invoiceId],
+      [token, retryAt === undefined ? '' : String(Math.ceil(retryAt)), String(this.#retentionMs), this.#prefix, invoiceId, String(this.#now())],
     );
   }
 

@@ -1,0 +1,162 @@
+// RedisStore against a real redis-server (started here on a free port): the shared contract, retention by key
+// lifetimes, and faults (a connection cut mid-request, the server going away and coming back).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { RedisStore, StoreError } from '../../../src/server/redis-store.ts';
+import { startRedis, type TestServer } from '../helpers/servers.ts';
+import { invoiceRecord, paidRecord, storeContract, unique } from './contract.ts';
+
+let server: TestServer;
+const opened: RedisStore[] = [];
+const errors: Error[] = [];
+/** A store with its own connection; connection errors are collected rather than printed. */
+function open(options: ConstructorParameters<typeof RedisStore>[1] = {}): RedisStore {
+  const store = new RedisStore(server.url, { timeoutMs: 2000, onError: (error) => errors.push(error), ...options });
+  opened.push(store);
+  return store;
+}
+
+before(async () => {
+  server = await startRedis();
+});
+after(async () => {
+  await Promise.all(opened.map((store) => store.close()));
+  await server?.stop();
+});
+
+storeContract('RedisStore', async () => {
+  const prefix = `${unique('contract')}:`;
+  return { connect: async () => open({ prefix }), closeAll: async () => undefined };
+});
+
+describe('RedisStore keys and retention', () => {
+  let raw: Redis;
+  before(() => {
+    raw = new Redis(server.url);
+  });
+  after(async () => {
+    await raw.quit();
+  });
+
+  it('keeps an invoice until expiresAt + retentionMs; a paid one has no end while onPaid is pending, then gets one', async () => {
+    const prefix = `${unique('retention')}:`;
+    const store = open({ prefix, retentionMs: 60_000 });
+    const expiresAt = Date.now() + 30_000;
+    await store.openInvoice(invoiceRecord('inv', 'order', { reference: 'ref', expiresAt }));
+    for (const key of ['inv:inv', 'ref:ref', 'open:order']) {
+      const ends = await raw.pexpiretime(`${prefix}${key}`);
+      assert.ok(Math.abs(ends - (expiresAt + 60_000)) < 5, `${key} ends at expiresAt + retention (${ends})`);
+    }
+    const paidAt = Date.now();
+    await store.markPaid(paidRecord('inv', 'order', { paidAt }));
+    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order']) {
+      assert.equal(await raw.pttl(`${prefix}${key}`), -1, `${key} never expires while onPaid is pending`);
+    }
+    const claim = await store.claimOnPaid('inv', 1000, Date.now());
+    await store.finishOnPaid('inv', claim.state === 'claimed' ? claim.token : '', Date.now() + 1000);
+    assert.equal(await raw.pttl(`${prefix}paid:inv`), -1, 'a failed onPaid keeps the records');
+    const retry = await store.claimOnPaid('inv', 1000, Date.now() + 1000);
+    await store.finishOnPaid('inv', retry.state === 'claimed' ? retry.token : '');
+    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order', 'onpaid:inv']) {
+      const ends = await raw.pexpiretime(`${prefix}${key}`);
+      assert.ok(Math.abs(ends - (Math.max(paidAt, expiresAt) + 60_000)) < 5, `${key} ends retention after the payment (${ends} vs ${Math.max(paidAt, expiresAt) + 60_000})`);
+    }
+  });
+
+  it('an invoice past its retention is gone; what stays is under the prefix', async () => {
+    const prefix = `${unique('gone')}:`;
+    const store = open({ prefix, retentionMs: 100 });
+    await store.openInvoice(invoiceRecord('old', 'order', { expiresAt: Date.now() }));
+    assert.ok(await store.getInvoice('old'));
+    await new Promise((done) => setTimeout(done, 200));
+    assert.equal(await store.getInvoice('old'), undefined);
+    assert.equal(await store.getOpenInvoice('order'), undefined);
+    await store.openInvoice(invoiceRecord('new', 'order'));
+    await store.acquireLock('l', 10_000);
+    const keys = await raw.keys(`${prefix}*`);
+    assert.deepEqual(keys.sort(), [`${prefix}inv:new`, `${prefix}lock:l`, `${prefix}open:order`, `${prefix}ref:ref-new`], 'only the live records, under the prefix');
+  });
+
+  it('rejects an empty or non-string id with a clear StoreError', async () => {
+    const store = open();
+    await assert.rejects(store.getInvoice(''), { name: 'StoreError', message: /RedisStore: getInvoice failed: invoiceId must be a non-empty string/ });
+    await assert.rejects(store.markPaid(paidRecord(42 as unknown as string, 'o')), /RedisStore: markPaid failed: record.invoiceId must be a non-empty string \(got number\)/);
+  });
+});
+
+describe('RedisStore faults', () => {
+  it('a connection killed mid-request: the call settles (answer or clear error), nothing is doubled, the store works on', async () => {
+    const prefix = `${unique('cut')}:`;
+    const store = open({ prefix });
+    const admin = new Redis(server.url);
+    try {
+      await store.getInvoice('warm-up');
+      // Hold every client's writes, start a decision, then cut the store's connection while it waits.
+      await admin.client('PAUSE', 1000, 'WRITE');
+      const pending = store.markPaid(paidRecord('inv', 'order')).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      await new Promise((done) => setTimeout(done, 100));
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.client('UNPAUSE');
+      const outcome = await pending;
+      if ('error' in outcome) assert.match(String(outcome.error), /RedisStore: markPaid failed: /);
+      else assert.equal(outcome.value.orderPaidBy, 'inv');
+      const paid = await store.markPaid(paidRecord('inv', 'order'));
+      assert.equal(paid.orderPaidBy, 'inv');
+      assert.equal(await store.getOrderPaidBy('order'), 'inv');
+    } finally {
+      await admin.client('UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+    }
+  });
+
+  it('the server going away: calls reject with a clear StoreError in bounded time, subscribers and calls work again after it is back', async () => {
+    const prefix = `${unique('down')}:`;
+    const writer = open({ prefix, timeoutMs: 1500 });
+    const reader = open({ prefix, timeoutMs: 1500 });
+    const heard: string[] = [];
+    await reader.subscribe('events', (message) => heard.push(message));
+    await writer.openInvoice(invoiceRecord('inv', 'order'));
+    await server.crash();
+    const started = Date.now();
+    const failures = await Promise.allSettled([
+      writer.getInvoice('inv'),
+      writer.openInvoice(invoiceRecord('inv2', 'order')),
+      writer.claimOnPaid('inv', 1000, Date.now()),
+      writer.acquireLock('lock', 1000),
+      writer.publish('events', 'while down'),
+    ]);
+    assert.ok(Date.now() - started < 4000, `calls gave up in ${Date.now() - started} ms`);
+    for (const failure of failures) {
+      assert.equal(failure.status, 'rejected');
+      const reason = (failure as PromiseRejectedResult).reason as StoreError;
+      assert.ok(reason instanceof StoreError, String(reason));
+      assert.match(reason.message, /^RedisStore: (getInvoice|openInvoice|claimOnPaid|acquireLock|publish) failed: .+/);
+      assert.equal(reason.store, 'RedisStore');
+    }
+    assert.ok(errors.length > 0, 'connection errors went to onError, not to an unhandled error event');
+    await server.restart();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await writer.openInvoice(invoiceRecord('inv3', 'order'));
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    }
+    assert.equal((await reader.getOpenInvoice('order'))?.invoiceId, 'inv3');
+    assert.equal((await writer.claimOnPaid('inv3', 1000, Date.now())).state, 'claimed');
+    // The subscriber connection reconnects and subscribes again by itself.
+    const resubscribed = Date.now() + 10_000;
+    while (!heard.includes('after restart')) {
+      if (Date.now() > resubscribed) assert.fail(`the subscriber did not hear messages after the restart (heard ${JSON.stringify(heard)})`);
+      await writer.publish('events', 'after restart');
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  });
+});
