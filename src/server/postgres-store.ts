@@ -304,21 +304,34 @@ export class PostgresStore implements CheckoutStore {
     const cutoff = this.#now() - this.#retentionMs;
     const p = this.#p;
     const onPaidDone = `EXISTS (SELECT 1 FROM ${p}on_paid o WHERE o.invoice_id = pd.invoice_id AND o.done)`;
-    const statements = [
-      `DELETE FROM ${p}invoices i WHERE i.expires_at < $1 AND NOT EXISTS (
-         SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = i.invoice_id AND (pd.paid_at >= $1 OR NOT ${onPaidDone}))`,
-      `DELETE FROM ${p}paid pd WHERE pd.paid_at < $1 AND ${onPaidDone}
-         AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = pd.invoice_id)`,
-      `DELETE FROM ${p}on_paid o WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = o.invoice_id)
-         AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = o.invoice_id)`,
-      `DELETE FROM ${p}order_paid op WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = op.invoice_id)
-         AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = op.invoice_id)`,
-      `DELETE FROM ${p}locks WHERE expires_at <= ${DB_NOW} AND $1::bigint IS NOT NULL`,
-      `DELETE FROM ${p}status_cache WHERE expires_at <= ${DB_NOW} AND $1::bigint IS NOT NULL`,
+    // [statement, uses the cutoff]: the last four clean up after the first two, or by the database's clock.
+    const statements: [string, boolean][] = [
+      [
+        `DELETE FROM ${p}invoices i WHERE i.expires_at < $1 AND NOT EXISTS (
+           SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = i.invoice_id AND (pd.paid_at >= $1 OR NOT ${onPaidDone}))`,
+        true,
+      ],
+      [
+        `DELETE FROM ${p}paid pd WHERE pd.paid_at < $1 AND ${onPaidDone}
+           AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = pd.invoice_id)`,
+        true,
+      ],
+      [
+        `DELETE FROM ${p}on_paid o WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = o.invoice_id)
+           AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = o.invoice_id)`,
+        false,
+      ],
+      [
+        `DELETE FROM ${p}order_paid op WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = op.invoice_id)
+           AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = op.invoice_id)`,
+        false,
+      ],
+      [`DELETE FROM ${p}locks WHERE expires_at <= ${DB_NOW}`, false],
+      [`DELETE FROM ${p}status_cache WHERE expires_at <= ${DB_NOW}`, false],
     ];
     return this.#transaction('cleanup', async (client) => {
       let removed = 0;
-      for (const sql of statements) removed += (await client.query(sql, [cutoff])).rowCount ?? 0;
+      for (const [sql, usesCutoff] of statements) removed += (await client.query(sql, usesCutoff ? [cutoff] : [])).rowCount ?? 0;
       return removed;
     });
   }
@@ -362,18 +375,25 @@ export class PostgresStore implements CheckoutStore {
   #transaction<T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.#call(operation, async () => {
       const client = await this.#pool.connect();
+      // A checked-out connection reports a drop as an 'error' event (the query rejects too); unheard, it would crash.
+      const onError = () => undefined;
+      client.on('error', onError);
+      const release = (error?: Error) => {
+        client.off('error', onError);
+        client.release(error);
+      };
       try {
         await client.query('BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
-        client.release();
+        release();
         return result;
       } catch (error) {
         const rolledBack = await client.query('ROLLBACK').then(
           () => true,
           () => false,
         );
-        client.release(rolledBack ? undefined : (error as Error));
+        release(rolledBack ? undefined : (error as Error));
         throw error;
       }
     });

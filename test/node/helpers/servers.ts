@@ -183,8 +183,8 @@ export async function startPostgres(): Promise<TestServer> {
   const start = async () => {
     const { child, output } = launch(
       join(bin, 'postgres'),
-      // Durability settings off: this server lives for one test run.
-      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', sockets, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      // No fsync: this server lives for one test run, and a crash() kills the processes, not the machine.
+      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', sockets, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
       user ?? {},
     );
     current = child;

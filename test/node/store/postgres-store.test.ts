@@ -1,0 +1,185 @@
+// PostgresStore against a real PostgreSQL (started here on a free port, data in a temporary folder): the shared
+// contract, migrate() on every start, cleanup() for retention, and faults (connections cut mid-request, the server
+// going away and coming back).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/postgres-store.ts';
+import { startPostgres, type TestServer } from '../helpers/servers.ts';
+import { invoiceRecord, paidRecord, storeContract, unique } from './contract.ts';
+
+let server: TestServer;
+const opened: PostgresStore[] = [];
+const errors: Error[] = [];
+let prefixCount = 0;
+/** A fresh table prefix, so a test sees only its own rows. */
+const freshPrefix = () => `t${++prefixCount}_${process.pid}_`;
+/** A store with its own pool; connection errors are collected rather than printed. */
+function open(options: ConstructorParameters<typeof PostgresStore>[1] = {}): PostgresStore {
+  const store = new PostgresStore(server.url, { timeoutMs: 2000, onError: (error) => errors.push(error), ...options });
+  opened.push(store);
+  return store;
+}
+
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await Promise.all(opened.map((store) => store.close()));
+  await server?.stop();
+});
+
+storeContract('PostgresStore', async () => {
+  const tablePrefix = freshPrefix();
+  await open({ tablePrefix }).migrate();
+  return { connect: async () => open({ tablePrefix }), closeAll: async () => undefined };
+});
+
+describe('PostgresStore schema', () => {
+  it('migrate() is safe on every start, also from 5 instances starting at once', async () => {
+    const tablePrefix = freshPrefix();
+    const stores = Array.from({ length: 5 }, () => open({ tablePrefix }));
+    await Promise.all(stores.map((store) => store.migrate()));
+    await stores[0]!.migrate();
+    await stores[1]!.openInvoice(invoiceRecord('inv', 'order'));
+    assert.equal((await stores[2]!.getOpenInvoice('order'))?.invoiceId, 'inv');
+  });
+
+  it('the database itself refuses a second open invoice for an order (unique partial index)', async () => {
+    const tablePrefix = freshPrefix();
+    await open({ tablePrefix }).migrate();
+    const client = new pg.Client(server.url);
+    await client.connect();
+    try {
+      const insert = (id: string) =>
+        client.query(`INSERT INTO ${tablePrefix}invoices VALUES ($1, 'order', $1, '{}', 0, 0, 0, NULL)`, [id]);
+      await insert('one');
+      await assert.rejects(insert('two'), /duplicate key value violates unique constraint "t\d+_\d+_invoices_open_per_order"/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('rejects a table prefix that is not a plain identifier, and shows the schema for it', () => {
+    assert.throws(() => new PostgresStore(server.url, { tablePrefix: 'qpay; DROP TABLE x; --' }), /tablePrefix must match/);
+    assert.match(postgresSchemaSql('shop_'), /CREATE TABLE IF NOT EXISTS shop_invoices/);
+    assert.throws(() => new PostgresStore({} as pg.Pool), /pass a pg.Pool or a connection string/);
+  });
+});
+
+describe('PostgresStore retention and limits', () => {
+  it('cleanup() deletes what is past retention, keeps paid invoices until onPaid succeeded, and says how many rows went', async () => {
+    let now = Date.now();
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix, retentionMs: 10_000, now: () => now });
+    await store.migrate();
+    await store.openInvoice(invoiceRecord('unpaid', 'o1', { expiresAt: now + 1000 }));
+    await store.openInvoice(invoiceRecord('paid', 'o2', { expiresAt: now + 1000 }));
+    await store.openInvoice(invoiceRecord('fresh', 'o3', { expiresAt: now + 60_000 }));
+    await store.markPaid(paidRecord('paid', 'o2', { paidAt: now }));
+    const claim = await store.claimOnPaid('paid', 1000, now);
+    assert.equal(await store.cleanup(), 0, 'nothing is past retention yet');
+    now += 12_000;
+    assert.equal(await store.cleanup(), 1, 'the unpaid invoice went');
+    assert.equal(await store.getInvoice('unpaid'), undefined);
+    assert.ok(await store.getInvoice('paid'), 'onPaid has not succeeded: kept');
+    assert.ok(await store.getInvoice('fresh'));
+    await store.finishOnPaid('paid', claim.state === 'claimed' ? claim.token : '');
+    assert.equal(await store.cleanup(), 4, 'the paid invoice with its payment, onPaid and order_paid rows');
+    assert.equal(await store.getPaid('paid'), undefined);
+    assert.equal(await store.getOrderPaidBy('o2'), undefined);
+    assert.ok(await store.getInvoice('fresh'));
+  });
+
+  it('publish refuses a message over the NOTIFY limit with a clear error; ids with NUL are refused clearly', async () => {
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix });
+    await store.migrate();
+    await assert.rejects(store.publish('c', 'x'.repeat(8000)), {
+      name: 'StoreError',
+      message: /PostgresStore: publish failed: the message is too large for PostgreSQL NOTIFY: 8008 bytes .* limit is 7999/,
+    });
+    await assert.rejects(store.getInvoice('a\u0000b'), /PostgresStore: getInvoice failed: .*0x00/);
+    await assert.rejects(store.getInvoice(''), /PostgresStore: getInvoice failed: invoiceId must be a non-empty string/);
+  });
+});
+
+describe('PostgresStore faults', () => {
+  it('connections cut mid-request (an openInvoice waiting on a lock): clear error, no half-written state, works on', async () => {
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix, timeoutMs: 5000 });
+    await store.migrate();
+    const admin = new pg.Client(server.url);
+    await admin.connect();
+    try {
+      await store.openInvoice(invoiceRecord('inv1', 'order'));
+      // Hold the order's opening lock from outside, so the store's openInvoice is mid-transaction when the cut comes.
+      await admin.query('BEGIN');
+      await admin.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [`${tablePrefix}open`, 'order']);
+      const pending = store.openInvoice(invoiceRecord('inv2', 'order'));
+      const settled = pending.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await new Promise((done) => setTimeout(done, 200));
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend'`);
+      await admin.query('ROLLBACK');
+      const error = await settled;
+      assert.ok(error instanceof StoreError, `rejected with a StoreError (got ${error})`);
+      assert.match(error.message, /^PostgresStore: openInvoice failed: .*(terminat|Connection)/i);
+      assert.equal((await store.getOpenInvoice('order'))?.invoiceId, 'inv1', 'the cut transaction left nothing behind');
+      assert.equal((await store.getInvoice('inv1'))?.supersededAt, undefined);
+      await store.openInvoice(invoiceRecord('inv2', 'order'));
+      assert.equal((await store.getOpenInvoice('order'))?.invoiceId, 'inv2');
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  });
+
+  it('the server going away: calls reject with a clear StoreError in bounded time, calls and LISTEN work again after it is back', async () => {
+    const tablePrefix = freshPrefix();
+    const writer = open({ tablePrefix, timeoutMs: 1500 });
+    const reader = open({ tablePrefix, timeoutMs: 1500 });
+    await writer.migrate();
+    const heard: string[] = [];
+    await reader.subscribe('events', (message) => heard.push(message));
+    await writer.openInvoice(invoiceRecord('inv', 'order'));
+    await writer.markPaid(paidRecord('inv', 'order'));
+    errors.length = 0;
+    await server.crash();
+    const started = Date.now();
+    const failures = await Promise.allSettled([
+      writer.getInvoice('inv'),
+      writer.openInvoice(invoiceRecord('inv2', 'order')),
+      writer.claimOnPaid('inv', 1000, Date.now()),
+      writer.acquireLock('lock', 1000),
+      writer.publish('events', 'while down'),
+    ]);
+    assert.ok(Date.now() - started < 4000, `calls gave up in ${Date.now() - started} ms`);
+    for (const failure of failures) {
+      assert.equal(failure.status, 'rejected');
+      const reason = (failure as PromiseRejectedResult).reason as StoreError;
+      assert.ok(reason instanceof StoreError, String(reason));
+      assert.match(reason.message, /^PostgresStore: (getInvoice|openInvoice|claimOnPaid|acquireLock|publish) failed: .+/);
+    }
+    await server.restart();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await writer.claimOnPaid('inv', 1000, Date.now());
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    }
+    assert.equal((await reader.getPaid('inv'))?.orderPaidBy, 'inv', 'the data survived the crash');
+    assert.equal((await writer.claimOnPaid('inv', 1000, Date.now())).state, 'busy');
+    const relisten = Date.now() + 10_000;
+    while (!heard.includes('after restart')) {
+      if (Date.now() > relisten) assert.fail(`the LISTEN connection did not come back (heard ${JSON.stringify(heard)})`);
+      await writer.publish('events', 'after restart');
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  });
+});
