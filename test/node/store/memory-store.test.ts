@@ -2,8 +2,8 @@
 // retention.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../../src/server/store.ts';
-import { invoiceRecord, paidRecord, storeContract } from './contract.ts';
+import { MemoryStore } from '../../../src/server/store.js';
+import { invoiceRecord, paidRecord, storeContract } from './contract.js';
 
 storeContract('MemoryStore', async () => {
   const store = new MemoryStore();

@@ -4,9 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/postgres-store.ts';
-import { startPostgres, type TestServer } from '../helpers/servers.ts';
-import { invoiceRecord, paidRecord, storeContract, unique } from './contract.ts';
+import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/postgres-store.js';
+import { startPostgres, type TestServer } from '../helpers/servers.js';
+import { invoiceRecord, paidRecord, storeContract } from './contract.js';
 
 let server: TestServer;
 const opened: PostgresStore[] = [];

@@ -3,9 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { RedisStore, StoreError } from '../../../src/server/redis-store.ts';
-import { startRedis, type TestServer } from '../helpers/servers.ts';
-import { invoiceRecord, paidRecord, storeContract, unique } from './contract.ts';
+import { RedisStore, StoreError } from '../../../src/server/redis-store.js';
+import { startRedis, type TestServer } from '../helpers/servers.js';
+import { invoiceRecord, paidRecord, storeContract, unique } from './contract.js';
 
 let server: TestServer;
 const opened: RedisStore[] = [];
