@@ -1,22 +1,31 @@
-// The state the checkout handler keeps: which invoice belongs to which order, what each invoice
-// asks for, which invoices are paid, and whether `onPaid` ran. One process can use MemoryStore;
-// a shop with several processes implements CheckoutStore on its own database.
-import type { ElementInvoice } from './provider.js';
+// The state the checkout handler keeps, behind one small interface with one contract (test/node/store/contract.ts)
+// that every implementation passes: MemoryStore here (one process), RedisStore (`qpay-checkout/server/redis`)
+// and PostgresStore (`qpay-checkout/server/postgres`) for several processes. The provider stays the source of
+// truth: what a store forgets, the handler rebuilds from the provider (see checkout-handler.ts).
+import type { StatusResult, ElementInvoice } from './provider.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
 export interface InvoiceRecord {
+  /** The provider's id (QPay `invoice_id`, TBank `outTradeNo`): the id the element polls with. */
   invoiceId: string;
   orderId: string;
+  /**
+   * The handler's own per-invoice reference, sent to the provider (QPay `sender_invoice_no`) and put in the
+   * callback URL, so a callback names its invoice even when several invoices of one order are still payable.
+   */
+  reference: string;
   /** The provider that issued it (`qpay`, `tbank`). */
   provider: string;
   /** Major units, from the merchant's `getOrder`. */
   amount: number;
   currency: string;
-  /** Epoch ms after which the invoice is not handed out again. */
+  /** Epoch ms after which the invoice is not payable. */
   expiresAt: number;
   /** Epoch ms. */
   createdAt: number;
+  /** Epoch ms when a newer invoice of the order replaced it (it may still be paid from an old tab). */
+  supersededAt?: number;
   /** What `POST {basePath}/invoice` answered, so the same open invoice can be answered again. */
   invoice: ElementInvoice;
 }
@@ -24,105 +33,270 @@ export interface InvoiceRecord {
 export interface PaidRecord {
   invoiceId: string;
   orderId: string;
+  provider: string;
+  /** What the provider says was paid (major units). */
   paidAmount: number;
-  /** Epoch ms when the handler first saw the payment confirmed. */
+  /** What the invoice asked for. */
+  amount: number;
+  currency: string;
+  /** Epoch ms when the payment was first confirmed. */
   paidAt: number;
   /** The provider's confirming answer (e.g. QPay's payment check). */
   payment: unknown;
+  /**
+   * The invoice that paid the order first. Equal to `invoiceId` for the first payment of the order; another id
+   * means this is a second payment of an order that was already paid (the shop decides on a refund).
+   */
+  orderPaidBy: string;
 }
 
 /**
- * Result of `claimOnPaid`: `claimed` means the caller must run onPaid now and then call
- * `finishOnPaid`; `done` means onPaid already succeeded; `busy` means another caller holds the claim.
+ * The right to run onPaid for one paid invoice. `claimed`: run it now, then call `finishOnPaid` with the token.
+ * `done`: it already succeeded. `busy`: another caller holds a live lease, or a failed run is backing off until
+ * `retryAt`.
  */
-export type OnPaidClaim = 'claimed' | 'done' | 'busy';
+export type OnPaidClaim =
+  | { state: 'claimed'; token: string; attempt: number }
+  | { state: 'done' }
+  | { state: 'busy'; retryAt: number };
+
+/** A provider answer shared by every process for a short while, so N processes make one provider call. */
+export interface CachedStatus {
+  /** Epoch ms of the answer. */
+  at: number;
+  /** The provider's answer, or `failure` when asking failed (failures are shared too, so an outage is not hammered). */
+  result?: StatusResult;
+  failure?: { code: string; message: string; kind: 'upstream' | 'not-found' };
+}
+
+export type StoreListener = (message: string) => void;
 
 /**
- * Storage seam. Every method may be sync or async. For several processes, make
- * `claimOnPaid` atomic in the database (e.g. `UPDATE ... SET claimed_at = now() WHERE invoice_id = ?
- * AND done = false AND (claimed_at IS NULL OR claimed_at < now() - lease)`), give claims a lease so
- * a crashed process does not block onPaid forever, and make `saveInvoice` keep one open invoice per
- * order (the handler only coalesces concurrent creations inside one process).
+ * Storage seam. Every method may be sync or async; every write that decides something (one open invoice, the
+ * first payment of an order, who runs onPaid) is atomic across processes in the shipped implementations.
+ * Ids are opaque strings of up to 128 characters of any kind; implementations must not interpret them.
  */
 export interface CheckoutStore {
-  saveInvoice(record: InvoiceRecord): MaybePromise<void>;
+  /**
+   * Saves `record` as the order's open invoice. Atomically, the order's previous open invoice (if any) gets
+   * `supersededAt` set, stays readable by id and reference, and stops being the open one.
+   */
+  openInvoice(record: InvoiceRecord): MaybePromise<void>;
   getInvoice(invoiceId: string): MaybePromise<InvoiceRecord | undefined>;
-  /** The most recently saved invoice of the order. */
-  getLatestInvoiceForOrder(orderId: string): MaybePromise<InvoiceRecord | undefined>;
-  /** Remembers a confirmed payment; keeps the first record when called again. */
-  markPaid(record: PaidRecord): MaybePromise<void>;
+  getInvoiceByReference(reference: string): MaybePromise<InvoiceRecord | undefined>;
+  /** The order's open (latest, not superseded) invoice. */
+  getOpenInvoice(orderId: string): MaybePromise<InvoiceRecord | undefined>;
+
+  /**
+   * Records a confirmed payment. The first record per invoice wins; later calls return the stored one.
+   * `orderPaidBy` is decided atomically: the first invoice of the order to be marked paid.
+   */
+  markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): MaybePromise<PaidRecord>;
   getPaid(invoiceId: string): MaybePromise<PaidRecord | undefined>;
-  /** Atomically takes the right to run onPaid for the invoice (see OnPaidClaim). */
-  claimOnPaid(invoiceId: string): MaybePromise<OnPaidClaim>;
-  /** Ends a claim: `succeeded` marks onPaid done for good; otherwise the claim is released for a retry. */
-  finishOnPaid(invoiceId: string, succeeded: boolean): MaybePromise<void>;
+  /** The invoice that paid the order first, if any. */
+  getOrderPaidBy(orderId: string): MaybePromise<string | undefined>;
+
+  /** Takes the right to run onPaid for a paid invoice for `leaseMs` (see OnPaidClaim). `now` is epoch ms. */
+  claimOnPaid(invoiceId: string, leaseMs: number, now: number): MaybePromise<OnPaidClaim>;
+  /**
+   * Ends a claim held with `token` (a stale token, whose lease another caller took over, changes nothing).
+   * `retryAt` undefined: onPaid succeeded, for good. Otherwise it failed and may be claimed again from `retryAt`.
+   */
+  finishOnPaid(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
+
+  /**
+   * A short named lock with a time limit (for creating one invoice per order across processes, and for one
+   * provider status call per invoice per interval). Returns a token, or null when someone else holds it.
+   */
+  acquireLock(name: string, ttlMs: number): MaybePromise<string | null>;
+  /** Releases a lock early; a token that no longer holds it changes nothing. */
+  releaseLock(name: string, token: string): MaybePromise<void>;
+
+  getCachedStatus(invoiceId: string): MaybePromise<CachedStatus | undefined>;
+  /** Keeps `entry` for `ttlMs` (a few seconds: it is a coalescing cache, not a record). */
+  setCachedStatus(invoiceId: string, entry: CachedStatus, ttlMs: number): MaybePromise<void>;
+
+  /** Sends `message` to every subscriber of `channel` in every process sharing the store. */
+  publish(channel: string, message: string): MaybePromise<void>;
+  /** Listens on `channel` until the returned function is called. */
+  subscribe(channel: string, listener: StoreListener): MaybePromise<() => MaybePromise<void>>;
 }
 
 export interface MemoryStoreOptions {
-  /** Records older than this are dropped (default 7 days); onPaid markers go with them. */
+  /**
+   * How long records are kept after their invoice expires (default 1 day); a paid invoice's records are kept this
+   * long after the payment, and never while onPaid has not succeeded.
+   */
   retentionMs?: number;
   now?: () => number;
 }
 
-/** In-memory CheckoutStore for one process (and tests). State is lost on restart. */
+interface OnPaidState {
+  done: boolean;
+  token?: string;
+  leaseUntil: number;
+  retryAt: number;
+  attempt: number;
+}
+
+let tokenCounter = 0;
+/** Unique enough inside one process; the shipped multi-process stores use random tokens. */
+export function newToken(): string {
+  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${Date.now().toString(36)}.${tokenCounter.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** In-memory CheckoutStore for one process (and tests). State is lost on restart: see the README. */
 export class MemoryStore implements CheckoutStore {
   readonly #invoices = new Map<string, InvoiceRecord>();
-  readonly #latestByOrder = new Map<string, string>();
+  readonly #byReference = new Map<string, string>();
+  readonly #openByOrder = new Map<string, string>();
   readonly #paid = new Map<string, PaidRecord>();
-  readonly #onPaid = new Map<string, 'busy' | 'done'>();
+  readonly #orderPaidBy = new Map<string, string>();
+  readonly #onPaid = new Map<string, OnPaidState>();
+  readonly #locks = new Map<string, { token: string; until: number }>();
+  readonly #statusCache = new Map<string, { entry: CachedStatus; until: number }>();
+  readonly #listeners = new Map<string, Set<StoreListener>>();
   readonly #retentionMs: number;
   readonly #now: () => number;
+  #nextPrune = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+    this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.#now = options.now ?? Date.now;
   }
 
-  saveInvoice(record: InvoiceRecord): void {
-    this.#prune();
+  openInvoice(record: InvoiceRecord): void {
+    this.prune();
+    const previousId = this.#openByOrder.get(record.orderId);
+    const previous = previousId === undefined ? undefined : this.#invoices.get(previousId);
+    if (previous && previous.invoiceId !== record.invoiceId) {
+      this.#invoices.set(previous.invoiceId, { ...previous, supersededAt: this.#now() });
+    }
     this.#invoices.set(record.invoiceId, record);
-    this.#latestByOrder.set(record.orderId, record.invoiceId);
+    this.#byReference.set(record.reference, record.invoiceId);
+    this.#openByOrder.set(record.orderId, record.invoiceId);
   }
 
   getInvoice(invoiceId: string): InvoiceRecord | undefined {
     return this.#invoices.get(invoiceId);
   }
 
-  getLatestInvoiceForOrder(orderId: string): InvoiceRecord | undefined {
-    const id = this.#latestByOrder.get(orderId);
+  getInvoiceByReference(reference: string): InvoiceRecord | undefined {
+    const id = this.#byReference.get(reference);
     return id === undefined ? undefined : this.#invoices.get(id);
   }
 
-  markPaid(record: PaidRecord): void {
-    if (!this.#paid.has(record.invoiceId)) this.#paid.set(record.invoiceId, record);
+  getOpenInvoice(orderId: string): InvoiceRecord | undefined {
+    const id = this.#openByOrder.get(orderId);
+    return id === undefined ? undefined : this.#invoices.get(id);
+  }
+
+  markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): PaidRecord {
+    const known = this.#paid.get(record.invoiceId);
+    if (known) return known;
+    let first = this.#orderPaidBy.get(record.orderId);
+    if (first === undefined) {
+      first = record.invoiceId;
+      this.#orderPaidBy.set(record.orderId, first);
+    }
+    const stored: PaidRecord = { ...record, orderPaidBy: first };
+    this.#paid.set(record.invoiceId, stored);
+    return stored;
   }
 
   getPaid(invoiceId: string): PaidRecord | undefined {
     return this.#paid.get(invoiceId);
   }
 
-  claimOnPaid(invoiceId: string): OnPaidClaim {
+  getOrderPaidBy(orderId: string): string | undefined {
+    return this.#orderPaidBy.get(orderId);
+  }
+
+  claimOnPaid(invoiceId: string, leaseMs: number, now: number): OnPaidClaim {
+    const state = this.#onPaid.get(invoiceId) ?? { done: false, leaseUntil: 0, retryAt: 0, attempt: 0 };
+    if (state.done) return { state: 'done' };
+    const busyUntil = Math.max(state.leaseUntil, state.retryAt);
+    if (busyUntil > now) return { state: 'busy', retryAt: busyUntil };
+    const token = newToken();
+    this.#onPaid.set(invoiceId, { ...state, token, leaseUntil: now + leaseMs, attempt: state.attempt + 1 });
+    return { state: 'claimed', token, attempt: state.attempt + 1 };
+  }
+
+  finishOnPaid(invoiceId: string, token: string, retryAt?: number): void {
     const state = this.#onPaid.get(invoiceId);
-    if (state) return state;
-    this.#onPaid.set(invoiceId, 'busy');
-    return 'claimed';
+    if (!state || state.done || state.token !== token) return;
+    if (retryAt === undefined) this.#onPaid.set(invoiceId, { ...state, done: true, token: undefined, leaseUntil: 0 });
+    else this.#onPaid.set(invoiceId, { ...state, token: undefined, leaseUntil: 0, retryAt });
   }
 
-  finishOnPaid(invoiceId: string, succeeded: boolean): void {
-    if (succeeded) this.#onPaid.set(invoiceId, 'done');
-    else this.#onPaid.delete(invoiceId);
+  acquireLock(name: string, ttlMs: number): string | null {
+    const held = this.#locks.get(name);
+    const now = this.#now();
+    if (held && held.until > now) return null;
+    const token = newToken();
+    this.#locks.set(name, { token, until: now + ttlMs });
+    return token;
   }
 
-  /** Drops records past retention so a long-running process does not grow without bound. */
-  #prune(): void {
-    const cutoff = this.#now() - this.#retentionMs;
+  releaseLock(name: string, token: string): void {
+    if (this.#locks.get(name)?.token === token) this.#locks.delete(name);
+  }
+
+  getCachedStatus(invoiceId: string): CachedStatus | undefined {
+    const cached = this.#statusCache.get(invoiceId);
+    return cached && cached.until > this.#now() ? cached.entry : undefined;
+  }
+
+  setCachedStatus(invoiceId: string, entry: CachedStatus, ttlMs: number): void {
+    if (this.#statusCache.size >= 10_000) {
+      const now = this.#now();
+      for (const [id, cached] of this.#statusCache) if (cached.until <= now) this.#statusCache.delete(id);
+    }
+    this.#statusCache.set(invoiceId, { entry, until: this.#now() + ttlMs });
+  }
+
+  publish(channel: string, message: string): void {
+    for (const listener of [...(this.#listeners.get(channel) ?? [])]) {
+      try {
+        listener(message);
+      } catch {
+        // One listener's failure is its own; the others still hear the message.
+      }
+    }
+  }
+
+  subscribe(channel: string, listener: StoreListener): () => void {
+    let set = this.#listeners.get(channel);
+    if (!set) this.#listeners.set(channel, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
+    };
+  }
+
+  /**
+   * Drops records past retention: an invoice `retentionMs` after it expired (a paid one after its payment, and
+   * only once onPaid succeeded). Runs at most once a minute, from writes.
+   */
+  prune(): void {
+    const now = this.#now();
+    if (now < this.#nextPrune) return;
+    this.#nextPrune = now + 60_000;
     for (const [id, record] of this.#invoices) {
-      if (record.createdAt >= cutoff) break; // Map keeps insertion order: the rest are newer.
-      if (this.#onPaid.get(id) === 'busy') continue;
+      const paid = this.#paid.get(id);
+      const onPaid = this.#onPaid.get(id);
+      if (paid && !onPaid?.done) continue;
+      const keepUntil = (paid ? Math.max(paid.paidAt, record.expiresAt) : record.expiresAt) + this.#retentionMs;
+      if (keepUntil > now) continue;
       this.#invoices.delete(id);
       this.#paid.delete(id);
       this.#onPaid.delete(id);
-      if (this.#latestByOrder.get(record.orderId) === id) this.#latestByOrder.delete(record.orderId);
+      if (this.#byReference.get(record.reference) === id) this.#byReference.delete(record.reference);
+      if (this.#openByOrder.get(record.orderId) === id) this.#openByOrder.delete(record.orderId);
+      if (this.#orderPaidBy.get(record.orderId) === id) this.#orderPaidBy.delete(record.orderId);
     }
+    for (const [name, lock] of this.#locks) if (lock.until <= now) this.#locks.delete(name);
   }
 }
