@@ -12,6 +12,7 @@ import {
   TBankProvider,
   TBankQrPayClient,
   createCheckoutHandler,
+  createQPayCheckoutHandler,
   type CheckoutHandler,
   type CheckoutOrder,
   type FetchHandler,
@@ -151,7 +152,7 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
       ? new QPayClient({ clientId: qpaySettings.clientId, clientSecret: qpaySettings.clientSecret, baseUrl: qpaySettings.baseUrl })
       : new QPayClient({ clientId: 'TEST_MERCHANT', clientSecret: '123456', baseUrl: QPAY_MOCK_SANDBOX_URL });
   const qpay = lazyHandler('/qpay', () =>
-    createCheckoutHandler({
+    createQPayCheckoutHandler({
       client: qpayClient,
       invoiceCode: qpaySettings.mode === 'live' ? qpaySettings.invoiceCode : 'TEST_INVOICE',
       basePath: '/qpay',

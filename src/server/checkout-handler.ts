@@ -1,13 +1,16 @@
 // The merchant's checkout endpoints as one Web Fetch handler, provider-agnostic:
-//   POST {basePath}/invoice            the order's invoice (one open invoice per order)
-//   GET  {basePath}/status/:invoiceId  {status, paid_amount}, at most one provider call per invoice per ~second
-//   GET  {basePath}/callback           the provider's notification, confirmed before anything happens
-// onPaid runs exactly once per invoice, whichever of callback and poll sees the payment first.
+//   POST {basePath}/invoice            the order's invoice (one open invoice per order; a superseded one is cancelled)
+//   GET  {basePath}/status/:invoiceId  {status, paid_amount, invoice_id}; at most one provider call per invoice per
+//                                      `statusCacheMs` across every process sharing the store
+//   GET|POST {basePath}/callback       the provider's notification, confirmed with the provider before anything
+// A confirmed payment of any invoice of an order reaches onPaid, once, whichever process and route saw it first.
+// The status route answers PAID at once and runs onPaid beside it (with a timeout, under a lease); the callback
+// waits for onPaid and answers non-success until it has succeeded somewhere, so the provider retries.
+// When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
 import type { PaymentStatus } from '../core/types.js';
-import { QPayClient } from './qpay-client.js';
-import { QPayProvider } from './qpay-provider.js';
 import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from './provider.js';
-import { MemoryStore, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from './store.js';
+import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from './reference.js';
+import { MemoryStore, type CachedStatus, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from './store.js';
 
 /** Throw this from `getOrder` to answer the browser with your own status, code and message. */
 export class CheckoutError extends Error {
@@ -32,49 +35,82 @@ export interface PaidEvent {
   provider: string;
   /** The provider's confirming answer (QPay: the payment check with its rows). */
   payment: unknown;
+  /**
+   * Set when the order was already paid by another invoice (`alreadyPaidBy` is that invoice's id): this payment is
+   * a second one for the same order, e.g. an old tab's QR paid after a new invoice was paid. Refund it or keep it;
+   * do not fulfil the order twice.
+   */
+  alreadyPaidBy?: string;
+  /** 1 on the first run; more when an earlier run failed or timed out. */
+  attempt: number;
+  /** Aborted when the run passes `onPaidTimeoutMs`: the handler has then given up on it and will try again. */
+  signal: AbortSignal;
 }
 
 export interface CheckoutLogger {
   error(message: string): void;
 }
 
-interface CommonOptions {
+export interface CheckoutHandlerOptions {
+  /** The payment provider: a `QPayProvider`, a `TBankProvider`, or your own `CheckoutProvider`. */
+  provider: CheckoutProvider;
   /**
    * Absolute URL of `{basePath}/callback` as the provider can reach it, e.g.
-   * `https://shop.example/qpay/callback`. The handler adds `order=<orderId>` to it.
+   * `https://shop.example/qpay/callback`. The handler adds `order=<orderId>&ref=<invoice reference>` to it.
    */
   callbackUrl: string;
   /** The order the request is about, from the shop's own data (never the browser's amount). */
   getOrder: (request: Request, body: unknown) => MaybePromise<CheckoutOrder | null | undefined>;
   /**
-   * Called once per invoice after the provider confirmed full payment. If it throws, the payment
-   * stays remembered and onPaid is tried again at the next callback or status request for that
-   * invoice (the callback is then answered 500 so the provider may retry).
+   * Called once per paid invoice after the provider confirmed full payment, with the invoice's own id and amount.
+   * Make it idempotent on `invoiceId`: a run that passes `onPaidTimeoutMs` is given up on and tried again, and the
+   * first may still finish. If it throws or times out, the payment stays remembered and onPaid is tried again,
+   * backing off, at the next callback or status request for the invoice (the callback is answered non-success
+   * meanwhile, so the provider retries).
    */
   onPaid: (event: PaidEvent) => MaybePromise<void>;
   /** Default `/qpay`. */
   basePath?: string;
-  /** Default: a MemoryStore (one process). */
+  /** Default: a MemoryStore (one process; see the README for restarts and several instances). */
   store?: CheckoutStore;
-  /** How long a status answer is reused for all pollers of an invoice (default 1000 ms). */
+  /** How long a status answer is reused for all pollers of an invoice, in every process (default 1000 ms). */
   statusCacheMs?: number;
   /** An open invoice is handed out again only if it stays payable at least this long (default 60000 ms). */
   reuseMarginMs?: number;
+  /** How long one onPaid run may take before it is given up on and retried (default 30000 ms). */
+  onPaidTimeoutMs?: number;
+  /** First back-off after a failed onPaid, doubled on each failure up to `onPaidRetryMaxMs` (default 5000 ms). */
+  onPaidRetryMs?: number;
+  /** Longest back-off between onPaid retries (default 10 minutes). */
+  onPaidRetryMaxMs?: number;
+  /**
+   * Keeps background work (onPaid started by a status request) alive on hosts that end a request's work when its
+   * answer is sent, e.g. `ctx.waitUntil` on Cloudflare Workers or `waitUntil` from `@vercel/functions`.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
   /** Default: console.error. Messages never contain credentials or tokens. */
   logger?: CheckoutLogger;
   now?: () => number;
 }
 
-export type CheckoutHandlerOptions = CommonOptions &
-  ({ provider: CheckoutProvider; client?: never; invoiceCode?: never } | { client: QPayClient; invoiceCode: string; provider?: never });
-
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The prefix the handler answers under (adapters use it to pass other requests on). */
   readonly basePath: string;
+  /** Resolves once the background onPaid runs started so far have ended (for graceful shutdown and tests). */
+  idle(): Promise<void>;
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long a process holds an order's creation lock at most (longer than any provider call). */
+const ORDER_LOCK_MS = 30_000;
+/** How long a request waits for another process that is creating the order's invoice or asking for a status. */
+const WAIT_FOR_OTHERS_MS = 15_000;
+const WAIT_STEP_MS = 50;
+/** How long a status answer (or failure) stays readable in the store for processes that did not ask. */
+const STATUS_KEEP_MS = 60_000;
+/** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
+const UNKNOWN_LOOKUPS_PER_SECOND = 10;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -83,8 +119,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-function fail(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return json(status, { error, message, ...extra });
+function fail(status: number, error: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return json(status, { error, message, ...extra }, headers);
 }
 
 function methodNotAllowed(allow: string): Response {
@@ -95,6 +131,8 @@ function normalizeBasePath(path: string): string {
   const trimmed = `/${path.trim().replace(/^\/+|\/+$/g, '')}`;
   return trimmed === '/' ? '' : trimmed;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Checks what `getOrder` returned; a bad order is the shop's bug, so the answer is 500. */
 function orderProblem(order: CheckoutOrder): string | null {
@@ -112,10 +150,25 @@ function orderProblem(order: CheckoutOrder): string | null {
 /** Amounts compared in minor units so 100.1 + 0.2 style sums do not miss by a hair. */
 const cents = (n: number) => Math.round(n * 100);
 
+function isStoreError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'StoreError';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+type CreateOutcome = { record: InvoiceRecord; created: boolean } | { paidBy: string };
+type Delivery = 'done' | 'busy' | 'failed';
+
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
   if (!options || typeof options !== 'object') throw new TypeError('createCheckoutHandler: options are required');
   if (typeof options.getOrder !== 'function') throw new TypeError('createCheckoutHandler: getOrder is required');
   if (typeof options.onPaid !== 'function') throw new TypeError('createCheckoutHandler: onPaid is required');
+  const provider = options.provider;
+  if (!provider || typeof provider.createInvoice !== 'function' || typeof provider.checkStatus !== 'function') {
+    throw new TypeError('createCheckoutHandler: provider is required (a QPayProvider, a TBankProvider, or your own CheckoutProvider; for QPay, createQPayCheckoutHandler takes client and invoiceCode)');
+  }
   let callbackBase: URL;
   try {
     callbackBase = new URL(options.callbackUrl);
@@ -123,92 +176,105 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     throw new TypeError('createCheckoutHandler: callbackUrl must be an absolute URL');
   }
   const now = options.now ?? Date.now;
-  const provider: CheckoutProvider = options.provider
-    ? options.provider
-    : options.client
-      ? new QPayProvider({ client: options.client, invoiceCode: options.invoiceCode, now })
-      : (() => {
-          throw new TypeError('createCheckoutHandler: give a provider, or a QPay client and invoiceCode');
-        })();
   const basePath = normalizeBasePath(options.basePath ?? '/qpay');
   const store = options.store ?? new MemoryStore({ now });
   const cacheMs = options.statusCacheMs ?? 1000;
   const reuseMarginMs = options.reuseMarginMs ?? 60_000;
+  const onPaidTimeoutMs = options.onPaidTimeoutMs ?? 30_000;
+  const onPaidRetryMs = options.onPaidRetryMs ?? 5000;
+  const onPaidRetryMaxMs = options.onPaidRetryMaxMs ?? 10 * 60_000;
+  /** A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses. */
+  const leaseMs = onPaidTimeoutMs + 15_000;
   const logger: CheckoutLogger = options.logger ?? { error: (message) => console.error(`[qpay-checkout] ${message}`) };
 
-  // Per-process coalescing: one creation per order, one status check per invoice, one onPaid run.
-  const creating = new Map<string, Promise<{ record: InvoiceRecord; created: boolean } | { paid: InvoiceRecord }>>();
-  const checking = new Map<string, Promise<StatusResult>>();
-  const confirming = new Map<string, Promise<StatusResult>>();
-  const statusCache = new Map<string, { at: number; result: StatusResult }>();
-  const delivering = new Map<string, Promise<boolean>>();
+  // Per-process coalescing on top of the store's cross-process locks.
+  const creating = new Map<string, Promise<CreateOutcome>>();
+  const asking = new Map<string, Promise<StatusResult>>();
+  const delivering = new Map<string, Promise<Delivery>>();
+  const background = new Set<Promise<unknown>>();
+  let unknownLookups = { second: 0, count: 0 };
 
-  function callbackUrlFor(orderId: string): string {
+  function callbackUrlFor(orderId: string, reference: string): string {
     const url = new URL(callbackBase.href);
     url.searchParams.set('order', orderId);
+    url.searchParams.set('ref', reference);
     return url.href;
   }
 
-  function describe(error: unknown): string {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  }
-
-  /** Maps a failure while talking to the provider (or the store around it) to an answer. */
-  function providerFailure(error: unknown): Response {
+  /** Maps a failure while talking to the provider or the store to an answer; the browser learns nothing internal. */
+  function failure(error: unknown): Response {
     if (error instanceof ProviderError) {
       if (error.kind === 'invalid-request') return fail(500, 'INVALID_ORDER', error.message, { code: error.code });
+      if (error.kind === 'not-found') return fail(404, 'INVOICE_NOT_FOUND', error.message, { code: error.code });
       return fail(502, 'PROVIDER_ERROR', error.message, { code: error.code, provider: provider.name });
     }
-    // Not a provider answer: a store failure or a bug. Log it; the browser learns nothing internal.
+    if (isStoreError(error)) {
+      logger.error(`store failed: ${describe(error)}`);
+      return fail(503, 'STORE_UNAVAILABLE', 'The payment records cannot be reached right now; try again', {}, { 'Retry-After': '2' });
+    }
+    if (error instanceof Error && error.name === 'StatusBusyError') {
+      return fail(503, 'STATUS_BUSY', error.message, {}, { 'Retry-After': '1' });
+    }
     logger.error(`checkout handler error: ${describe(error)}`);
     return fail(500, 'INTERNAL_ERROR', 'Unexpected server error');
   }
 
-  // ---- status discovery -------------------------------------------------------------------
+  // ---- status: one provider call per invoice per interval, shared through the store -----------------------------
 
-  function sweepCache(): void {
-    if (statusCache.size < 1000) return;
-    const cutoff = now() - cacheMs;
-    for (const [id, entry] of statusCache) if (entry.at < cutoff) statusCache.delete(id);
+  function busy(message: string): Error {
+    return Object.assign(new Error(message), { name: 'StatusBusyError' });
   }
 
-  /** A status for pollers: cached for `cacheMs`, one provider call in flight per invoice. */
-  function pollStatus(invoiceId: string): Promise<StatusResult> {
-    const cached = statusCache.get(invoiceId);
-    if (cached && now() - cached.at < cacheMs) return Promise.resolve(cached.result);
-    let pending = checking.get(invoiceId);
+  function unwrap(entry: CachedStatus): StatusResult {
+    if (entry.failure) {
+      const kind = entry.failure.kind === 'not-found' ? 'not-found' : 'upstream';
+      throw new ProviderError(entry.failure.message, entry.failure.code, kind);
+    }
+    if (!entry.result) throw new ProviderError('The shared status record is empty', 'INVALID_CACHE');
+    return entry.result;
+  }
+
+  /**
+   * The provider's status of `invoiceId`, no older than `freshAfter` (epoch ms): from the store's shared cache, or
+   * asked by whichever process takes the invoice's lock (one call per `cacheMs`), the others waiting for its answer.
+   * Failures are shared the same way, so an outage costs one call per invoice per interval, not one per request.
+   */
+  function sharedStatus(invoiceId: string, ask: () => Promise<StatusResult>, freshAfter: number): Promise<StatusResult> {
+    const key = `${invoiceId}\u0000${freshAfter > now() - cacheMs + 1 ? freshAfter : 'poll'}`;
+    let pending = asking.get(key);
     if (!pending) {
-      pending = provider
-        .checkStatus(invoiceId)
-        .then((result) => {
-          sweepCache();
-          statusCache.set(invoiceId, { at: now(), result });
-          return result;
-        })
-        .finally(() => checking.delete(invoiceId));
-      checking.set(invoiceId, pending);
+      pending = (async () => {
+        for (let waited = 0; ; waited += WAIT_STEP_MS) {
+          const cached = await store.getCachedStatus(invoiceId);
+          if (cached && cached.at >= freshAfter) return unwrap(cached);
+          const token = await store.acquireLock(`status:${invoiceId}`, cacheMs);
+          if (token) {
+            // Stamped with when the question was asked: an answer counts as news only from then on.
+            const askedAt = now();
+            let entry: CachedStatus;
+            try {
+              entry = { at: askedAt, result: await ask() };
+            } catch (error) {
+              if (!(error instanceof ProviderError) || error.kind === 'invalid-request') throw error;
+              entry = { at: askedAt, failure: { code: error.code, message: error.message, kind: error.kind === 'not-found' ? 'not-found' : 'upstream' } };
+            }
+            await store.setCachedStatus(invoiceId, entry, STATUS_KEEP_MS);
+            return unwrap(entry);
+          }
+          if (waited >= WAIT_FOR_OTHERS_MS) throw busy('Another request is asking the provider about this invoice; try again');
+          await sleep(WAIT_STEP_MS);
+        }
+      })().finally(() => asking.delete(key));
+      asking.set(key, pending);
     }
     return pending;
   }
 
-  /** A fresh status for a callback (a cached NEW may predate the payment); one per invoice at a time. */
-  function confirmStatus(invoiceId: string): Promise<StatusResult> {
-    let pending = confirming.get(invoiceId);
-    if (!pending) {
-      pending = provider
-        .checkStatus(invoiceId)
-        .then((result) => {
-          statusCache.set(invoiceId, { at: now(), result });
-          return result;
-        })
-        .finally(() => confirming.delete(invoiceId));
-      confirming.set(invoiceId, pending);
-    }
-    return pending;
-  }
+  /** A status for pollers: any answer younger than `cacheMs` will do. */
+  const pollStatus = (invoiceId: string) => sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), now() - cacheMs + 1);
 
   /** PAID only when the provider says so and the paid amount covers the invoice (partial payments stay NEW). */
-  function effectiveStatus(record: InvoiceRecord, result: StatusResult): PaymentStatus {
+  function effectiveStatus(record: Pick<InvoiceRecord, 'amount' | 'expiresAt'>, result: StatusResult): PaymentStatus {
     if (result.status === 'PAID') {
       const paid = result.paidAmount;
       if (paid !== undefined && cents(paid) < cents(record.amount)) return 'NEW';
@@ -219,50 +285,90 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
 
   async function rememberPaid(record: InvoiceRecord, result: StatusResult): Promise<PaidRecord> {
-    await store.markPaid({
+    const paid = await store.markPaid({
       invoiceId: record.invoiceId,
       orderId: record.orderId,
+      provider: record.provider,
       paidAmount: result.paidAmount ?? record.amount,
+      amount: record.amount,
+      currency: record.currency,
       paidAt: now(),
       payment: result.raw,
     });
-    return (await store.getPaid(record.invoiceId))!;
+    try {
+      await store.publish(`status:${record.invoiceId}`, JSON.stringify({ status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId }));
+    } catch (error) {
+      logger.error(`could not announce the payment of invoice ${record.invoiceId}: ${describe(error)}`);
+    }
+    return paid;
   }
 
-  /**
-   * Runs onPaid unless it already ran. True when onPaid has succeeded (now or before) or another
-   * process holds the claim; false when it threw (released for the next discovery).
-   */
-  function deliverOnPaid(record: InvoiceRecord, paid: PaidRecord): Promise<boolean> {
-    let pending = delivering.get(record.invoiceId);
+  // ---- onPaid: once per paid invoice, under a lease, with a timeout and back-off ----------------------------------
+
+  function retryDelay(attempt: number): number {
+    return Math.min(onPaidRetryMaxMs, onPaidRetryMs * 2 ** Math.max(0, attempt - 1));
+  }
+
+  /** Runs onPaid unless it already succeeded or another caller holds it: `done`, `busy` or `failed`. */
+  function deliver(paid: PaidRecord): Promise<Delivery> {
+    let pending = delivering.get(paid.invoiceId);
     if (!pending) {
-      pending = (async () => {
-        const claim = await store.claimOnPaid(record.invoiceId);
-        if (claim !== 'claimed') return true;
+      pending = (async (): Promise<Delivery> => {
+        const claim = await store.claimOnPaid(paid.invoiceId, leaseMs, now());
+        if (claim.state !== 'claimed') return claim.state;
+        const controller = new AbortController();
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          await options.onPaid({
-            invoiceId: record.invoiceId,
-            orderId: record.orderId,
-            paidAmount: paid.paidAmount,
-            amount: record.amount,
-            currency: record.currency,
-            provider: record.provider,
-            payment: paid.payment,
+          const run = Promise.resolve().then(() =>
+            options.onPaid({
+              invoiceId: paid.invoiceId,
+              orderId: paid.orderId,
+              paidAmount: paid.paidAmount,
+              amount: paid.amount,
+              currency: paid.currency,
+              provider: paid.provider,
+              payment: paid.payment,
+              ...(paid.orderPaidBy !== paid.invoiceId ? { alreadyPaidBy: paid.orderPaidBy } : {}),
+              attempt: claim.attempt,
+              signal: controller.signal,
+            }),
+          );
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              controller.abort();
+              reject(new Error(`onPaid did not settle within ${onPaidTimeoutMs} ms`));
+            }, onPaidTimeoutMs);
           });
+          await Promise.race([run, timeout]);
         } catch (error) {
-          logger.error(`onPaid failed for invoice ${record.invoiceId} (order ${record.orderId}); it will be retried: ${describe(error)}`);
-          await store.finishOnPaid(record.invoiceId, false);
-          return false;
+          const delay = retryDelay(claim.attempt);
+          logger.error(
+            `onPaid failed for invoice ${paid.invoiceId} (order ${paid.orderId}, attempt ${claim.attempt}); retried after ${delay} ms: ${describe(error)}`,
+          );
+          await store.finishOnPaid(paid.invoiceId, claim.token, now() + delay);
+          return 'failed';
+        } finally {
+          clearTimeout(timer);
         }
-        await store.finishOnPaid(record.invoiceId, true);
-        return true;
-      })().finally(() => delivering.delete(record.invoiceId));
-      delivering.set(record.invoiceId, pending);
+        await store.finishOnPaid(paid.invoiceId, claim.token);
+        return 'done';
+      })().finally(() => delivering.delete(paid.invoiceId));
+      delivering.set(paid.invoiceId, pending);
     }
     return pending;
   }
 
-  // ---- routes -----------------------------------------------------------------------------
+  /** Starts onPaid beside the answer (status route): the browser learns PAID without waiting for the shop. */
+  function deliverInBackground(paid: PaidRecord): void {
+    const work = deliver(paid).catch((error) => {
+      logger.error(`onPaid could not be started for invoice ${paid.invoiceId}: ${describe(error)}`);
+    });
+    background.add(work);
+    void work.finally(() => background.delete(work));
+    options.waitUntil?.(work);
+  }
+
+  // ---- POST {basePath}/invoice ----------------------------------------------------------------------------------
 
   async function readJsonBody(request: Request): Promise<{ body: unknown } | Response> {
     const length = Number(request.headers.get('content-length') ?? '0');
@@ -279,33 +385,70 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     }
   }
 
-  async function openInvoiceFor(order: CheckoutOrder, currency: string) {
-    const latest = await store.getLatestInvoiceForOrder(order.orderId);
-    if (latest) {
-      if (await store.getPaid(latest.invoiceId)) return { paid: latest };
-      const sameAsk = cents(latest.amount) === cents(order.amount) && latest.currency === currency;
-      if (sameAsk && now() < latest.expiresAt - reuseMarginMs) return { record: latest, created: false };
-      // Before issuing a second invoice, make sure the customer did not pay the first one meanwhile.
-      const result = await confirmStatus(latest.invoiceId);
-      if (effectiveStatus(latest, result) === 'PAID') {
-        const paid = await rememberPaid(latest, result);
-        await deliverOnPaid(latest, paid);
-        return { paid: latest };
-      }
+  const sameAsk = (record: InvoiceRecord, order: CheckoutOrder, currency: string) =>
+    cents(record.amount) === cents(order.amount) && record.currency === currency;
+
+  /** Takes the order's creation lock, waiting while another process holds it; null when it stays taken. */
+  async function lockOrder(orderId: string): Promise<string | null> {
+    for (let waited = 0; waited <= WAIT_FOR_OTHERS_MS; waited += WAIT_STEP_MS * 2) {
+      const token = await store.acquireLock(`order:${orderId}`, ORDER_LOCK_MS);
+      if (token) return token;
+      await sleep(WAIT_STEP_MS * 2);
     }
-    const created = await provider.createInvoice(order, callbackUrlFor(order.orderId));
-    const record: InvoiceRecord = {
-      invoiceId: created.invoiceId,
-      orderId: order.orderId,
-      provider: provider.name,
-      amount: order.amount,
-      currency,
-      expiresAt: created.expiresAt,
-      createdAt: now(),
-      invoice: created.invoice,
-    };
-    await store.saveInvoice(record);
-    return { record, created: true };
+    return null;
+  }
+
+  /** Settles the order's open invoice before it is replaced: paid means no new invoice; else cancel it if possible. */
+  async function retire(open: InvoiceRecord): Promise<PaidRecord | null> {
+    const result = await sharedStatus(open.invoiceId, () => provider.checkStatus(open.invoiceId), now());
+    if (effectiveStatus(open, result) === 'PAID') return rememberPaid(open, result);
+    if (!provider.cancelInvoice || open.expiresAt <= now()) return null;
+    try {
+      await provider.cancelInvoice(open.invoiceId);
+    } catch (error) {
+      // Paid between the check and the cancel: look again. Otherwise it stays payable, and a payment is still reported.
+      const again = await sharedStatus(open.invoiceId, () => provider.checkStatus(open.invoiceId), now());
+      if (effectiveStatus(open, again) === 'PAID') return rememberPaid(open, again);
+      logger.error(
+        `could not cancel superseded invoice ${open.invoiceId} of order ${open.orderId}; it stays payable and its payment will still reach onPaid: ${describe(error)}`,
+      );
+    }
+    return null;
+  }
+
+  async function openInvoiceFor(order: CheckoutOrder, currency: string): Promise<CreateOutcome> {
+    const token = await lockOrder(order.orderId);
+    if (!token) throw busy('Another request is creating this order\'s invoice; try again');
+    try {
+      const paidBy = await store.getOrderPaidBy(order.orderId);
+      if (paidBy) return { paidBy };
+      const open = await store.getOpenInvoice(order.orderId);
+      if (open) {
+        if (sameAsk(open, order, currency) && now() < open.expiresAt - reuseMarginMs) return { record: open, created: false };
+        const paid = await retire(open);
+        if (paid) {
+          deliverInBackground(paid);
+          return { paidBy: paid.orderPaidBy };
+        }
+      }
+      const reference = await newInvoiceReference(order.orderId);
+      const created = await provider.createInvoice(order, { callbackUrl: callbackUrlFor(order.orderId, reference), reference });
+      const record: InvoiceRecord = {
+        invoiceId: created.invoiceId,
+        orderId: order.orderId,
+        reference,
+        provider: provider.name,
+        amount: order.amount,
+        currency,
+        expiresAt: created.expiresAt,
+        createdAt: now(),
+        invoice: created.invoice,
+      };
+      await store.openInvoice(record);
+      return { record, created: true };
+    } finally {
+      await store.releaseLock(`order:${order.orderId}`, token);
+    }
   }
 
   async function createInvoice(request: Request): Promise<Response> {
@@ -325,11 +468,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       logger.error(`getOrder returned a bad order: ${problem}`);
       return fail(500, 'INVALID_ORDER', `getOrder returned a bad order: ${problem}`);
     }
-    const currency = (order.currency ?? (provider.name === 'qpay' ? 'MNT' : 'RUB')).toUpperCase();
+    const currency = (order.currency ?? provider.defaultCurrency).toUpperCase();
     const askedOrder = order;
 
-    // Coalesce concurrent requests for one order; a joiner whose amount differs runs its own round.
-    let outcome;
+    // Coalesce concurrent requests for one order in this process; a joiner whose amount differs runs its own round.
+    let outcome: CreateOutcome | undefined;
     for (let round = 0; round < 2; round++) {
       let pending = creating.get(askedOrder.orderId);
       const mine = !pending;
@@ -340,74 +483,167 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       try {
         outcome = await pending;
       } catch (error) {
-        return providerFailure(error);
+        return failure(error);
       }
-      const record = 'record' in outcome ? outcome.record : outcome.paid;
-      if (mine || (cents(record.amount) === cents(askedOrder.amount) && record.currency === currency)) break;
+      if (mine || 'paidBy' in outcome || sameAsk(outcome.record, askedOrder, currency)) break;
       outcome = undefined;
     }
     if (!outcome) return fail(409, 'ORDER_CHANGED', 'The order changed while its invoice was being created; try again');
-    if ('paid' in outcome) {
-      return fail(409, 'ORDER_ALREADY_PAID', 'This order is already paid', { invoice_id: outcome.paid.invoiceId });
-    }
+    if ('paidBy' in outcome) return fail(409, 'ORDER_ALREADY_PAID', 'This order is already paid', { invoice_id: outcome.paidBy });
     return json(outcome.created ? 201 : 200, outcome.record.invoice);
+  }
+
+  // ---- GET {basePath}/status/:invoiceId --------------------------------------------------------------------------
+
+  function paidAnswer(paid: PaidRecord): Response {
+    return json(200, { status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId });
+  }
+
+  /** Bounds how many ids the store does not know are looked up at the provider, so made-up ids cannot flood it. */
+  function mayLookUpUnknown(): boolean {
+    const second = Math.floor(now() / 1000);
+    if (unknownLookups.second !== second) unknownLookups = { second, count: 0 };
+    return ++unknownLookups.count <= UNKNOWN_LOOKUPS_PER_SECOND;
+  }
+
+  /**
+   * The status of an invoice the store has no record of (it was restarted, or forgot): the provider's own record
+   * decides. onPaid waits for the provider's callback, which names the order.
+   */
+  async function statusFromProvider(invoiceId: string): Promise<Response> {
+    const cached = await store.getCachedStatus(invoiceId);
+    if (!cached && !mayLookUpUnknown()) {
+      return fail(503, 'STATUS_BUSY', 'Too many lookups of unknown invoices; try again', {}, { 'Retry-After': '1' });
+    }
+    let result: StatusResult;
+    try {
+      result = await sharedStatus(
+        invoiceId,
+        async () => {
+          const known = await provider.lookupInvoice(invoiceId);
+          if (!known) throw new ProviderError('No invoice with this id was created here', 'INVOICE_NOT_FOUND', 'not-found');
+          const answer = await provider.checkStatus(invoiceId);
+          // Compare with the provider's own total, as for a recorded invoice; expiry stays the provider's call.
+          const status = effectiveStatus({ amount: known.amount, expiresAt: Number.POSITIVE_INFINITY }, answer);
+          return { ...answer, status };
+        },
+        now() - cacheMs + 1,
+      );
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'not-found') {
+        return fail(404, 'INVOICE_NOT_FOUND', 'No invoice with this id was created here');
+      }
+      return failure(error);
+    }
+    return json(200, { status: result.status, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
   }
 
   async function status(invoiceId: string): Promise<Response> {
     if (!ID_PATTERN.test(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
-    const record = await store.getInvoice(invoiceId);
-    if (!record) return fail(404, 'INVOICE_NOT_FOUND', 'No invoice with this id was created here');
     const known = await store.getPaid(invoiceId);
     if (known) {
-      await deliverOnPaid(record, known);
-      return json(200, { status: 'PAID', paid_amount: known.paidAmount });
+      deliverInBackground(known);
+      return paidAnswer(known);
     }
+    const record = await store.getInvoice(invoiceId);
+    if (!record) return statusFromProvider(invoiceId);
     let result: StatusResult;
     try {
       result = await pollStatus(invoiceId);
     } catch (error) {
-      return providerFailure(error);
+      return failure(error);
     }
     const effective = effectiveStatus(record, result);
     if (effective === 'PAID') {
       const paid = await rememberPaid(record, result);
-      await deliverOnPaid(record, paid);
-      return json(200, { status: 'PAID', paid_amount: paid.paidAmount });
+      deliverInBackground(paid);
+      return paidAnswer(paid);
     }
-    return json(200, { status: effective, paid_amount: result.paidAmount ?? 0 });
+    return json(200, { status: effective, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
+  }
+
+  // ---- {basePath}/callback ---------------------------------------------------------------------------------------
+
+  const notFound = () => fail(404, 'INVOICE_NOT_FOUND', 'The callback names no invoice created here');
+
+  /**
+   * Rebuilds the record of an invoice the store forgot, from the provider, for a callback. The callback URL's
+   * `order` and `ref` must belong together, and the provider must vouch for `ref`: QPay keeps it as the invoice's
+   * `sender_invoice_no`; TBank keeps none, so its notification must carry a valid signature.
+   */
+  async function rebuild(invoiceId: string, orderId: string | null, reference: string | null, authentic: boolean): Promise<InvoiceRecord | null> {
+    if (!orderId || !reference || !(await referenceBelongsToOrder(reference, orderId))) return null;
+    const known = await provider.lookupInvoice(invoiceId);
+    if (!known) return null;
+    if (known.reference !== undefined ? known.reference !== reference : !authentic) {
+      logger.error(`callback for invoice ${invoiceId} could not be tied to order ${JSON.stringify(orderId)}: refused`);
+      return null;
+    }
+    return {
+      invoiceId,
+      orderId,
+      reference,
+      provider: provider.name,
+      amount: known.amount,
+      currency: known.currency,
+      expiresAt: Number.POSITIVE_INFINITY,
+      createdAt: now(),
+      invoice: { amount: known.amount, currency: known.currency, expires_at: '' },
+    };
   }
 
   async function callback(request: Request, url: URL): Promise<Response> {
-    let record: InvoiceRecord | undefined;
-    try {
-      const orderId = url.searchParams.get('order');
-      const invoiceId = url.searchParams.get('invoice');
-      if (invoiceId && ID_PATTERN.test(invoiceId)) record = await store.getInvoice(invoiceId);
-      else if (orderId && orderId.length <= 128) record = await store.getLatestInvoiceForOrder(orderId);
-      else {
-        const claimed = await provider.invoiceIdFromCallback(request);
-        if (claimed && ID_PATTERN.test(claimed)) record = await store.getInvoice(claimed);
+    const arrived = now();
+    const orderId = url.searchParams.get('order');
+    const reference = url.searchParams.get('ref');
+    if (orderId !== null && (!orderId || orderId.length > 128)) return fail(400, 'BAD_ORDER_ID', 'The order id is malformed');
+    if (reference !== null && !REFERENCE_PATTERN.test(reference)) return fail(400, 'BAD_REFERENCE', 'The invoice reference is malformed');
+
+    let record = reference ? await store.getInvoiceByReference(reference) : undefined;
+    if (!record) {
+      // Not ours by reference (an older callback URL, or a store that forgot): the provider says which invoice.
+      let claim;
+      try {
+        claim = await provider.readCallback(request);
+      } catch (error) {
+        return failure(error);
       }
-    } catch (error) {
-      return providerFailure(error);
+      if (!claim.invoiceId || !ID_PATTERN.test(claim.invoiceId)) return notFound();
+      record = (await store.getInvoice(claim.invoiceId)) ?? undefined;
+      if (!record) {
+        try {
+          record = (await rebuild(claim.invoiceId, orderId, reference, claim.authentic)) ?? undefined;
+        } catch (error) {
+          return failure(error);
+        }
+        if (!record) return notFound();
+      }
     }
-    if (!record) return fail(404, 'INVOICE_NOT_FOUND', 'The callback names no invoice created here');
+    if ((orderId !== null && record.orderId !== orderId) || (reference !== null && record.reference !== reference)) return notFound();
+
     let paid = await store.getPaid(record.invoiceId);
     if (!paid) {
       let result: StatusResult;
       try {
-        result = await confirmStatus(record.invoiceId);
+        // An answer from before this callback arrived may predate the payment: only a newer one counts.
+        const invoiceId = record.invoiceId;
+        result = await sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), arrived);
       } catch (error) {
-        return providerFailure(error);
+        return failure(error);
       }
       // Not (fully) paid according to the provider: acknowledge, do nothing (the poll keeps watching).
       if (effectiveStatus(record, result) !== 'PAID') return provider.callbackResponse();
       paid = await rememberPaid(record, result);
     }
-    const delivered = await deliverOnPaid(record, paid);
-    if (!delivered) return fail(500, 'ON_PAID_FAILED', 'The payment is confirmed but the shop could not record it yet');
-    return provider.callbackResponse();
+    const delivery = await deliver(paid);
+    if (delivery === 'done') return provider.callbackResponse();
+    if (delivery === 'busy') {
+      return fail(503, 'ON_PAID_PENDING', 'The payment is confirmed; the shop is still recording it', {}, { 'Retry-After': '5' });
+    }
+    return fail(500, 'ON_PAID_FAILED', 'The payment is confirmed but the shop could not record it yet');
   }
+
+  // ---- routing --------------------------------------------------------------------------------------------------
 
   async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -443,9 +679,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     try {
       return await route(request);
     } catch (error) {
-      logger.error(`checkout handler error: ${describe(error)}`);
-      return fail(500, 'INTERNAL_ERROR', 'Unexpected server error');
+      return failure(error);
     }
   };
-  return Object.assign(handler, { basePath });
+  const idle = async (): Promise<void> => {
+    while (background.size > 0) await Promise.allSettled([...background]);
+  };
+  return Object.assign(handler, { basePath, idle });
 }

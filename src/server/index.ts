@@ -9,7 +9,13 @@ export {
 } from './qpay-client.js';
 export { QPayError, QPayValidationError, normalizeQPayCode, type QPayFieldErrors } from './errors.js';
 export type * from './qpay-types.js';
-export { QPayProvider, type QPayProviderOptions, type QPayInvoiceExtras } from './qpay-provider.js';
+export {
+  QPayProvider,
+  createQPayCheckoutHandler,
+  type QPayProviderOptions,
+  type QPayInvoiceExtras,
+  type QPayCheckoutHandlerOptions,
+} from './qpay-provider.js';
 export {
   createCheckoutHandler,
   CheckoutError,
@@ -24,6 +30,8 @@ export {
   type InvoiceRecord,
   type PaidRecord,
   type OnPaidClaim,
+  type CachedStatus,
+  type StoreListener,
   type MemoryStoreOptions,
   type MaybePromise,
 } from './store.js';
@@ -33,6 +41,9 @@ export {
   type CheckoutOrder,
   type CreatedInvoice,
   type ElementInvoice,
+  type InvoiceTarget,
+  type ProviderInvoice,
+  type CallbackClaim,
   type StatusResult,
 } from './provider.js';
 export {

@@ -4,7 +4,17 @@ import { parseStatus } from '../core/status.js';
 import { QPayError } from './errors.js';
 import type { QPayClient } from './qpay-client.js';
 import type { QPayInvoiceRequest } from './qpay-types.js';
-import { ProviderError, type CheckoutOrder, type CheckoutProvider, type CreatedInvoice, type StatusResult } from './provider.js';
+import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './checkout-handler.js';
+import {
+  ProviderError,
+  type CallbackClaim,
+  type CheckoutOrder,
+  type CheckoutProvider,
+  type CreatedInvoice,
+  type InvoiceTarget,
+  type ProviderInvoice,
+  type StatusResult,
+} from './provider.js';
 
 /** What `buildInvoice` gives: the full form minus the fields the provider owns; receiver and description default. */
 export type QPayInvoiceExtras = Omit<
@@ -23,14 +33,16 @@ export interface QPayProviderOptions {
   invoiceTtlMs?: number;
   /**
    * Builds the full-form request instead of the simple form, e.g. to send `lines` or receiver
-   * data. `sender_invoice_no`, `invoice_code` and `callback_url` are set by the provider afterwards.
+   * data. `sender_invoice_no` (the handler's per-invoice reference), `invoice_code` and `callback_url` are set
+   * by the provider afterwards.
    */
   buildInvoice?: (order: CheckoutOrder) => QPayInvoiceExtras;
   now?: () => number;
 }
 
 export class QPayProvider implements CheckoutProvider {
-  readonly name = 'qpay' as const;
+  readonly name = 'qpay';
+  readonly defaultCurrency = 'MNT';
   readonly #client: QPayClient;
   readonly #invoiceCode: string;
   readonly #receiverCode: string;
@@ -51,7 +63,7 @@ export class QPayProvider implements CheckoutProvider {
     this.#now = options.now ?? Date.now;
   }
 
-  async createInvoice(order: CheckoutOrder, callbackUrl: string): Promise<CreatedInvoice> {
+  async createInvoice(order: CheckoutOrder, { callbackUrl, reference }: InvoiceTarget): Promise<CreatedInvoice> {
     const currency = (order.currency ?? 'MNT').toUpperCase();
     if (currency !== 'MNT') {
       throw new ProviderError(`QPay invoices are in MNT; the order is in ${currency}`, 'UNSUPPORTED_CURRENCY', 'invalid-request');
@@ -64,12 +76,12 @@ export class QPayProvider implements CheckoutProvider {
           invoice_description: description,
           ...this.#build(order),
           invoice_code: this.#invoiceCode,
-          sender_invoice_no: order.orderId,
+          sender_invoice_no: reference,
           callback_url: callbackUrl,
         })
       : await this.#client.createSimpleInvoice({
           invoice_code: this.#invoiceCode,
-          sender_invoice_no: order.orderId,
+          sender_invoice_no: reference,
           invoice_receiver_code: this.#receiverCode,
           invoice_description: description,
           amount: order.amount,
@@ -96,24 +108,66 @@ export class QPayProvider implements CheckoutProvider {
     return { status, paidAmount: typeof answer.paid_amount === 'number' ? answer.paid_amount : 0, raw: answer };
   }
 
-  /**
-   * Fallback for callbacks without the handler's own `order` parameter: QPay appends
-   * `qpay_payment_id`, and the payment names its invoice in `object_id`.
-   */
-  async invoiceIdFromCallback(request: Request): Promise<string | null> {
+  /** Cancels a superseded invoice (`DELETE /v2/invoice/{id}`); an already cancelled one counts as done. */
+  async cancelInvoice(invoiceId: string): Promise<void> {
+    try {
+      await this.#client.cancelInvoice(invoiceId);
+    } catch (error) {
+      if (error instanceof QPayError && error.code === 'INVOICE_ALREADY_CANCELED') return;
+      throw error;
+    }
+  }
+
+  /** `GET /v2/invoice/{id}`: its `sender_invoice_no` (our reference) and total; null for an id QPay does not know. */
+  async lookupInvoice(invoiceId: string): Promise<ProviderInvoice | null> {
+    let invoice;
+    try {
+      invoice = await this.#client.getInvoice(invoiceId);
+    } catch (error) {
+      if (error instanceof QPayError && (error.status === 404 || error.code === 'INVOICE_NOTFOUND')) return null;
+      throw error;
+    }
+    const amount = Number(invoice.total_amount ?? invoice.gross_amount);
+    if (!Number.isFinite(amount)) {
+      throw new QPayError({ status: 200, code: 'INVALID_RESPONSE', message: 'QPay invoice get answered without a total_amount' });
+    }
+    return {
+      invoiceId,
+      amount,
+      currency: this.defaultCurrency,
+      ...(typeof invoice.sender_invoice_no === 'string' && invoice.sender_invoice_no ? { reference: invoice.sender_invoice_no } : {}),
+    };
+  }
+
+  /** QPay appends `qpay_payment_id` to the callback URL; the payment names its invoice in `object_id`. Unsigned. */
+  async readCallback(request: Request): Promise<CallbackClaim> {
     const paymentId = new URL(request.url).searchParams.get('qpay_payment_id');
-    if (!paymentId || paymentId.length > 128) return null;
+    if (!paymentId || !/^[A-Za-z0-9_-]{1,128}$/.test(paymentId)) return { invoiceId: null, authentic: false };
     let payment;
     try {
       payment = await this.#client.getPayment(paymentId);
     } catch (error) {
-      if (error instanceof QPayError && error.status === 404) return null; // a made-up payment id
+      if (error instanceof QPayError && (error.status === 404 || error.code === 'PAYMENT_NOTFOUND')) return { invoiceId: null, authentic: false };
       throw error;
     }
-    return payment.object_type === 'INVOICE' && typeof payment.object_id === 'string' ? payment.object_id : null;
+    const invoiceId = payment.object_type === 'INVOICE' && typeof payment.object_id === 'string' ? payment.object_id : null;
+    return { invoiceId, authentic: false };
   }
 
   callbackResponse(): Response {
     return new Response('SUCCESS', { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
   }
+}
+
+export type QPayCheckoutHandlerOptions = Omit<CheckoutHandlerOptions, 'provider'> &
+  Omit<QPayProviderOptions, 'now'>;
+
+/**
+ * The QPay shortcut: `createCheckoutHandler` with a `QPayProvider` built from `client` and `invoiceCode` (and the
+ * provider's other options).
+ */
+export function createQPayCheckoutHandler(options: QPayCheckoutHandlerOptions): CheckoutHandler {
+  const { client, invoiceCode, invoiceReceiverCode, invoiceTtlMs, buildInvoice, ...handlerOptions } = options ?? ({} as QPayCheckoutHandlerOptions);
+  const provider = new QPayProvider({ client, invoiceCode, invoiceReceiverCode, invoiceTtlMs, buildInvoice, now: handlerOptions.now });
+  return createCheckoutHandler({ ...handlerOptions, provider });
 }

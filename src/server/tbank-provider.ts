@@ -2,7 +2,7 @@
 // (the element shows its SBP `codeUrl`), status comes from QUERY, and TBank's notification to
 // `notifyUrl` only names the operation, which the handler then confirms with QUERY.
 import { statusFromWord } from '../core/status.js';
-import type { CheckoutOrder, CheckoutProvider, CreatedInvoice, StatusResult } from './provider.js';
+import type { CallbackClaim, CheckoutOrder, CheckoutProvider, CreatedInvoice, InvoiceTarget, ProviderInvoice, StatusResult } from './provider.js';
 import { TBankError, type TBankQrPayClient } from './tbank-client.js';
 
 export interface TBankProviderOptions {
@@ -44,9 +44,10 @@ function text(value: unknown): string {
 
 /** The TBank QRPAY `CheckoutProvider`: pass it to `createCheckoutHandler` in place of QPay's. */
 export class TBankProvider implements CheckoutProvider {
-  readonly name = 'tbank' as const;
+  readonly name = 'tbank';
+  /** The currency of orders that name none (`options.currency`, default RUB). */
+  readonly defaultCurrency: string;
   readonly #client: TBankQrPayClient;
-  readonly #currency: string;
   readonly #ttlMs: number;
   readonly #nextTransactionNo: (order: CheckoutOrder) => number | Promise<number>;
   readonly #now: () => number;
@@ -59,20 +60,22 @@ export class TBankProvider implements CheckoutProvider {
     const ttlMs = options.invoiceTtlMs ?? 30 * 60 * 1000;
     if (!(Number.isFinite(ttlMs) && ttlMs > 0)) throw new TypeError('TBankProvider: invoiceTtlMs must be a positive number');
     this.#client = client;
-    this.#currency = options.currency ?? 'RUB';
+    const currency = options.currency ?? 'RUB';
+    if (!/^[A-Za-z]{3}$/.test(currency)) throw new TypeError(`TBankProvider: currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
+    this.defaultCurrency = currency.toUpperCase();
     this.#ttlMs = ttlMs;
     this.#now = options.now ?? Date.now;
     this.#nextTransactionNo = options.transactionNo ?? createTransactionNumbers(this.#now);
   }
 
-  async createInvoice(order: CheckoutOrder, callbackUrl: string): Promise<CreatedInvoice> {
+  async createInvoice(order: CheckoutOrder, { callbackUrl }: InvoiceTarget): Promise<CreatedInvoice> {
     if (!order || text(order.orderId) === '') {
       throw new TBankError('INVALID_PARAMS', 'order.orderId is required', 0, 'QRPAY');
     }
     if (typeof order.amount !== 'number' || !Number.isFinite(order.amount) || order.amount <= 0) {
       throw new TBankError('INVALID_PARAMS', `order.amount must be a positive number, got ${JSON.stringify(order.amount)}`, 0, 'QRPAY');
     }
-    const currency = order.currency ?? this.#currency;
+    const currency = (order.currency ?? this.defaultCurrency).toUpperCase();
     const outTransactionNo = await this.#nextTransactionNo(order);
     const answer = await this.#client.createQr({
       outTransactionNo,
@@ -108,20 +111,40 @@ export class TBankProvider implements CheckoutProvider {
     };
   }
 
-  async invoiceIdFromCallback(request: Request): Promise<string | null> {
-    if (request.method !== 'POST') return null;
+  /**
+   * QRPAY has no cancel in TBank's public pages: a superseded operation stays payable until TBank expires it, and
+   * its payment is still confirmed and reported. QUERY gives back the operation's amount (not our reference).
+   */
+  async lookupInvoice(invoiceId: string): Promise<ProviderInvoice | null> {
+    let result;
+    try {
+      result = await this.#client.query({ oriTransactionNo: invoiceId });
+    } catch (error) {
+      if (error instanceof TBankError && /NOT_?FOUND|NOT_EXIST/i.test(error.code)) return null;
+      throw error;
+    }
+    const amount = result.totalAmount;
+    if (amount === undefined) return null;
+    const currency = text(result.response.currency).toUpperCase() || this.defaultCurrency;
+    return { invoiceId, amount, currency };
+  }
+
+  /** A notification POSTed to `notifyUrl`: authentic only when its signature checks. */
+  async readCallback(request: Request): Promise<CallbackClaim> {
+    if (request.method !== 'POST') return { invoiceId: null, authentic: false };
     let body: unknown;
     try {
       body = await request.json();
     } catch {
-      return null;
+      return { invoiceId: null, authentic: false };
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return { invoiceId: null, authentic: false };
     const record = body as Record<string, unknown>;
+    const authentic = record.signature !== undefined && (await this.#client.verifyNotification(record));
     // Unsigned notifications still name an operation worth a QUERY; a bad signature names nothing.
-    if (record.signature !== undefined && !(await this.#client.verifyNotification(record))) return null;
+    if (record.signature !== undefined && !authentic) return { invoiceId: null, authentic: false };
     const id = text(record.outTradeNo) || text(record.oriTransactionNo);
-    return /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : null;
+    return { invoiceId: /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : null, authentic };
   }
 
   callbackResponse(): Response {

@@ -142,7 +142,7 @@ describe('demo shop routes against the mocks', () => {
 
     for (let i = 0; i < 2; i++) {
       const status = (await (await route(shop, `/qpay/status/${invoice.invoice_id}`)).json()) as { status: string; paid_amount: number };
-      assert.deepEqual(status, { status: 'PAID', paid_amount: 24_100 });
+      assert.deepEqual(status, { status: 'PAID', paid_amount: 24_100, invoice_id: invoice.invoice_id });
     }
     assert.equal(shop.paid.filter((event) => event.provider === 'qpay').length, 1);
 

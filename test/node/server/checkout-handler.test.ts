@@ -5,6 +5,8 @@ import {
   MemoryStore,
   createCheckoutHandler,
   type CheckoutHandlerOptions,
+  createQPayCheckoutHandler,
+  type QPayCheckoutHandlerOptions,
   type CheckoutOrder,
   type CheckoutStore,
   type PaidEvent,
@@ -22,11 +24,11 @@ const SHOP = 'https://shop.example';
 /** The shop's own orders: the amount always comes from here, never from the browser. */
 const orders = new Map<string, CheckoutOrder>();
 
-function setup(extra: Partial<CheckoutHandlerOptions> = {}) {
+function setup(extra: Partial<QPayCheckoutHandlerOptions> = {}) {
   const { client } = makeClient(clock, {}, secrets);
   const paid: PaidEvent[] = [];
   const logs: string[] = [];
-  const handler = createCheckoutHandler({
+  const handler = createQPayCheckoutHandler({
     client,
     invoiceCode: 'TEST_INVOICE',
     callbackUrl: `${SHOP}/qpay/callback`,
@@ -37,7 +39,7 @@ function setup(extra: Partial<CheckoutHandlerOptions> = {}) {
     now: clock.now,
     logger: { error: (m) => logs.push(m) },
     ...(extra as object),
-  } as CheckoutHandlerOptions);
+  } as QPayCheckoutHandlerOptions);
 
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const init: RequestInit = { method, headers: { ...headers } };
@@ -86,9 +88,10 @@ describe('POST /qpay/invoice', () => {
     assert.equal(json.expires_at, new Date(clock.now() + 30 * 60_000).toISOString());
     const sent = controls.invoice(json.invoice_id)!;
     assert.equal(sent.amount, 15000);
-    assert.equal(sent.sender_invoice_no, 'o-1');
+    // QPay keeps the handler's own per-invoice reference; the callback URL names the order and that reference.
+    assert.match(sent.sender_invoice_no, /^r[A-Za-z0-9_-]{28}$/);
     assert.equal(sent.invoice_description, 'Ном 3ш');
-    assert.equal(sent.callback_url, `${SHOP}/qpay/callback?order=o-1`);
+    assert.equal(sent.callback_url, `${SHOP}/qpay/callback?order=o-1&ref=${sent.sender_invoice_no}`);
   });
 
   it('hands the same open invoice back for the same order', async () => {
@@ -190,7 +193,7 @@ describe('GET /qpay/status/:invoiceId', () => {
     const invoice = await shop.createInvoice('o-1');
     const { status, json, headers } = await shop.poll(invoice.json.invoice_id);
     assert.equal(status, 200);
-    assert.deepEqual(json, { status: 'NEW', paid_amount: 0 });
+    assert.deepEqual(json, { status: 'NEW', paid_amount: 0, invoice_id: invoice.json.invoice_id });
     assert.equal(headers.get('cache-control'), 'no-store');
   });
 
@@ -217,7 +220,8 @@ describe('GET /qpay/status/:invoiceId', () => {
     const invoice = await shop.createInvoice('o-1');
     const paid = controls.pay(invoice.json.invoice_id);
     const first = await shop.poll(invoice.json.invoice_id);
-    assert.deepEqual(first.json, { status: 'PAID', paid_amount: 15000 });
+    assert.deepEqual(first.json, { status: 'PAID', paid_amount: 15000, invoice_id: invoice.json.invoice_id });
+    await shop.handler.idle();
     assert.equal(shop.paid.length, 1);
     const event = shop.paid[0]!;
     assert.deepEqual([event.invoiceId, event.orderId, event.paidAmount, event.amount, event.currency, event.provider], [invoice.json.invoice_id, 'o-1', 15000, 15000, 'MNT', 'qpay']);
@@ -235,11 +239,11 @@ describe('GET /qpay/status/:invoiceId', () => {
     const shop = setup();
     const invoice = await shop.createInvoice('o-1');
     controls.pay(invoice.json.invoice_id, 5000);
-    assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'NEW', paid_amount: 5000 });
+    assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'NEW', paid_amount: 5000, invoice_id: invoice.json.invoice_id });
     assert.equal(shop.paid.length, 0);
     controls.pay(invoice.json.invoice_id);
     clock.advance(1500);
-    assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'PAID', paid_amount: 15000 });
+    assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'PAID', paid_amount: 15000, invoice_id: invoice.json.invoice_id });
     assert.equal(shop.paid.length, 1);
   });
 
@@ -250,19 +254,29 @@ describe('GET /qpay/status/:invoiceId', () => {
     assert.equal((await shop.poll(invoice.json.invoice_id)).json.status, 'EXPIRED');
   });
 
-  it('answers 404 for an invoice this shop did not create and 400 for a malformed id', async () => {
+  it('answers 404 for an id QPay does not know, 400 for a malformed id, and never asks QPay for either', async () => {
     const shop = setup();
-    const foreign = await shop.client.createSimpleInvoice({
-      invoice_code: 'TEST_INVOICE', sender_invoice_no: 'x', invoice_receiver_code: 'terminal', invoice_description: 'x', amount: 1, callback_url: 'https://x.mn/',
-    });
     controls.calls.clear();
-    const unknown = await shop.poll(foreign.invoice_id);
+    const unknown = await shop.poll('0d4fa2a4-7d55-4b55-9a43-3ad3b1f9c0de');
     assert.deepEqual([unknown.status, unknown.json.error], [404, 'INVOICE_NOT_FOUND']);
     const malformed = await shop.poll('../../etc<script>');
     assert.deepEqual([malformed.status, malformed.json.error], [400, 'BAD_INVOICE_ID']);
     const missing = await shop.call('GET', '/qpay/status/');
     assert.equal(missing.status, 400);
     assert.equal(controls.calls.count('payment/check'), 0);
+  });
+
+  it('answers the real status of an invoice it has no record of, and runs no onPaid for it', async () => {
+    const shop = setup();
+    const foreign = await shop.client.createSimpleInvoice({
+      invoice_code: 'TEST_INVOICE', sender_invoice_no: 'x', invoice_receiver_code: 'terminal', invoice_description: 'x', amount: 10, callback_url: 'https://x.mn/',
+    });
+    assert.deepEqual((await shop.poll(foreign.invoice_id)).json, { status: 'NEW', paid_amount: 0, invoice_id: foreign.invoice_id });
+    controls.pay(foreign.invoice_id);
+    clock.advance(1500);
+    assert.equal((await shop.poll(foreign.invoice_id)).json.status, 'PAID');
+    await shop.handler.idle();
+    assert.equal(shop.paid.length, 0);
   });
 
   it('answers 502 with the code when QPay keeps failing', async () => {
@@ -297,10 +311,11 @@ describe('GET /qpay/callback', () => {
   it('does not trust a forged callback for an unpaid invoice', async () => {
     const shop = setup();
     await shop.createInvoice('o-1');
+    controls.calls.clear();
     const forged = await shop.callback('order=o-1&qpay_payment_id=593744473409193');
-    assert.equal(forged.status, 200);
+    assert.deepEqual([forged.status, forged.json.error], [404, 'INVOICE_NOT_FOUND']);
     assert.equal(shop.paid.length, 0);
-    assert.equal(controls.calls.count('payment/check'), 1);
+    assert.equal(controls.calls.count('payment/check'), 0);
   });
 
   it('answers 404 for a callback about an order or payment it does not know', async () => {
@@ -377,8 +392,16 @@ describe('GET /qpay/callback', () => {
     assert.deepEqual([failed.status, failed.json.error], [500, 'ON_PAID_FAILED']);
     assert.match(shop.logs.join('\n'), /onPaid failed .*orders table locked/);
     const checks = controls.calls.count('payment/check');
+    // The browser learns PAID at once; onPaid is not run again before its back-off (5 s) has passed.
     const polled = await shop.poll(invoice.json.invoice_id);
     assert.equal(polled.json.status, 'PAID');
+    await shop.handler.idle();
+    assert.equal(attempts, 1);
+    const early = await shop.callback(query);
+    assert.deepEqual([early.status, early.json.error], [503, 'ON_PAID_PENDING']);
+    clock.advance(5000);
+    assert.equal((await shop.poll(invoice.json.invoice_id)).json.status, 'PAID');
+    await shop.handler.idle();
     assert.equal(controls.calls.count('payment/check'), checks); // remembered, not re-checked
     assert.deepEqual(recorded, ['o-1']);
     assert.equal((await shop.callback(query)).text, 'SUCCESS');
@@ -423,7 +446,12 @@ describe('routing and robustness', () => {
   it('rejects incomplete options at construction with a clear error', () => {
     assert.throws(() => createCheckoutHandler({} as CheckoutHandlerOptions), /getOrder is required/);
     assert.throws(
-      () => createCheckoutHandler({ getOrder: () => null, onPaid: () => {}, callbackUrl: '/relative' } as unknown as CheckoutHandlerOptions),
+      () => createCheckoutHandler({ getOrder: () => null, onPaid: () => {}, callbackUrl: 'https://shop.example/cb' } as unknown as CheckoutHandlerOptions),
+      /provider is required/,
+    );
+    const { client } = makeClient(clock);
+    assert.throws(
+      () => createQPayCheckoutHandler({ client, invoiceCode: 'TEST_INVOICE', getOrder: () => null, onPaid: () => {}, callbackUrl: '/relative' }),
       /callbackUrl must be an absolute URL/,
     );
   });

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createCheckoutHandler, toNodeHandler, type PaidEvent } from '../../../src/server/index.js';
+import { createQPayCheckoutHandler, toNodeHandler, type PaidEvent } from '../../../src/server/index.js';
 import { makeClient, makeClock, makeMockServer } from './qpay-test-kit.js';
 
 const clock = makeClock();
 const env = makeMockServer(clock);
 const paid: PaidEvent[] = [];
 const { client } = makeClient(clock);
-const handler = createCheckoutHandler({
+const handler = createQPayCheckoutHandler({
   client,
   invoiceCode: 'TEST_INVOICE',
   callbackUrl: 'https://shop.example/qpay/callback',
@@ -76,9 +76,10 @@ describe('toNodeHandler on a real http server', () => {
 
     const unpaid = await fetch(`${plainBase}/qpay/status/${invoice.invoice_id}`);
     assert.equal(unpaid.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await unpaid.json(), { status: 'NEW', paid_amount: 0 });
+    assert.deepEqual(await unpaid.json(), { status: 'NEW', paid_amount: 0, invoice_id: invoice.invoice_id });
 
     const { callbackUrl } = env.controls.pay(invoice.invoice_id);
+    clock.advance(1000);
     const callback = await fetch(`${plainBase}${new URL(callbackUrl!).pathname}${new URL(callbackUrl!).search}`);
     assert.equal(callback.status, 200);
     assert.equal(await callback.text(), 'SUCCESS');

@@ -83,7 +83,7 @@ test('POST /qpay/invoice answers the QRPAY response with codeUrl, amount, curren
 
   // The notifyUrl TBank gets is the handler's callback with the order attached.
   const sent = mock.controls.calls[0]?.body as Record<string, unknown>;
-  assert.equal(sent.notifyUrl, `${SHOP}/qpay/callback?order=ord-1`);
+  assert.match(String(sent.notifyUrl), /^https:\/\/shop\.test\/qpay\/callback\?order=ord-1&ref=r[A-Za-z0-9_-]{28}$/);
   assert.equal(sent.totalAmount, '1500.50');
 
   // The same order gets the same open operation back, with no second QRPAY.
@@ -95,11 +95,12 @@ test('POST /qpay/invoice answers the QRPAY response with codeUrl, amount, curren
 
 test('GET /qpay/status/:id answers NEW, then PAID after the customer pays; onPaid once', async () => {
   const { outTradeNo } = await (await createInvoice('ord-1')).json();
-  assert.deepEqual((await status(outTradeNo)).body, { status: 'NEW', paid_amount: 0 });
+  assert.deepEqual((await status(outTradeNo)).body, { status: 'NEW', paid_amount: 0, invoice_id: outTradeNo });
   mock.controls.pay(outTradeNo);
   clock += 1500; // past the status cache
   const paid = await status(outTradeNo);
-  assert.deepEqual(paid, { code: 200, body: { status: 'PAID', paid_amount: 1500.5 } });
+  assert.deepEqual(paid, { code: 200, body: { status: 'PAID', paid_amount: 1500.5, invoice_id: outTradeNo } });
+  await handler.idle();
   assert.equal(paidEvents.length, 1);
   assert.equal(paidEvents[0]?.provider, 'tbank');
   assert.equal(paidEvents[0]?.orderId, 'ord-1');
@@ -179,11 +180,16 @@ test('a forged "paid" notification for an unpaid operation: QUERY says NEW, no o
   forgedBody.signature = await signTBank({ ...forgedBody, method: 'notify' }, 'attacker-key');
   const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forgedBody) };
 
-  // To the notifyUrl TBank was given (with the order): confirmed with QUERY, which says NEW.
+  // To the notifyUrl TBank was given (naming the order and the invoice's reference): confirmed with QUERY, which
+  // says NEW, so it is acknowledged and nothing is paid.
   const before = queries();
-  const viaOrder = await deliver(`${SHOP}/qpay/callback?order=ord-1`, json);
+  const viaOrder = await deliver(mock.controls.operation(outTradeNo)!.notifyUrl!, json);
   assert.equal(viaOrder.status, 200);
   assert.equal(queries(), before + 1, 'not confirmed with QUERY');
+  // With the order alone (no reference), the forged signature names no operation: refused, nothing queried.
+  const orderOnly = await deliver(`${SHOP}/qpay/callback?order=ord-1`, json);
+  assert.equal(orderOnly.status, 404);
+  assert.equal(queries(), before + 1);
   // To the bare callback URL: the forged signature names no operation, nothing is queried.
   const bare = await deliver(`${SHOP}/qpay/callback`, json);
   assert.equal(bare.status, 404);
@@ -213,6 +219,29 @@ test('TBank failures are 502 with TBank\'s code, and carry no key', async () => 
 
 test('unknown orders and foreign operation ids are 4xx', async () => {
   assert.equal((await createInvoice('ord-unknown')).status, 404);
+  // An id the handler has no record of is looked up at TBank once (it may be ours, from before a restart).
   assert.equal((await status('987654321')).code, 404);
-  assert.equal(queries(), 0);
+  assert.equal(queries(), 1);
+  assert.equal((await status('987654321')).code, 404);
+  assert.equal(queries(), 1, 'the answer is shared for a second');
+});
+
+test('a TBankProvider configured for another currency: the QR, the record and onPaid all say that currency', async () => {
+  const client = new TBankQrPayClient({ ...terminal, signKey: SIGN_KEY, retryDelaysMs: [0], now: () => clock });
+  const usd = createCheckoutHandler({
+    provider: new TBankProvider({ client, currency: 'USD', now: () => clock }),
+    callbackUrl: `${SHOP}/qpay/callback`,
+    getOrder: () => ({ orderId: 'ord-usd', amount: 12.5 }),
+    onPaid: (event) => void paidEvents.push(event),
+    now: () => clock,
+  });
+  const created = await usd(new Request(`${SHOP}/qpay/invoice`, { method: 'POST' }));
+  const invoice = (await created.json()) as { outTradeNo: string; currency: string };
+  assert.equal(invoice.currency, 'USD');
+  assert.equal(mock.controls.operation(invoice.outTradeNo)!.currency, 'USD');
+  mock.controls.pay(invoice.outTradeNo);
+  clock += 1500;
+  await (await usd(new Request(`${SHOP}/qpay/status/${invoice.outTradeNo}`))).text();
+  await usd.idle();
+  assert.deepEqual(paidEvents.map((event) => [event.currency, event.amount]), [['USD', 12.5]]);
 });

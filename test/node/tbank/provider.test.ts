@@ -26,7 +26,7 @@ function noKey(value: unknown) {
 }
 
 test('createInvoice: QRPAY answer plus amount, currency (RUB default), expires_at; outTradeNo is the invoice id', async () => {
-  const created = await provider.createInvoice({ orderId: 'ord-42', amount: 1500.5, description: 'Кофе и круассан' }, CALLBACK);
+  const created = await provider.createInvoice({ orderId: 'ord-42', amount: 1500.5, description: 'Кофе и круассан' }, { callbackUrl: CALLBACK, reference: 'r-test' });
   assert.equal(provider.name, 'tbank');
   assert.match(created.invoiceId, /^\d+$/);
   assert.equal(created.invoice.outTradeNo, created.invoiceId);
@@ -48,8 +48,8 @@ test('createInvoice: QRPAY answer plus amount, currency (RUB default), expires_a
 });
 
 test('non-numeric order ids get a fresh numeric outTransactionNo each time (a second QR for one order is not a duplicate)', async () => {
-  const first = await provider.createInvoice({ orderId: 'ord-A', amount: 10 }, CALLBACK);
-  const second = await provider.createInvoice({ orderId: 'ord-A', amount: 10 }, CALLBACK);
+  const first = await provider.createInvoice({ orderId: 'ord-A', amount: 10 }, { callbackUrl: CALLBACK, reference: 'r-test' });
+  const second = await provider.createInvoice({ orderId: 'ord-A', amount: 10 }, { callbackUrl: CALLBACK, reference: 'r-test' });
   assert.notEqual(first.invoiceId, second.invoiceId);
   const [a, b] = mock.controls.calls.map((call) => (call.body as Record<string, unknown>).outTransactionNo as number);
   assert.ok(Number.isSafeInteger(a) && Number.isSafeInteger(b) && b! > a!);
@@ -67,11 +67,11 @@ test('createTransactionNumbers: increasing safe integers even when the clock sta
 
 test('a shop-supplied transactionNo is used as is; order currency wins over the default', async () => {
   const custom = new TBankProvider({ client, transactionNo: (order) => Number(order.orderId.replace(/\D/g, '')) });
-  const created = await custom.createInvoice({ orderId: 'shop-777', amount: 5, currency: 'RUB' }, CALLBACK);
+  const created = await custom.createInvoice({ orderId: 'shop-777', amount: 5, currency: 'RUB' }, { callbackUrl: CALLBACK, reference: 'r-test' });
   assert.equal((mock.controls.calls[0]?.body as Record<string, unknown>).outTransactionNo, 777);
   assert.equal(created.invoice.outTransactionNo, 777);
   // Reusing it is TBank's duplicate error, surfaced with TBank's code.
-  const error = await custom.createInvoice({ orderId: 'shop-777', amount: 5 }, CALLBACK).catch((e: unknown) => e);
+  const error = await custom.createInvoice({ orderId: 'shop-777', amount: 5 }, { callbackUrl: CALLBACK, reference: 'r-test' }).catch((e: unknown) => e);
   assert.ok(error instanceof TBankError);
   assert.equal(error.code, 'DUPLICATE_TRANSACTION');
 });
@@ -84,7 +84,7 @@ test('bad orders are refused before calling TBank', async () => {
     { orderId: 'x', amount: '5' },
     { orderId: 'x', amount: 1.005 },
   ]) {
-    const error = await provider.createInvoice(order as never, CALLBACK).catch((e: unknown) => e);
+    const error = await provider.createInvoice(order as never, { callbackUrl: CALLBACK, reference: 'r-test' }).catch((e: unknown) => e);
     assert.ok(error instanceof TBankError, `accepted ${JSON.stringify(order)}`);
     assert.equal(error.kind, 'invalid-request');
   }
@@ -102,7 +102,7 @@ test('checkStatus maps every TBank status onto the widget\'s', async () => {
     ['partialRefund', 'REFUNDED'],
   ] as const;
   for (const [action, expected] of cases) {
-    const { invoiceId } = await provider.createInvoice({ orderId: `o-${action}`, amount: 99.9 }, CALLBACK);
+    const { invoiceId } = await provider.createInvoice({ orderId: `o-${action}`, amount: 99.9 }, { callbackUrl: CALLBACK, reference: 'r-test' });
     if (action === 'refund' || action === 'partialRefund') {
       mock.controls.pay(invoiceId);
       mock.controls.refund(invoiceId, { partial: action === 'partialRefund' });
@@ -124,34 +124,34 @@ test('checkStatus of an unknown operation is a TBank error, not a status', async
 const post = (body: unknown, init: RequestInit = {}) =>
   new Request(CALLBACK, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
 
-test('invoiceIdFromCallback reads the mock\'s signed notification', async () => {
-  const { invoiceId } = await provider.createInvoice({ orderId: 'n-1', amount: 10 }, CALLBACK);
+test('readCallback reads the mock\'s signed notification', async () => {
+  const { invoiceId } = await provider.createInvoice({ orderId: 'n-1', amount: 10 }, { callbackUrl: CALLBACK, reference: 'r-test' });
   mock.controls.pay(invoiceId);
   const notification = await mock.controls.notification(invoiceId);
   assert.equal(notification.tradeState, 'PAID');
-  assert.equal(await provider.invoiceIdFromCallback(post(notification)), invoiceId);
+  assert.equal((await provider.readCallback(post(notification))).invoiceId, invoiceId);
 });
 
-test('invoiceIdFromCallback: a forged signature names nothing; an unsigned hint is passed on for QUERY', async () => {
-  const { invoiceId } = await provider.createInvoice({ orderId: 'n-2', amount: 10 }, CALLBACK);
+test('readCallback: a forged signature names nothing; an unsigned hint is passed on for QUERY', async () => {
+  const { invoiceId } = await provider.createInvoice({ orderId: 'n-2', amount: 10 }, { callbackUrl: CALLBACK, reference: 'r-test' });
   const notification = await mock.controls.notification(invoiceId);
   const forgedSignature = { ...notification, signature: await signTBank({ ...notification, method: 'notify' }, 'attacker-key') };
-  assert.equal(await provider.invoiceIdFromCallback(post(forgedSignature)), null);
+  assert.equal((await provider.readCallback(post(forgedSignature))).invoiceId, null);
   const tampered = { ...notification, totalAmount: '0.01' };
-  assert.equal(await provider.invoiceIdFromCallback(post(tampered)), null);
+  assert.equal((await provider.readCallback(post(tampered))).invoiceId, null);
   const otherTerminal = { ...notification, terId: 'T9999' };
   const resigned = { ...otherTerminal, signature: await signTBank({ ...otherTerminal, method: 'notify' }, SIGN_KEY) };
-  assert.equal(await provider.invoiceIdFromCallback(post(resigned)), null, 'another terminal');
-  assert.equal(await provider.invoiceIdFromCallback(post({ oriTransactionNo: invoiceId })), invoiceId);
+  assert.equal((await provider.readCallback(post(resigned))).invoiceId, null, 'another terminal');
+  assert.equal((await provider.readCallback(post({ oriTransactionNo: invoiceId }))).invoiceId, invoiceId);
 });
 
-test('invoiceIdFromCallback: bad requests name nothing and never throw', async () => {
-  assert.equal(await provider.invoiceIdFromCallback(new Request(CALLBACK)), null, 'GET');
-  assert.equal(await provider.invoiceIdFromCallback(post('{not json')), null);
-  assert.equal(await provider.invoiceIdFromCallback(post([1, 2])), null);
-  assert.equal(await provider.invoiceIdFromCallback(post({})), null);
-  assert.equal(await provider.invoiceIdFromCallback(post({ outTradeNo: '../../etc' })), null);
-  assert.equal(await provider.invoiceIdFromCallback(post({ outTradeNo: { $gt: '' } })), null);
+test('readCallback: bad requests name nothing and never throw', async () => {
+  assert.equal((await provider.readCallback(new Request(CALLBACK))).invoiceId, null, 'GET');
+  assert.equal((await provider.readCallback(post('{not json'))).invoiceId, null);
+  assert.equal((await provider.readCallback(post([1, 2]))).invoiceId, null);
+  assert.equal((await provider.readCallback(post({}))).invoiceId, null);
+  assert.equal((await provider.readCallback(post({ outTradeNo: '../../etc' }))).invoiceId, null);
+  assert.equal((await provider.readCallback(post({ outTradeNo: { $gt: '' } }))).invoiceId, null);
 });
 
 test('callbackResponse acknowledges with a JSON SUCCESS', async () => {
