@@ -7,12 +7,16 @@
 // Latency is from the request being issued to the last byte of its answer, so in flood mode it
 // includes waiting for a free connection. A warm-up (connections opening, JIT) runs first and is
 // left out of every figure. argv[2]: JSON {baseUrl, invoiceIds, pollers, connections, durationMs,
-// warmupMs, mode, interval}. Prints one JSON result line.
+// warmupMs, mode, interval}, or {baseUrls: [...]} instead of baseUrl to spread each poller's requests over several
+// processes in turn. Prints one JSON result line.
 import { Agent, request } from 'node:http';
 
 const config = JSON.parse(process.argv[2]);
-const { baseUrl, invoiceIds, pollers, connections, durationMs, warmupMs = 0, mode, interval } = config;
-if (!new URL(baseUrl).hostname.match(/^127\.0\.0\.1$/)) throw new Error('load: only 127.0.0.1 is allowed');
+const { invoiceIds, pollers, connections, durationMs, warmupMs = 0, mode, interval } = config;
+const baseUrls = config.baseUrls ?? [config.baseUrl];
+for (const baseUrl of baseUrls) {
+  if (!new URL(baseUrl).hostname.match(/^127\.0\.0\.1$/)) throw new Error('load: only 127.0.0.1 is allowed');
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
 const latencies = [];
@@ -25,10 +29,11 @@ const measureFrom = started + warmupMs;
 const deadline = measureFrom + durationMs;
 
 function get(path) {
+  // path: a full URL on 127.0.0.1
   return new Promise((resolve) => {
     const begin = performance.now();
     const measured = begin >= measureFrom;
-    const req = request(`${baseUrl}${path}`, { agent, headers: { accept: 'application/json' } }, (res) => {
+    const req = request(path, { agent, headers: { accept: 'application/json' } }, (res) => {
       res.resume();
       res.on('end', () => {
         total++;
@@ -59,8 +64,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, m
 async function poller(index) {
   const path = `/qpay/status/${encodeURIComponent(invoiceIds[index % invoiceIds.length])}`;
   if (mode === 'paced') await sleep(Math.random() * interval);
-  while (performance.now() < deadline) {
-    await get(path);
+  for (let turn = index; performance.now() < deadline; turn++) {
+    await get(`${baseUrls[turn % baseUrls.length]}${path}`);
     if (mode === 'paced') {
       const wait = Math.min(interval, deadline - performance.now());
       if (wait > 0) await sleep(wait);

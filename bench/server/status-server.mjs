@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import { setupServer } from 'msw/node';
 
-const { QPayClient, createCheckoutHandler, toNodeHandler } = await import(new URL('../../dist/server.js', import.meta.url).href);
+const { QPayClient, createQPayCheckoutHandler, toNodeHandler } = await import(new URL('../../dist/server.js', import.meta.url).href);
 const { createQPayMock, QPAY_MOCK_SANDBOX_URL } = await import(new URL('../../dist/mock.js', import.meta.url).href);
 
 const invoiceCount = Number(process.argv[2] ?? 100);
@@ -20,7 +20,7 @@ msw.listen({ onUnhandledRequest: 'error' });
 
 const client = new QPayClient({ clientId: 'TEST_MERCHANT', clientSecret: '123456', baseUrl: QPAY_MOCK_SANDBOX_URL });
 const orders = new Map();
-const handler = createCheckoutHandler({
+const handler = createQPayCheckoutHandler({
   client,
   invoiceCode: 'TEST_INVOICE',
   callbackUrl: 'http://127.0.0.1/qpay/callback',

@@ -111,6 +111,14 @@ const WAIT_STEP_MS = 50;
 const STATUS_KEEP_MS = 60_000;
 /** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
 const UNKNOWN_LOOKUPS_PER_SECOND = 10;
+/** Entries of each per-process memo, at most (the oldest go first). */
+const MEMO_LIMIT = 10_000;
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_LIMIT && !memo.has(key)) memo.delete(memo.keys().next().value!);
+  memo.set(key, value);
+  return value;
+}
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -159,7 +167,8 @@ function describe(error: unknown): string {
 }
 
 type CreateOutcome = { record: InvoiceRecord; created: boolean } | { paidBy: string };
-type Delivery = 'done' | 'busy' | 'failed';
+/** How an onPaid attempt ended; `until` is when trying again makes sense (Infinity once it succeeded). */
+type Delivery = { state: 'done' | 'busy' | 'failed'; until: number };
 
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
   if (!options || typeof options !== 'object') throw new TypeError('createCheckoutHandler: options are required');
@@ -192,6 +201,12 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const asking = new Map<string, Promise<StatusResult>>();
   const delivering = new Map<string, Promise<Delivery>>();
   const background = new Set<Promise<unknown>>();
+  // What this process already learnt from the store, so a poll mostly costs no store round trip: invoice records and
+  // payments never change back, a shared status is good for `cacheMs`, and onPaid needs no look before `until`.
+  const recordMemo = new Map<string, InvoiceRecord>();
+  const paidMemo = new Map<string, PaidRecord>();
+  const statusMemo = new Map<string, CachedStatus>();
+  const onPaidMemo = new Map<string, number>();
   let unknownLookups = { second: 0, count: 0 };
 
   function callbackUrlFor(orderId: string, reference: string): string {
@@ -236,17 +251,20 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /**
    * The provider's status of `invoiceId`, no older than `freshAfter` (epoch ms): from the store's shared cache, or
-   * asked by whichever process takes the invoice's lock (one call per `cacheMs`), the others waiting for its answer.
-   * Failures are shared the same way, so an outage costs one call per invoice per interval, not one per request.
+   * asked by whichever process takes the invoice's lock (one call per `cacheMs`). When `strict` is false (pollers),
+   * the others take the last shared answer meanwhile; when true, they wait for the news. Failures are shared the same
+   * way, so an outage costs one call per invoice per interval, not one per request.
    */
-  function sharedStatus(invoiceId: string, ask: () => Promise<StatusResult>, freshAfter: number): Promise<StatusResult> {
-    const key = `${invoiceId}\u0000${freshAfter > now() - cacheMs + 1 ? freshAfter : 'poll'}`;
+  function sharedStatus(invoiceId: string, ask: () => Promise<StatusResult>, freshAfter: number, strict = true): Promise<StatusResult> {
+    const key = `${invoiceId}\u0000${strict ? freshAfter : 'poll'}`;
     let pending = asking.get(key);
     if (!pending) {
       pending = (async () => {
+        const local = statusMemo.get(invoiceId);
+        if (local && local.at >= freshAfter) return unwrap(local);
         for (let waited = 0; ; waited += WAIT_STEP_MS) {
           const cached = await store.getCachedStatus(invoiceId);
-          if (cached && cached.at >= freshAfter) return unwrap(cached);
+          if (cached && cached.at >= freshAfter) return unwrap(remember(statusMemo, invoiceId, cached));
           const token = await store.acquireLock(`status:${invoiceId}`, cacheMs);
           if (token) {
             // Stamped with when the question was asked: an answer counts as news only from then on.
@@ -259,8 +277,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
               entry = { at: askedAt, failure: { code: error.code, message: error.message, kind: error.kind === 'not-found' ? 'not-found' : 'upstream' } };
             }
             await store.setCachedStatus(invoiceId, entry, STATUS_KEEP_MS);
-            return unwrap(entry);
+            return unwrap(remember(statusMemo, invoiceId, entry));
           }
+          // A poller takes the last shared answer while another process fetches the next one; only a caller that
+          // needs news (a callback, a replacement) waits for it.
+          if (cached && !strict) return unwrap(cached);
           if (waited >= WAIT_FOR_OTHERS_MS) throw busy('Another request is asking the provider about this invoice; try again');
           await sleep(WAIT_STEP_MS);
         }
@@ -271,7 +292,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
 
   /** A status for pollers: any answer younger than `cacheMs` will do. */
-  const pollStatus = (invoiceId: string) => sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), now() - cacheMs + 1);
+  const pollStatus = (invoiceId: string) => sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), now() - cacheMs + 1, false);
 
   /** PAID only when the provider says so and the paid amount covers the invoice (partial payments stay NEW). */
   function effectiveStatus(record: Pick<InvoiceRecord, 'amount' | 'expiresAt'>, result: StatusResult): PaymentStatus {
@@ -295,6 +316,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       paidAt: now(),
       payment: result.raw,
     });
+    remember(paidMemo, paid.invoiceId, paid);
     try {
       await store.publish(`status:${record.invoiceId}`, JSON.stringify({ status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId }));
     } catch (error) {
@@ -311,11 +333,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Runs onPaid unless it already succeeded or another caller holds it: `done`, `busy` or `failed`. */
   function deliver(paid: PaidRecord): Promise<Delivery> {
+    const quietUntil = onPaidMemo.get(paid.invoiceId) ?? 0;
+    if (quietUntil === Number.POSITIVE_INFINITY) return Promise.resolve({ state: 'done', until: quietUntil });
     let pending = delivering.get(paid.invoiceId);
     if (!pending) {
       pending = (async (): Promise<Delivery> => {
         const claim = await store.claimOnPaid(paid.invoiceId, leaseMs, now());
-        if (claim.state !== 'claimed') return claim.state;
+        if (claim.state === 'done') return { state: 'done', until: Number.POSITIVE_INFINITY };
+        if (claim.state === 'busy') return { state: 'busy', until: claim.retryAt };
         const controller = new AbortController();
         let timer: ReturnType<typeof setTimeout> | undefined;
         try {
@@ -346,13 +371,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
             `onPaid failed for invoice ${paid.invoiceId} (order ${paid.orderId}, attempt ${claim.attempt}); retried after ${delay} ms: ${describe(error)}`,
           );
           await store.finishOnPaid(paid.invoiceId, claim.token, now() + delay);
-          return 'failed';
+          return { state: 'failed', until: now() + delay };
         } finally {
           clearTimeout(timer);
         }
         await store.finishOnPaid(paid.invoiceId, claim.token);
-        return 'done';
-      })().finally(() => delivering.delete(paid.invoiceId));
+        return { state: 'done', until: Number.POSITIVE_INFINITY };
+      })()
+        .then((delivery) => {
+          remember(onPaidMemo, paid.invoiceId, delivery.until);
+          return delivery;
+        })
+        .finally(() => delivering.delete(paid.invoiceId));
       delivering.set(paid.invoiceId, pending);
     }
     return pending;
@@ -360,6 +390,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Starts onPaid beside the answer (status route): the browser learns PAID without waiting for the shop. */
   function deliverInBackground(paid: PaidRecord): void {
+    if (now() < (onPaidMemo.get(paid.invoiceId) ?? 0)) return;
     const work = deliver(paid).catch((error) => {
       logger.error(`onPaid could not be started for invoice ${paid.invoiceId}: ${describe(error)}`);
     });
@@ -473,9 +504,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
     // Coalesce concurrent requests for one order in this process; a joiner whose amount differs runs its own round.
     let outcome: CreateOutcome | undefined;
+    let created = false;
     for (let round = 0; round < 2; round++) {
       let pending = creating.get(askedOrder.orderId);
       const mine = !pending;
+      created = mine;
       if (!pending) {
         pending = openInvoiceFor(askedOrder, currency).finally(() => creating.delete(askedOrder.orderId));
         creating.set(askedOrder.orderId, pending);
@@ -490,7 +523,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     }
     if (!outcome) return fail(409, 'ORDER_CHANGED', 'The order changed while its invoice was being created; try again');
     if ('paidBy' in outcome) return fail(409, 'ORDER_ALREADY_PAID', 'This order is already paid', { invoice_id: outcome.paidBy });
-    return json(outcome.created ? 201 : 200, outcome.record.invoice);
+    return json(outcome.created && created ? 201 : 200, outcome.record.invoice);
   }
 
   // ---- GET {basePath}/status/:invoiceId --------------------------------------------------------------------------
@@ -528,6 +561,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
           return { ...answer, status };
         },
         now() - cacheMs + 1,
+        false,
       );
     } catch (error) {
       if (error instanceof ProviderError && error.kind === 'not-found') {
@@ -540,13 +574,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   async function status(invoiceId: string): Promise<Response> {
     if (!ID_PATTERN.test(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
-    const known = await store.getPaid(invoiceId);
+    // The store is read once per invoice per process; afterwards a payment shows through the shared status.
+    let record = recordMemo.get(invoiceId);
+    const known = paidMemo.get(invoiceId) ?? (record ? undefined : await store.getPaid(invoiceId));
     if (known) {
+      remember(paidMemo, invoiceId, known);
       deliverInBackground(known);
       return paidAnswer(known);
     }
-    const record = await store.getInvoice(invoiceId);
+    record ??= await store.getInvoice(invoiceId);
     if (!record) return statusFromProvider(invoiceId);
+    remember(recordMemo, invoiceId, record);
     let result: StatusResult;
     try {
       result = await pollStatus(invoiceId);
@@ -636,8 +674,8 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       paid = await rememberPaid(record, result);
     }
     const delivery = await deliver(paid);
-    if (delivery === 'done') return provider.callbackResponse();
-    if (delivery === 'busy') {
+    if (delivery.state === 'done') return provider.callbackResponse();
+    if (delivery.state === 'busy') {
       return fail(503, 'ON_PAID_PENDING', 'The payment is confirmed; the shop is still recording it', {}, { 'Retry-After': '5' });
     }
     return fail(500, 'ON_PAID_FAILED', 'The payment is confirmed but the shop could not record it yet');

@@ -276,7 +276,7 @@ function writeServerConsumer(): void {
     `import assert from 'node:assert/strict';
 import { setupServer } from 'msw/node';
 import { createQPayMock } from 'qpay-checkout/mock';
-import { QPayClient, createCheckoutHandler, type PaidEvent } from 'qpay-checkout/server';
+import { QPayClient, createQPayCheckoutHandler, type PaidEvent } from 'qpay-checkout/server';
 
 const baseUrl = 'https://merchant-sandbox.qpay.mn';
 const mock = createQPayMock({ baseUrl, clientId: 'shop', clientSecret: 'secret', invoiceCode: 'SHOP_INVOICE', drawQrImage: false });
@@ -284,7 +284,7 @@ const server = setupServer(...mock.handlers);
 server.listen({ onUnhandledRequest: 'error' });
 try {
   const paid: PaidEvent[] = [];
-  const handler = createCheckoutHandler({
+  const handler = createQPayCheckoutHandler({
   client: new QPayClient({ clientId: 'shop', clientSecret: 'secret', baseUrl }),
   invoiceCode: 'SHOP_INVOICE',
   callbackUrl: 'https://shop.example/qpay/callback',
@@ -300,6 +300,7 @@ try {
   mock.controls.pay(invoice.invoice_id);
   const status = await handler(new Request(\`https://shop.example/qpay/status/\${invoice.invoice_id}\`));
   const body = (await status.json()) as { status: string };
+  await handler.idle();
   console.log(JSON.stringify({ invoiceId: invoice.invoice_id, status: body.status, paid: paid.map((event) => event.orderId) }));
 } finally {
   server.close();
@@ -343,7 +344,7 @@ import { QPayCheckoutElement as SideEffectFreeClass, type QPayErrorDetail } from
 import 'qpay-checkout/define';
 import { QPayCheckout, type QPayCheckoutProps } from 'qpay-checkout/react';
 import { createQPayMock } from 'qpay-checkout/mock';
-import { QPayClient, createCheckoutHandler } from 'qpay-checkout/server';
+import { QPayClient, createCheckoutHandler, createQPayCheckoutHandler } from 'qpay-checkout/server';
 
 const ctor: CustomElementConstructor = defineQPayCheckout('shop-checkout');
 const el: QPayCheckoutElement = new SideEffectFreeClass();
@@ -371,7 +372,7 @@ el.addEventListener('qpay-bank-select', (event) => {
 });
 document.querySelector('qpay-checkout')?.addEventListener('qpay-paid', (event) => console.log(event instanceof QPayPaidEvent));
 const props: QPayCheckoutProps = { invoice: {}, statusUrl: '/s/{id}', onPaid: (event) => console.log(event.detail.invoiceId) };
-console.log(ctor, QPayCheckout, props, createQPayMock, QPayClient, createCheckoutHandler);
+console.log(ctor, QPayCheckout, props, createQPayMock, QPayClient, createCheckoutHandler, createQPayCheckoutHandler);
 `,
   );
   write(

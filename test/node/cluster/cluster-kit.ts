@@ -1,0 +1,148 @@
+// A small cluster on 127.0.0.1 for the cluster tests and bench: the QPay mock served over HTTP in this process (so
+// every provider call of every shop process is counted in one place), and shop processes (worker.ts) that can be
+// started, killed with SIGKILL and restarted, all sharing one store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getResponse } from 'msw';
+import { createQPayMock, type QPayMock } from '../../../src/mock/index.js';
+import { nodeRequestToFetch, writeFetchResponse } from '../../../src/server/index.js';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export interface PaidLine {
+  pid: number;
+  invoiceId: string;
+  orderId: string;
+  amount: number;
+  paidAmount: number;
+  alreadyPaidBy?: string;
+}
+
+/** The QPay mock answering over HTTP on 127.0.0.1. */
+export async function serveQPayMock(): Promise<{ mock: QPayMock; baseUrl: string; close(): Promise<void> }> {
+  let mock: QPayMock | undefined;
+  const server: Server = createServer(async (req, res) => {
+    const request = nodeRequestToFetch(req);
+    const response = (mock && (await getResponse(mock.handlers, request))) ?? Response.json({ error: 'NOT_FOUND' }, { status: 404 });
+    await writeFetchResponse(res, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mock = createQPayMock({ baseUrl, clientId: 'CLUSTER_SHOP', clientSecret: 'cluster-secret', invoiceCode: 'TEST_INVOICE', drawQrImage: false });
+  return {
+    mock,
+    baseUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ShopProcess {
+  readonly child: ChildProcess;
+  readonly baseUrl: string;
+}
+
+export interface Cluster {
+  readonly shops: ShopProcess[];
+  /** Every onPaid so far, from every process. */
+  paid(): PaidLine[];
+  /** Starts shop process `index` (again), on the same port when it had one. */
+  start(index: number): Promise<ShopProcess>;
+  /** SIGKILL: no shutdown, no finished work. */
+  kill(index: number): Promise<void>;
+  /** A request to shop `index`, path and init as for fetch. */
+  fetch(index: number, path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: { size: number; storeUrl: string; qpayBaseUrl: string; onPaidDelayMs?: number }): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'qpay-cluster-'));
+  const log = join(dir, 'on-paid.jsonl');
+  writeFileSync(log, '');
+  const shops: ShopProcess[] = [];
+  const ports: number[] = [];
+
+  async function start(index: number): Promise<ShopProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: {
+        ...process.env,
+        STORE_URL: options.storeUrl,
+        QPAY_BASE_URL: options.qpayBaseUrl,
+        ONPAID_LOG: log,
+        PORT: String(ports[index] ?? 0),
+        ON_PAID_DELAY_MS: String(options.onPaidDelayMs ?? 0),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`shop process ${index} did not start within 20 s`)), 20_000);
+      child.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const match = /READY (\d+)/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`shop process ${index} exited with code ${code} before it was ready`));
+      });
+    });
+    child.stdout!.resume();
+    ports[index] = port;
+    const shop = { child, baseUrl: `http://127.0.0.1:${port}` };
+    shops[index] = shop;
+    return shop;
+  }
+
+  async function kill(index: number): Promise<void> {
+    const child = shops[index]?.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  }
+
+  await Promise.all(Array.from({ length: options.size }, (_, index) => start(index)));
+  return {
+    shops,
+    paid: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as PaidLine),
+    start,
+    kill,
+    fetch: (index, path, init) => fetch(`${shops[index]!.baseUrl}${path}`, init),
+    async stop() {
+      await Promise.all(shops.map((_, index) => kill(index)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST /qpay/invoice for `orderId` on shop `index`. */
+export async function createInvoice(cluster: Cluster, index: number, orderId: string): Promise<{ status: number; body: any }> {
+  const response = await cluster.fetch(index, '/qpay/invoice', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orderId }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The path and query of a provider callback URL, to deliver it to any shop process. */
+export function callbackPath(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  return `${url.pathname}${url.search}`;
+}
