@@ -23,7 +23,7 @@ export function demoShopServer(env: Record<string, string | undefined> = process
       });
       for (const line of shop.describe()) logger.info(`  [demo] ${line}`);
       shop.start();
-      server.httpServer?.once('close', () => shop.close());
+      server.httpServer?.once('close', () => void shop.close());
       for (const route of shop.routes) server.middlewares.use(toNodeHandler(route));
     },
   };

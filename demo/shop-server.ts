@@ -20,6 +20,7 @@ import {
 } from '../src/server/index.js';
 import { createQPayMock, createTBankMock, QPAY_MOCK_SANDBOX_URL } from '../src/mock/index.js';
 import { CartError, priceCart, type ShopCurrency } from './catalogue.js';
+import { describeDemoStore, openDemoStores } from './store.js';
 
 export type ProviderName = 'qpay' | 'tbank';
 export type ProviderMode = 'mock' | 'live';
@@ -88,7 +89,8 @@ export interface DemoShop {
   describe(): string[];
   /** Starts intercepting the mocked providers' URLs in this process. */
   start(): void;
-  close(): void;
+  /** Stops intercepting, and closes the store connections (STORE_URL). */
+  close(): Promise<void>;
 }
 
 const CART_ID = /^[A-Za-z0-9-]{8,36}$/;
@@ -125,11 +127,27 @@ export function orderFromCart(body: unknown, currency: ShopCurrency): CheckoutOr
   };
 }
 
-/** A handler made on its first request (when the callback origin is known), answering under `basePath`. */
-function lazyHandler(basePath: string, create: () => CheckoutHandler): FetchHandler & { get(): CheckoutHandler } {
+/**
+ * A handler made on its first request (when the callback origin is known and the store is open), answering under
+ * `basePath`.
+ */
+function lazyHandler(basePath: string, ready: Promise<unknown>, create: () => CheckoutHandler): FetchHandler & { get(): Promise<CheckoutHandler> } {
   let handler: CheckoutHandler | undefined;
-  const get = () => (handler ??= create());
-  return Object.assign((request: Request) => get()(request), { basePath, get });
+  const get = async () => {
+    await ready;
+    return (handler ??= create());
+  };
+  const answer = async (request: Request) => {
+    let checkout: CheckoutHandler;
+    try {
+      checkout = await get();
+    } catch (error) {
+      // The demo's own setup failed (a bad STORE_URL): say so to the page, as a JSON error like the handler's.
+      return json(500, { error: 'DEMO_SETUP_FAILED', message: error instanceof Error ? error.message : String(error) });
+    }
+    return checkout(request);
+  };
+  return Object.assign(answer, { basePath, get });
 }
 
 export function createDemoShop(options: DemoShopOptions): DemoShop {
@@ -138,6 +156,9 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
   const publicUrl = options.env.DEMO_PUBLIC_URL?.trim();
   const callbackUrl = (basePath: string) => new URL(`${basePath}/callback`, publicUrl || options.origin()).href;
   const paid: PaidEvent[] = [];
+  const stores = openDemoStores(options.env.STORE_URL);
+  // A bad STORE_URL is reported by every checkout request (and on start), never as an unhandled rejection.
+  stores.catch((error) => log(`[demo] store: ${error instanceof Error ? error.message : String(error)}`));
   let interceptor: Interceptor | undefined;
 
   const onPaid = (event: PaidEvent) => {
@@ -151,8 +172,11 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
     qpaySettings.mode === 'live'
       ? new QPayClient({ clientId: qpaySettings.clientId, clientSecret: qpaySettings.clientSecret, baseUrl: qpaySettings.baseUrl })
       : new QPayClient({ clientId: 'TEST_MERCHANT', clientSecret: '123456', baseUrl: QPAY_MOCK_SANDBOX_URL });
-  const qpay = lazyHandler('/qpay', () =>
+  let storeFor: Awaited<typeof stores>['forProvider'] = () => undefined;
+  const storesReady = stores.then((opened) => (storeFor = opened.forProvider));
+  const qpay = lazyHandler('/qpay', storesReady, () =>
     createQPayCheckoutHandler({
+      store: storeFor('qpay'),
       client: qpayClient,
       invoiceCode: qpaySettings.mode === 'live' ? qpaySettings.invoiceCode : 'TEST_INVOICE',
       basePath: '/qpay',
@@ -166,8 +190,9 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
   const terminal = { agentId: 'DEMO_AGENT', mchId: 'DEMO_MCH', terId: 'DEMO_TER', signKey: crypto.randomUUID() };
   const tbankMock = createTBankMock({ ...terminal, merchantName: 'DEMO SHOP' });
   const tbankProvider = new TBankProvider({ client: new TBankQrPayClient(terminal) });
-  const tbank = lazyHandler('/tbank', () =>
+  const tbank = lazyHandler('/tbank', storesReady, () =>
     createCheckoutHandler({
+      store: storeFor('tbank'),
       provider: tbankProvider,
       basePath: '/tbank',
       callbackUrl: callbackUrl('/tbank'),
@@ -195,10 +220,11 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
       if (provider === 'qpay') {
         if (!qpayMock) return json(404, { error: 'NOT_AVAILABLE', message: 'Real QPay is in use: pay with a bank app' });
         const payment = qpayMock.controls.pay(invoiceId);
-        if (payment.callbackUrl) callbackStatus = (await qpay.get()(new Request(payment.callbackUrl))).status;
+        if (payment.callbackUrl) callbackStatus = (await (await qpay.get())(new Request(payment.callbackUrl))).status;
       } else {
         tbankMock.controls.pay(invoiceId);
-        const deliver = (input: RequestInfo | URL, init?: RequestInit) => tbank.get()(new Request(input, init));
+        const tbankHandler = await tbank.get();
+        const deliver = (input: RequestInfo | URL, init?: RequestInit) => tbankHandler(new Request(input, init));
         callbackStatus = (await tbankMock.controls.notify(invoiceId, undefined, deliver as typeof fetch)).status;
       }
     } catch (error) {
@@ -237,6 +263,7 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
           ? [`QPay: REAL API at ${qpaySettings.baseUrl} (credentials from QPAY_CLIENT_ID, QPAY_CLIENT_SECRET, QPAY_INVOICE_CODE)`]
           : ['QPay: mock (msw in the dev server); set QPAY_CLIENT_ID, QPAY_CLIENT_SECRET and QPAY_INVOICE_CODE for the real API'];
       lines.push('TBank SBP: mock (msw in the dev server)');
+      lines.push(describeDemoStore(options.env.STORE_URL));
       if (qpaySettings.mode === 'live' && !publicUrl) {
         lines.push("QPay cannot reach this machine's callback URL; set DEMO_PUBLIC_URL to a public address (the widget still sees PAID by polling)");
       }
@@ -251,12 +278,14 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
       interceptor.listen({ onUnhandledRequest: 'bypass' });
       slot[MSW_SLOT] = interceptor;
     },
-    close() {
-      if (!interceptor) return;
-      interceptor.close();
-      const slot = globalThis as InterceptorSlot;
-      if (slot[MSW_SLOT] === interceptor) delete slot[MSW_SLOT];
-      interceptor = undefined;
+    async close() {
+      if (interceptor) {
+        interceptor.close();
+        const slot = globalThis as InterceptorSlot;
+        if (slot[MSW_SLOT] === interceptor) delete slot[MSW_SLOT];
+        interceptor = undefined;
+      }
+      await (await stores.catch(() => undefined))?.close();
     },
   };
 }
