@@ -2,12 +2,13 @@
 //   POST {basePath}/invoice            the order's invoice (one open invoice per order; a superseded one is cancelled)
 //   GET  {basePath}/status/:invoiceId  {status, paid_amount, invoice_id}; at most one provider call per invoice per
 //                                      `statusCacheMs` across every process sharing the store
+//   GET  {basePath}/events/:invoiceId  the same status as a server-sent event stream: at once, then every change
 //   GET|POST {basePath}/callback       the provider's notification, confirmed with the provider before anything
 // A confirmed payment of any invoice of an order reaches onPaid, once, whichever process and route saw it first.
 // The status route answers PAID at once and runs onPaid beside it (with a timeout, under a lease); the callback
 // waits for onPaid and answers non-success until it has succeeded somewhere, so the provider retries.
 // When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
-import type { PaymentStatus } from '../core/types.js';
+import { FINAL_STATUSES, type PaymentStatus } from '../core/types.js';
 import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from './provider.js';
 import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from './reference.js';
 import { MemoryStore, type CachedStatus, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from './store.js';
@@ -88,6 +89,8 @@ export interface CheckoutHandlerOptions {
    * answer is sent, e.g. `ctx.waitUntil` on Cloudflare Workers or `waitUntil` from `@vercel/functions`.
    */
   waitUntil?: (work: Promise<unknown>) => void;
+  /** How often an open event stream sends a comment line, so proxies keep it open (default 15000 ms). */
+  streamHeartbeatMs?: number;
   /** Default: console.error. Messages never contain credentials or tokens. */
   logger?: CheckoutLogger;
   now?: () => number;
@@ -111,6 +114,12 @@ const WAIT_STEP_MS = 50;
 const STATUS_KEEP_MS = 60_000;
 /** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
 const UNKNOWN_LOOKUPS_PER_SECOND = 10;
+/** Provider calls that must bring news (a callback's confirmation), per invoice, at most one per this interval. */
+const CONFIRM_INTERVAL_MS = 1000;
+/** What an event stream tells the browser: reconnect after this long, and a comment line this often. */
+const STREAM_RETRY_MS = 3000;
+/** Open event streams per process, at most; more are answered 503 (the element then polls). */
+const MAX_STREAMS = 10_000;
 /** Entries of each per-process memo, at most (the oldest go first). */
 const MEMO_LIMIT = 10_000;
 
@@ -194,6 +203,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const onPaidRetryMaxMs = options.onPaidRetryMaxMs ?? 10 * 60_000;
   /** A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses. */
   const leaseMs = onPaidTimeoutMs + 15_000;
+  const heartbeatMs = options.streamHeartbeatMs ?? 15_000;
   const logger: CheckoutLogger = options.logger ?? { error: (message) => console.error(`[qpay-checkout] ${message}`) };
 
   // Per-process coalescing on top of the store's cross-process locks.
@@ -265,7 +275,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
         for (let waited = 0; ; waited += WAIT_STEP_MS) {
           const cached = await store.getCachedStatus(invoiceId);
           if (cached && cached.at >= freshAfter) return unwrap(remember(statusMemo, invoiceId, cached));
-          const token = await store.acquireLock(`status:${invoiceId}`, cacheMs);
+          // Pollers share one call per `cacheMs`; callers that need news (callbacks) have their own, per second, so a
+          // long cache never keeps a payment from being confirmed.
+          const token = strict
+            ? await store.acquireLock(`confirm:${invoiceId}`, CONFIRM_INTERVAL_MS)
+            : await store.acquireLock(`status:${invoiceId}`, cacheMs);
           if (token) {
             // Stamped with when the question was asked: an answer counts as news only from then on.
             const askedAt = now();
@@ -600,6 +614,144 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     return json(200, { status: effective, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
   }
 
+  // ---- GET {basePath}/events/:invoiceId -------------------------------------------------------------------------
+
+  interface StatusBody {
+    status: PaymentStatus;
+    paid_amount: number;
+    invoice_id: string;
+  }
+  type StatusListener = (body: StatusBody) => void;
+  interface Watcher {
+    listeners: Set<StatusListener>;
+    stop(): void;
+  }
+  const watchers = new Map<string, Watcher>();
+  let openStreams = 0;
+
+  /**
+   * Watches one invoice for every stream of this process: the status route's answer every `cacheMs` (so a shop whose
+   * callback never arrives still learns of the payment, at the same coalesced pace as polling), and the store's
+   * channel, where any process that confirms a payment announces it at once.
+   */
+  function startWatcher(invoiceId: string): Watcher {
+    const listeners = new Set<StatusListener>();
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let unsubscribe: (() => unknown) | undefined;
+    const tell = (body: StatusBody) => {
+      for (const listener of [...listeners]) listener(body);
+    };
+    const tick = async () => {
+      try {
+        const answer = await status(invoiceId);
+        if (answer.ok) tell((await answer.json()) as StatusBody);
+      } catch {
+        // status() answers failures itself; a thrown error here is a bug already logged there.
+      }
+      if (!stopped) timer = setTimeout(tick, cacheMs);
+    };
+    timer = setTimeout(tick, cacheMs);
+    Promise.resolve(
+      store.subscribe(`status:${invoiceId}`, (message) => {
+        try {
+          tell(JSON.parse(message) as StatusBody);
+        } catch {
+          // Not ours: the channel carries JSON status bodies only.
+        }
+      }),
+    )
+      .then((stop) => {
+        if (stopped) void stop();
+        else unsubscribe = stop;
+      })
+      .catch((error) => logger.error(`could not listen for payments of invoice ${invoiceId}; its streams rely on checking: ${describe(error)}`));
+    return {
+      listeners,
+      stop() {
+        stopped = true;
+        clearTimeout(timer);
+        void Promise.resolve(unsubscribe?.()).catch(() => {});
+      },
+    };
+  }
+
+  function watch(invoiceId: string, listener: StatusListener): () => void {
+    let watcher = watchers.get(invoiceId);
+    if (!watcher) watchers.set(invoiceId, (watcher = startWatcher(invoiceId)));
+    const mine = watcher;
+    mine.listeners.add(listener);
+    return () => {
+      mine.listeners.delete(listener);
+      if (mine.listeners.size > 0 || watchers.get(invoiceId) !== mine) return;
+      watchers.delete(invoiceId);
+      mine.stop();
+    };
+  }
+
+  /** The event id of a status: the same status and amount is the same event, whichever process sends it. */
+  const eventId = (body: StatusBody) => `${body.status}.${cents(body.paid_amount)}`;
+
+  async function events(invoiceId: string, request: Request): Promise<Response> {
+    const first = await status(invoiceId);
+    if (!first.ok) return first;
+    if (openStreams >= MAX_STREAMS) {
+      return fail(503, 'TOO_MANY_STREAMS', 'Too many open event streams; poll the status route instead', {}, { 'Retry-After': '30' });
+    }
+    const firstBody = (await first.json()) as StatusBody;
+    const encoder = new TextEncoder();
+    let lastId = request.headers.get('last-event-id');
+    let end = () => {};
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        openStreams += 1;
+        let ended = false;
+        let stopWatching = () => {};
+        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': keep-alive\n\n')), heartbeatMs);
+        end = () => {
+          if (ended) return;
+          ended = true;
+          openStreams -= 1;
+          clearInterval(heartbeat);
+          stopWatching();
+          request.signal.removeEventListener('abort', end);
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the reader going away.
+          }
+        };
+        const send = (body: StatusBody) => {
+          if (ended) return;
+          const id = eventId(body);
+          if (id !== lastId) {
+            lastId = id;
+            controller.enqueue(encoder.encode(`id: ${id}\nevent: status\ndata: ${JSON.stringify(body)}\n\n`));
+          }
+          if (FINAL_STATUSES.includes(body.status)) end();
+        };
+        controller.enqueue(encoder.encode(`retry: ${STREAM_RETRY_MS}\n\n`));
+        send(firstBody);
+        if (ended) return;
+        stopWatching = watch(invoiceId, send);
+        if (request.signal.aborted) end();
+        else request.signal.addEventListener('abort', end);
+      },
+      cancel() {
+        end();
+      },
+    });
+    return new Response(stream, {
+      status: 200,
+      headers: {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        // Proxies must neither buffer nor compress the stream, or events arrive late or in bunches.
+        'Cache-Control': 'no-store, no-transform',
+        'X-Accel-Buffering': 'no',
+      },
+    });
+  }
+
   // ---- {basePath}/callback ---------------------------------------------------------------------------------------
 
   const notFound = () => fail(404, 'INVOICE_NOT_FOUND', 'The callback names no invoice created here');
@@ -706,6 +858,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return status(id);
     }
     if (rest === '/status') return fail(400, 'BAD_INVOICE_ID', 'The invoice id is missing');
+    const eventsMatch = /^\/events\/([^/]+)$/.exec(rest);
+    if (eventsMatch) {
+      if (method !== 'GET') return methodNotAllowed('GET');
+      let id: string;
+      try {
+        id = decodeURIComponent(eventsMatch[1]!);
+      } catch {
+        return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
+      }
+      return events(id, request);
+    }
     if (rest === '/callback') {
       if (method !== 'GET' && method !== 'POST') return methodNotAllowed('GET, POST');
       return callback(request, url);

@@ -18,7 +18,7 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
  * Builds a fetch `Request` from Node's `IncomingMessage`. Uses Express's `originalUrl` when
  * mounted under a prefix, and a body that a body parser already read (`req.body`) if any.
  */
-export function nodeRequestToFetch(req: IncomingMessage, options: NodeRequestOptions = {}): Request {
+export function nodeRequestToFetch(req: IncomingMessage, options: NodeRequestOptions = {}, signal?: AbortSignal): Request {
   const nodeReq = req as NodeRequest;
   const encrypted = Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted);
   const proto = (options.trustProxy && firstHeader(req.headers['x-forwarded-proto'])) || (encrypted ? 'https' : 'http');
@@ -33,7 +33,7 @@ export function nodeRequestToFetch(req: IncomingMessage, options: NodeRequestOpt
   }
 
   const method = (req.method ?? 'GET').toUpperCase();
-  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, ...(signal ? { signal } : {}) };
   if (method !== 'GET' && method !== 'HEAD') {
     if (nodeReq.body !== undefined && (req.readableEnded || req.complete)) {
       // A body parser ran first: hand over what it parsed.
@@ -62,6 +62,23 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
     res.end();
     return;
   }
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    // A stream of events: each chunk goes out as it comes; the client leaving ends the reading.
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    res.once('close', () => void reader.cancel().catch(() => {}));
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || res.destroyed) break;
+        res.write(value);
+      }
+    } catch {
+      // The stream failed or was cancelled because the client left: nothing more to send.
+    }
+    res.end();
+    return;
+  }
   const body = Buffer.from(await response.arrayBuffer());
   res.setHeader('content-length', body.length);
   res.end(body);
@@ -87,8 +104,13 @@ export function toNodeHandler(handler: FetchHandler, options: NodeRequestOptions
       res.end(JSON.stringify({ error: 'NOT_FOUND', message: 'No such endpoint' }));
       return;
     }
+    // Aborted when the client goes away before the answer is complete, so long answers (event streams) end.
+    const left = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) left.abort();
+    });
     try {
-      const response = await handler(nodeRequestToFetch(req, options));
+      const response = await handler(nodeRequestToFetch(req, options, left.signal));
       await writeFetchResponse(res, response, req.method);
     } catch (error) {
       if (!res.headersSent) {
