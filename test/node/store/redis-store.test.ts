@@ -78,6 +78,24 @@ describe('RedisStore keys and retention', () => {
     assert.deepEqual(keys.sort(), [`${prefix}inv:new`, `${prefix}lock:l`, `${prefix}open:order`, `${prefix}ref:ref-new`], 'only the live records, under the prefix');
   });
 
+  it('works on a shared ioredis client that has its own keyPrefix (the scripts build keys with it too)', async () => {
+    const prefix = `${unique('app')}:`;
+    const client = new Redis(server.url, { keyPrefix: prefix });
+    try {
+      const store = new RedisStore(client, { prefix: 'pay:' });
+      await store.openInvoice(invoiceRecord('one', 'order'));
+      await store.openInvoice(invoiceRecord('two', 'order'));
+      assert.equal(typeof (await store.getInvoice('one'))?.supersededAt, 'number', 'the script found the previous invoice');
+      await store.markPaid(paidRecord('one', 'order'));
+      assert.equal(await raw.pttl(`${prefix}pay:inv:one`), -1, 'the paid invoice lost its expiry');
+      assert.equal(await raw.pttl(`${prefix}pay:ref:ref-one`), -1, 'and so did its reference');
+      await store.close();
+      assert.equal(client.status, 'ready', 'a shared client stays open');
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('rejects an empty or non-string id with a clear StoreError', async () => {
     const store = open();
     await assert.rejects(store.getInvoice(''), { name: 'StoreError', message: /RedisStore: getInvoice failed: invoiceId must be a non-empty string/ });
