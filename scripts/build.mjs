@@ -3,6 +3,7 @@
 //   dist/index.js (also /define), element.js, mock.js, react.js  ES modules for bundlers (lit, qrcode, msw external;
 //                                                      the QR encoder in its own lazily loaded chunk)
 //   dist/server.js                                     the merchant server kit, for Node
+//   dist/server-redis.js, dist/server-postgres.js      the Redis and PostgreSQL stores (ioredis, pg external)
 //   dist/qpay-checkout.min.js                          one self-contained classic script that registers the tag
 //   dist/types/**.d.ts                                 declarations from tsc
 //   custom-elements.json                               the manifest, from the element's JSDoc

@@ -23,9 +23,15 @@ export const STANDALONE_ENTRIES = {
   mock: { candidates: ['src/mock/index.ts'] },
 };
 
-/** ES modules built for Node. */
+/**
+ * ES modules built for Node, in one build so they share chunks (the store error class is one class for all).
+ * The store adapters import `ioredis` / `pg`, optional peer dependencies that stay imports, so a shop that uses
+ * neither installs neither.
+ */
 export const NODE_ENTRIES = {
   server: { candidates: ['src/server/index.ts'] },
+  'server-redis': { candidates: ['src/server/redis-store.ts'], required: true },
+  'server-postgres': { candidates: ['src/server/postgres-store.ts'], required: true },
 };
 
 /** The entry behind the self-contained `<script>` file: it must register the element. */

@@ -143,6 +143,8 @@ export class RedisStore implements CheckoutStore {
   readonly #client: Redis;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
+  /** What scripts put before the keys they build themselves: the client's own `keyPrefix`, then ours. */
+  readonly #scriptPrefix: string;
   readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -167,6 +169,7 @@ export class RedisStore implements CheckoutStore {
       this.#ownsClient = true;
       this.#watch(this.#client);
     }
+    this.#scriptPrefix = `${this.#client.options?.keyPrefix ?? ''}${this.#prefix}`;
   }
 
   /** Nothing to create in Redis; here so Redis and Postgres wire up the same way (`await store.migrate()`). */
@@ -187,7 +190,7 @@ export class RedisStore implements CheckoutStore {
       String(record.expiresAt),
       wholeMs(keepUntil),
       String(this.#now()),
-      this.#prefix,
+      this.#scriptPrefix,
     ]);
   }
 
@@ -220,7 +223,7 @@ export class RedisStore implements CheckoutStore {
       'markPaid',
       SCRIPTS.markPaid,
       [this.#key('paid:', record.invoiceId), this.#key('orderpaid:', record.orderId), this.#key('inv:', record.invoiceId)],
-      [record.invoiceId, JSON.stringify(fresh), String(record.paidAt), record.orderId, this.#prefix],
+      [record.invoiceId, JSON.stringify(fresh), String(record.paidAt), record.orderId, this.#scriptPrefix],
     )) as [string, string];
     return { ...(JSON.parse(json) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy };
   }
@@ -255,7 +258,7 @@ export class RedisStore implements CheckoutStore {
       'finishOnPaid',
       SCRIPTS.finishOnPaid,
       [this.#key('onpaid:', invoiceId), this.#key('paid:', invoiceId), this.#key('inv:', invoiceId)],
-      [token, retryAt === undefined ? '' : String(Math.ceil(retryAt)), String(this.#retentionMs), this.#prefix, invoiceId, String(this.#now())],
+      [token, retryAt === undefined ? '' : String(Math.ceil(retryAt)), String(this.#retentionMs), this.#scriptPrefix, invoiceId, String(this.#now())],
     );
   }
 

@@ -18,7 +18,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const CHROMIUM_CANDIDATES = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 /** Packages the consumer project gets beside the tarball, at the versions this repo tested with. */
-const CONSUMER_PACKAGES = ['react', 'react-dom', '@types/react', '@types/node', 'msw', 'vue', 'svelte', 'solid-js'];
+const CONSUMER_PACKAGES = ['react', 'react-dom', '@types/react', '@types/node', 'msw', 'vue', 'svelte', 'solid-js', 'ioredis', 'pg', '@types/pg'];
 
 let project = '';
 let tarballEntries: string[] = [];
@@ -115,7 +115,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     for (const dir of ['src/', 'test/', 'scripts/', 'demo/', 'bench/', 'node_modules/']) {
       assert.ok(!tarballEntries.some((entry) => entry.startsWith(dir)), `${dir} must not be in the package`);
     }
-    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/server.js', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
+    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/server.js', 'dist/server-redis.js', 'dist/server-postgres.js', 'dist/types/server/redis-store.d.ts', 'dist/types/server/postgres-store.d.ts', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
       assert.ok(tarballEntries.includes(needed), `${needed} is missing from the package`);
     }
     assert.ok(!tarballEntries.some((entry) => entry.endsWith('.map')), 'no source maps (they would point at src/, which is not shipped)');
@@ -124,7 +124,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
   it('resolves every entry from the installed package, and runs /server with /mock on Node (server-run.ts)', () => {
     write(
       'resolve.mjs',
-      `const entries = ['qpay-checkout', 'qpay-checkout/element', 'qpay-checkout/define', 'qpay-checkout/server', 'qpay-checkout/mock',
+      `const entries = ['qpay-checkout', 'qpay-checkout/element', 'qpay-checkout/define', 'qpay-checkout/server', 'qpay-checkout/server/redis', 'qpay-checkout/server/postgres', 'qpay-checkout/mock',
   'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
 console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, import.meta.resolve(entry)]))));
 `,
@@ -136,6 +136,8 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
       'qpay-checkout/element': 'dist/element.js',
       'qpay-checkout/define': 'dist/index.js',
       'qpay-checkout/server': 'dist/server.js',
+      'qpay-checkout/server/redis': 'dist/server-redis.js',
+      'qpay-checkout/server/postgres': 'dist/server-postgres.js',
       'qpay-checkout/mock': 'dist/mock.js',
       'qpay-checkout/react': 'dist/react.js',
       'qpay-checkout/script': 'dist/qpay-checkout.min.js',
@@ -161,6 +163,35 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
     assert.equal(run(process.execPath, ['react-on-node.mjs'], project).trim(), 'object QPayCheckout');
   });
 
+  it('the store entries import ioredis and pg (never bundled), load beside /server, and share one StoreError class', () => {
+    const installed = join(project, 'node_modules', 'qpay-checkout', 'dist');
+    const redisEntry = readFileSync(join(installed, 'server-redis.js'), 'utf8');
+    const postgresEntry = readFileSync(join(installed, 'server-postgres.js'), 'utf8');
+    assert.match(redisEntry, /from "ioredis"/);
+    assert.match(postgresEntry, /from "pg"/);
+    for (const [file, text] of [['server-redis.js', redisEntry], ['server-postgres.js', postgresEntry]] as const) {
+      assert.ok(text.length < 40_000, `${file} is ${text.length} bytes: a driver was bundled into it`);
+    }
+    assert.doesNotMatch(readFileSync(join(installed, 'server.js'), 'utf8'), /ioredis|from "pg"/, '/server does not load the drivers');
+    write(
+      'stores-run.mjs',
+      `import { RedisStore, StoreError } from 'qpay-checkout/server/redis';
+import { PostgresStore, StoreError as PgStoreError, postgresSchemaSql } from 'qpay-checkout/server/postgres';
+const store = new PostgresStore('postgres://nobody@127.0.0.1:1/none', { timeoutMs: 500, onError: () => {} });
+const failure = await store.getInvoice('x').catch((error) => error);
+await store.close();
+console.log(JSON.stringify({
+  redis: typeof RedisStore,
+  sameError: StoreError === PgStoreError,
+  schema: postgresSchemaSql().includes('CREATE TABLE IF NOT EXISTS qpay_invoices'),
+  failure: failure instanceof StoreError ? failure.message.split(':').slice(0, 2).join(':') : String(failure),
+}));
+`,
+    );
+    const outcome = JSON.parse(run(process.execPath, ['stores-run.mjs'], project).trim().split('\n').at(-1)!);
+    assert.deepEqual(outcome, { redis: 'function', sameError: true, schema: true, failure: 'PostgresStore: getInvoice failed' });
+  });
+
   describe('TypeScript in the consumer project', () => {
     before(() => {
       const compilerOptions = {
@@ -177,7 +208,7 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
       };
       write('tsconfig.json', JSON.stringify({ compilerOptions, include: ['types/*.ts', 'types/*.tsx'] }, null, 2));
       write('tsconfig.negative.json', JSON.stringify({ compilerOptions, include: ['negative/*.ts', 'negative/*.tsx'] }, null, 2));
-      write('tsconfig.node.json', JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'] }, files: ['server-run.ts'] }, null, 2));
+      write('tsconfig.node.json', JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'] }, files: ['server-run.ts', 'server-stores.ts'] }, null, 2));
       writeConsumerFiles();
     });
 
@@ -271,6 +302,30 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
 
 /** The server kit against the QPay mock, the way a shop's Node server would use them: invoice, pay, poll. */
 function writeServerConsumer(): void {
+  write(
+    'server-stores.ts',
+    `import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { CheckoutStore } from 'qpay-checkout/server';
+import { RedisStore, StoreError, type RedisStoreOptions } from 'qpay-checkout/server/redis';
+import { PostgresStore, postgresSchemaSql, type PostgresStoreOptions } from 'qpay-checkout/server/postgres';
+
+const redisOptions: RedisStoreOptions = { prefix: 'shop:', retentionMs: 86_400_000, timeoutMs: 3000 };
+const stores: CheckoutStore[] = [
+  new RedisStore('redis://127.0.0.1:6379', redisOptions),
+  new RedisStore(new Redis({ lazyConnect: true })),
+  new PostgresStore(new pg.Pool({ connectionString: 'postgres://127.0.0.1/shop' }), { tablePrefix: 'shop_' } satisfies PostgresStoreOptions),
+];
+export async function wire(postgres: PostgresStore): Promise<number> {
+  await postgres.migrate();
+  const removed: number = await postgres.cleanup();
+  await postgres.close();
+  return removed;
+}
+const sql: string = postgresSchemaSql('shop_');
+console.log(stores.length, sql.length, StoreError.name);
+`,
+  );
   write(
     'server-run.ts',
     `import assert from 'node:assert/strict';

@@ -375,3 +375,71 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
     });
   });
 }
+
+/** Calls `attempt` until it resolves (the server is back), failing after `timeoutMs` with its last error. */
+export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+export interface OutageTarget {
+  /** The server under the stores: crash() and restart() it. */
+  server: () => { crash(): Promise<void>; restart(): Promise<void> };
+  /** Two stores on the same state, on their own connections, with a short timeoutMs (under 2 s). */
+  open: () => Promise<[CheckoutStore, CheckoutStore]>;
+  /** Whether records written before the crash are there after the restart (a Redis without persistence forgets). */
+  keepsData: boolean;
+}
+
+/**
+ * The server going away and coming back: calls reject with a StoreError naming the store and the call, in bounded
+ * time (never a hang, never a crash), and work again once the server is back, subscriptions included.
+ */
+export function serverOutageContract(storeName: 'RedisStore' | 'PostgresStore', target: OutageTarget): void {
+  it('the server going away: calls reject with a clear StoreError in bounded time, calls and subscriptions work again after it is back', async () => {
+    const [writer, reader] = await target.open();
+    const orderId = unique('order');
+    const invoiceId = unique('inv');
+    const heard = inbox();
+    await reader.subscribe('events', heard.listener);
+    await writer.openInvoice(invoiceRecord(invoiceId, orderId));
+    await writer.markPaid(paidRecord(invoiceId, orderId));
+    await target.server().crash();
+    const started = Date.now();
+    const failures = await Promise.allSettled([
+      writer.getInvoice(invoiceId),
+      writer.openInvoice(invoiceRecord(unique('inv'), orderId)),
+      writer.claimOnPaid(invoiceId, 1000, Date.now()),
+      writer.acquireLock('lock', 1000),
+      writer.publish('events', 'while down'),
+    ]);
+    assert.ok(Date.now() - started < 4000, `calls gave up in ${Date.now() - started} ms`);
+    for (const failure of failures) {
+      assert.equal(failure.status, 'rejected');
+      const reason = (failure as PromiseRejectedResult).reason as Error & { store?: string };
+      assert.equal(reason.name, 'StoreError', String(reason));
+      assert.equal(reason.store, storeName);
+      assert.match(reason.message, new RegExp(`^${storeName}: (getInvoice|openInvoice|claimOnPaid|acquireLock|publish) failed: .+`));
+    }
+    await target.server().restart();
+    const claim = await eventually(async () => writer.claimOnPaid(invoiceId, 1000, Date.now()));
+    assert.equal(claim.state, 'claimed');
+    assert.equal((await reader.claimOnPaid(invoiceId, 1000, Date.now())).state, 'busy', 'claims are atomic again');
+    if (target.keepsData) assert.equal((await reader.getPaid(invoiceId))?.orderPaidBy, invoiceId, 'the records survived the crash');
+    const next = invoiceRecord(unique('inv'), orderId);
+    await writer.openInvoice(next);
+    assert.equal((await reader.getOpenInvoice(orderId))?.invoiceId, next.invoiceId);
+    // The subscriber's connection comes back and listens again by itself.
+    await eventually(async () => {
+      await writer.publish('events', 'after restart');
+      await heard.waitFor('after restart', 200);
+    });
+  });
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/postgres-store.js';
 import { startPostgres, type TestServer } from '../helpers/servers.js';
-import { invoiceRecord, paidRecord, storeContract } from './contract.js';
+import { invoiceRecord, paidRecord, storeContract, serverOutageContract } from './contract.js';
 
 let server: TestServer;
 const opened: PostgresStore[] = [];
@@ -136,50 +136,18 @@ describe('PostgresStore faults', () => {
     }
   });
 
-  it('the server going away: calls reject with a clear StoreError in bounded time, calls and LISTEN work again after it is back', async () => {
-    const tablePrefix = freshPrefix();
-    const writer = open({ tablePrefix, timeoutMs: 1500 });
-    const reader = open({ tablePrefix, timeoutMs: 1500 });
-    await writer.migrate();
-    const heard: string[] = [];
-    await reader.subscribe('events', (message) => heard.push(message));
-    await writer.openInvoice(invoiceRecord('inv', 'order'));
-    await writer.markPaid(paidRecord('inv', 'order'));
-    errors.length = 0;
-    await server.crash();
-    const started = Date.now();
-    const failures = await Promise.allSettled([
-      writer.getInvoice('inv'),
-      writer.openInvoice(invoiceRecord('inv2', 'order')),
-      writer.claimOnPaid('inv', 1000, Date.now()),
-      writer.acquireLock('lock', 1000),
-      writer.publish('events', 'while down'),
-    ]);
-    assert.ok(Date.now() - started < 4000, `calls gave up in ${Date.now() - started} ms`);
-    for (const failure of failures) {
-      assert.equal(failure.status, 'rejected');
-      const reason = (failure as PromiseRejectedResult).reason as StoreError;
-      assert.ok(reason instanceof StoreError, String(reason));
-      assert.match(reason.message, /^PostgresStore: (getInvoice|openInvoice|claimOnPaid|acquireLock|publish) failed: .+/);
-    }
-    await server.restart();
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await writer.claimOnPaid('inv', 1000, Date.now());
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((done) => setTimeout(done, 100));
-      }
-    }
-    assert.equal((await reader.getPaid('inv'))?.orderPaidBy, 'inv', 'the data survived the crash');
-    assert.equal((await writer.claimOnPaid('inv', 1000, Date.now())).state, 'busy');
-    const relisten = Date.now() + 10_000;
-    while (!heard.includes('after restart')) {
-      if (Date.now() > relisten) assert.fail(`the LISTEN connection did not come back (heard ${JSON.stringify(heard)})`);
-      await writer.publish('events', 'after restart');
-      await new Promise((done) => setTimeout(done, 100));
-    }
+  serverOutageContract('PostgresStore', {
+    server: () => server,
+    open: async () => {
+      const tablePrefix = freshPrefix();
+      const stores: [PostgresStore, PostgresStore] = [open({ tablePrefix, timeoutMs: 1500 }), open({ tablePrefix, timeoutMs: 1500 })];
+      await stores[0].migrate();
+      return stores;
+    },
+    keepsData: true,
+  });
+
+  it('connection errors go to onError, never to an unhandled error event', () => {
+    assert.ok(errors.length > 0, 'the outage above was reported to onError');
   });
 });
