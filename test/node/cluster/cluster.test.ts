@@ -78,6 +78,30 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       assert.equal(qpay.mock.controls.calls.count('invoice/create'), created + 1);
     });
 
+    it('a callback that lands on one process reaches the event stream another process holds, at once', async () => {
+      const { body: invoice } = await createInvoice(cluster, 0, 'o-650');
+      const response = await cluster.fetch(0, `/qpay/events/${invoice.invoice_id}`);
+      assert.match(response.headers.get('content-type')!, /^text\/event-stream/);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const until = async (pattern: RegExp) => {
+        while (!pattern.test(text)) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+        return pattern.test(text);
+      };
+      assert.ok(await until(/"status":"NEW"/));
+      const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id);
+      const started = performance.now();
+      const [answer, pushed] = await Promise.all([cluster.fetch(2, callbackPath(callbackUrl!)).then((r) => r.text()), until(/"status":"PAID"/)]);
+      console.log(`# ${name}: callback on process 3 -> PAID in the stream of process 1 after ${Math.round(performance.now() - started)} ms`);
+      assert.equal(answer, 'SUCCESS');
+      assert.ok(pushed, 'the stream never said PAID');
+      await reader.cancel();
+    });
+
     it('kill -9 of the process that made the invoice, then a full restart: onPaid once, status PAID', async () => {
       const { body: first } = await createInvoice(cluster, 0, 'o-700');
       const { body: second } = await createInvoice(cluster, 0, 'o-701');
