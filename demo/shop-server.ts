@@ -193,12 +193,11 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
     try {
       if (provider === 'qpay') {
         if (!qpayMock) return json(404, { error: 'NOT_AVAILABLE', message: 'Real QPay is in use: pay with a bank app' });
-        const payment = qpayMock.controls.pay(invoiceId);
-        if (payment.callbackUrl) callbackStatus = (await qpay.get()(new Request(payment.callbackUrl))).status;
+        const deliver = (input: RequestInfo | URL, init?: RequestInit) => qpay.get()(new Request(input, init));
+        callbackStatus = (await qpayMock.controls.pay(invoiceId, undefined, { fetch: deliver as typeof fetch }).delivery)?.status;
       } else {
-        tbankMock.controls.pay(invoiceId);
         const deliver = (input: RequestInfo | URL, init?: RequestInit) => tbank.get()(new Request(input, init));
-        callbackStatus = (await tbankMock.controls.notify(invoiceId, undefined, deliver as typeof fetch)).status;
+        callbackStatus = (await tbankMock.controls.pay(invoiceId, { fetch: deliver as typeof fetch }).delivery)?.status;
       }
     } catch (error) {
       // The mocks refuse unknown, paid or closed invoices with a readable message.

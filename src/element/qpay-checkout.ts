@@ -98,6 +98,7 @@ export class QPayCheckoutElement extends LitElement {
     pollInterval: { attribute: 'poll-interval', type: Number },
     mode: {},
     order: { attribute: false },
+    orderAttribute: { attribute: 'order' },
     banks: { attribute: false },
     langAttribute: { attribute: 'lang' },
     ...Object.fromEntries(
@@ -120,8 +121,14 @@ export class QPayCheckoutElement extends LitElement {
   /** Layout: `auto`, `mobile` or `desktop`. */
   mode: QPayCheckoutMode = 'auto';
 
-  /** JSON body of the `invoice-url` POST. Changing it does not re-post (that would make a second invoice). */
+  /**
+   * JSON body of the `invoice-url` POST (the `order` attribute, as JSON text, is used when this is unset).
+   * Changing it after the POST does not re-post (that would make a second invoice).
+   */
   declare order: unknown;
+
+  /** The `order` attribute: the order as JSON text, for pages without scripts of their own. */
+  protected declare orderAttribute: string | null | undefined;
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
   declare banks: unknown;
@@ -171,6 +178,11 @@ export class QPayCheckoutElement extends LitElement {
     return matchMedia('(pointer: coarse)').matches || MOBILE_USER_AGENT.test(navigator.userAgent) ? 'mobile' : 'desktop';
   }
 
+  /** The id of the invoice shown (given, or loaded from `invoice-url`); undefined while there is none. */
+  get invoiceId(): string | undefined {
+    return this.view?.id;
+  }
+
   /** Where the element is; also reflected as the host's `data-state` attribute. */
   get state(): QPayCheckoutState {
     const status = this.status;
@@ -208,6 +220,10 @@ export class QPayCheckoutElement extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('invoice') || changed.has('invoiceUrl')) {
       this.#applySource();
+    } else if ((changed.has('order') || changed.has('orderAttribute')) && this.blocked === 'error' && this.invoiceUrl && !this.invoice) {
+      // An order set after a POST that failed (say it went out before the page's script set it): no invoice was
+      // made, so posting again makes no second one.
+      void this.#loadInvoice();
     } else if (changed.has('statusUrl') || changed.has('pollInterval')) {
       // Same invoice, new endpoint or pace: start over with a poller built for it.
       this.#stop();
@@ -357,9 +373,8 @@ export class QPayCheckoutElement extends LitElement {
   // ---- invoice-url ----------------------------------------------------------------------------
 
   async #loadInvoice(): Promise<void> {
-    const url = this.invoiceUrl;
     this.#cancelLoad();
-    if (!url) return;
+    if (!this.invoiceUrl) return;
     this.#reset();
     this.blocked = 'loading';
     if (!this.isConnected) return; // connectedCallback starts it
@@ -368,8 +383,12 @@ export class QPayCheckoutElement extends LitElement {
     let loaded: LoadedInvoice | undefined;
     let failure: unknown;
     try {
-      const { fetchInvoice } = await import('./invoice-load.js');
-      loaded = await fetchInvoice(url, this.order, controller);
+      const { fetchInvoice, pageScriptsRan, orderFromAttribute } = await import('./invoice-load.js');
+      // The page's deferred and end-of-body scripts set `order`: post only once they have run.
+      await pageScriptsRan();
+      if (this.#loadController !== controller) return; // superseded or removed meanwhile
+      const order = this.order === undefined ? orderFromAttribute(this.orderAttribute) : this.order;
+      loaded = await fetchInvoice(this.invoiceUrl!, order, controller);
     } catch (error) {
       failure = error;
     }

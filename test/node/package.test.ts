@@ -297,7 +297,7 @@ try {
   assert.ok(created.ok, await created.clone().text());
   const invoice = (await created.json()) as { invoice_id: string; qr_text: string; amount: number };
   assert.equal(invoice.amount, 15000);
-  mock.controls.pay(invoice.invoice_id);
+  mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
   const status = await handler(new Request(\`https://shop.example/qpay/status/\${invoice.invoice_id}\`));
   const body = (await status.json()) as { status: string };
   console.log(JSON.stringify({ invoiceId: invoice.invoice_id, status: body.status, paid: paid.map((event) => event.orderId) }));
