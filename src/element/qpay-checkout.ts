@@ -544,7 +544,7 @@ export class QPayCheckoutElement extends LitElement {
         drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
       } catch (error) {
         // Text too long for any QR version: the invoice cannot be shown. Report after this render.
-        queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
+        queueMicrotask(() => this.view === view && this.#fail(new Error(`The QR text (${qr.text.length} characters) is too long for a QR code`, { cause: error })));
       }
     }
     // Until the encoder arrives, a spinner holds the QR's place.

@@ -101,6 +101,19 @@ describe('<qpay-checkout> invoice-url', () => {
     expect(part(el, 'timer')!.textContent).to.match(/^Time left: (2:01|2:00|1:59)$/);
   });
 
+  it('a 30-minute invoice starts its countdown at 30:00, not 30:01 (the Date header counts whole seconds)', async () => {
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint(async () => {
+      // Answer late in a second, as a server does most of the time: its Date header drops the fraction.
+      while (Date.now() % 1000 < 600) await quiet(10);
+      const now = Date.now();
+      return HttpResponse.json({ ...invoice, expires_at: new Date(now + 30 * 60 * 1000).toISOString() }, { headers: { date: new Date(now).toUTCString() } });
+    });
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'waiting');
+    expect(part(el, 'timer')!.textContent).to.equal('Time left: 30:00');
+  });
+
   it('prefers an invoice property over invoice-url, and does not post', async () => {
     const invoices = invoiceEndpoint(() => HttpResponse.json({}));
     const el = await fixture<QPayCheckoutElement>(
