@@ -47,7 +47,8 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @tag qpay-checkout
  *
  * @attr {string} invoice - The provider's invoice as JSON (QPay v2 invoice response or TBank QRPAY response, plus optional `amount`, `currency`, `description`, `expires_at`). The `invoice` property also takes the object itself.
- * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property) and whose JSON answer is the invoice.
+ * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property, or the `order` attribute) and whose JSON answer is the invoice. Posted once the document has parsed and its deferred scripts have run, then one more task.
+ * @attr {string} order - The order as JSON text, POSTed to `invoice-url`, for pages without scripts of their own. The `order` property takes precedence.
  * @attr {string} status-url - The merchant's status endpoint, polled with GET. `{id}` is replaced by the URL-encoded invoice id; without it `invoice_id=<id>` is added to the query.
  * @attr {number} poll-interval - Milliseconds between status checks (default 2000, at least 500).
  * @attr {string} lang - `mn` (default), `en` or `ru`.
@@ -57,6 +58,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  *
  * @prop {unknown} invoice - The provider's invoice object (or its JSON text).
  * @prop {unknown} order - Sent as the JSON body of the `invoice-url` POST.
+ * @prop {string | undefined} invoiceId - Read-only: the id of the invoice shown (given or loaded), as in every event's `detail.invoiceId`.
  * @prop {unknown} banks - For SBP `codeUrl` invoices: NSPK's `c2bmembers.json` (`{dictionary: [{bankName, logoURL, schema}]}`), shown as one link per bank on phones.
  *
  * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
