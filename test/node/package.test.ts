@@ -86,7 +86,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     write(
       'resolve.mjs',
       `const entries = ['qpay-checkout', 'qpay-checkout/element', 'qpay-checkout/define', 'qpay-checkout/server', 'qpay-checkout/mock',
-  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
+  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/dist/qpay-checkout.min.js', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
 console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, import.meta.resolve(entry)]))));
 `,
     );
@@ -100,6 +100,7 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
       'qpay-checkout/mock': 'dist/mock.js',
       'qpay-checkout/react': 'dist/react.js',
       'qpay-checkout/script': 'dist/qpay-checkout.min.js',
+      'qpay-checkout/dist/qpay-checkout.min.js': 'dist/qpay-checkout.min.js', // the path the README names
       'qpay-checkout/custom-elements.json': 'custom-elements.json',
       'qpay-checkout/package.json': 'package.json',
     };

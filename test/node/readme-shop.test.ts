@@ -140,3 +140,30 @@ describe('README: Add it to your shop, run as written against the packed package
     }
   });
 });
+
+describe('README links for npm users', () => {
+  it('package.json names the repository, homepage and issues, and the README links into that same repository', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      repository: { url: string };
+      homepage: string;
+      bugs: { url: string };
+    };
+    const repo = /^git\+(https:\/\/github\.com\/[\w-]+\/[\w-]+)\.git$/.exec(pkg.repository.url)?.[1];
+    assert.ok(repo, pkg.repository.url);
+    assert.equal(pkg.homepage, `${repo}#readme`);
+    assert.equal(pkg.bugs.url, `${repo}/issues`);
+    const links = [...README.matchAll(/\]\((https:\/\/github\.com\/[^)\s]+)\)/g)].map((match) => match[1]!);
+    assert.ok(links.length > 5);
+    for (const link of links) assert.ok(link.startsWith(repo), `${link} is in ${repo}`);
+  });
+
+  it('the sections for npm users name no repository file without linking it', () => {
+    for (const heading of ['Add it to your shop', 'Using it from a `<script>` tag']) {
+      const start = README.indexOf(`\n## ${heading}\n`);
+      const section = README.slice(start, README.indexOf('\n## ', start + 1));
+      const prose = section.replace(/^```[\s\S]*?^```$/gm, '');
+      const bare = [...prose.matchAll(/(?<!\[)`((?:demo|test|src|scripts|bench)\/[^`]*)`/g)].map((match) => match[1]);
+      assert.deepEqual(bare, [], `${heading}: repository paths without a link`);
+    }
+  });
+});
