@@ -219,13 +219,13 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
     try {
       if (provider === 'qpay') {
         if (!qpayMock) return json(404, { error: 'NOT_AVAILABLE', message: 'Real QPay is in use: pay with a bank app' });
-        const payment = qpayMock.controls.pay(invoiceId);
-        if (payment.callbackUrl) callbackStatus = (await (await qpay.get())(new Request(payment.callbackUrl))).status;
+        const qpayHandler = await qpay.get();
+        const deliver = (input: RequestInfo | URL, init?: RequestInit) => qpayHandler(new Request(input, init));
+        callbackStatus = (await qpayMock.controls.pay(invoiceId, undefined, { fetch: deliver as typeof fetch }).delivery)?.status;
       } else {
-        tbankMock.controls.pay(invoiceId);
         const tbankHandler = await tbank.get();
         const deliver = (input: RequestInfo | URL, init?: RequestInit) => tbankHandler(new Request(input, init));
-        callbackStatus = (await tbankMock.controls.notify(invoiceId, undefined, deliver as typeof fetch)).status;
+        callbackStatus = (await tbankMock.controls.pay(invoiceId, { fetch: deliver as typeof fetch }).delivery)?.status;
       }
     } catch (error) {
       // The mocks refuse unknown, paid or closed invoices with a readable message.

@@ -59,10 +59,17 @@ export function parseHttpDate(value: string | null): number | null {
 /**
  * How far the server's clock is ahead of the local one (server minus local, ms), from a
  * response's `Date` header read at `localNow`. 0 when the header is missing or invalid.
+ *
+ * The header counts whole seconds: the server's time was somewhere in [date, date + 1 s) when it
+ * answered. The offset is the smallest correction that agrees with that, so a local clock inside
+ * that second is taken as right (0). Taking the truncated date as exact would put the server up to
+ * a second behind, and a 30-minute invoice would start its countdown at 30:01.
  */
 export function clockOffset(serverDateHeader: string | null, localNow: number): number {
   const server = parseHttpDate(serverDateHeader);
-  return server === null || !Number.isFinite(localNow) ? 0 : server - localNow;
+  if (server === null || !Number.isFinite(localNow)) return 0;
+  if (localNow < server) return server - localNow; // local clock behind
+  return Math.min(0, server + 1000 - localNow); // local clock ahead by more than the second
 }
 
 /**

@@ -11,6 +11,8 @@ import { codeWord, isRecord } from './json.js';
 export type InvoiceErrorCode =
   /** Not a JSON object (invalid JSON text, null, an array, a number...). */
   | 'INVALID_JSON'
+  /** JSON text longer than MAX_INVOICE_JSON_LENGTH: far larger than any invoice, so not read at all. */
+  | 'TOO_LARGE'
   /** Neither a QPay nor a TBank invoice, e.g. the provider's error answer passed on (the message quotes it). */
   | 'UNKNOWN_SHAPE'
   /** `invoice_id` / `outTradeNo` missing, or not a short string or number. */
@@ -33,6 +35,8 @@ export class InvoiceError extends Error {
   }
 }
 
+/** A real invoice is ~20 KB (mostly qr_image); anything far larger is not an invoice, and is not parsed. */
+export const MAX_INVOICE_JSON_LENGTH = 2_000_000;
 /** QR version 40 at level L holds 2953 bytes; leave room and refuse anything longer. */
 const MAX_QR_TEXT_LENGTH = 2048;
 const MAX_ID_LENGTH = 256;
@@ -122,14 +126,26 @@ function plainString(value: unknown, max: number): string | undefined {
   return typeof value === 'string' && value.trim() && value.length <= max && !CONTROL_CHARS.test(value) ? value : undefined;
 }
 
-/** The InvoiceError for a field that is present but unreadable, naming the field and what it must be. */
-function fieldError(code: InvoiceErrorCode, field: string, expected: string): InvoiceError {
-  return new InvoiceError(code, `Invoice ${field} must be ${expected}`, field);
+/** JSON-ish rendering of a bad value for error messages, kept short. */
+function describe(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The InvoiceError for a field that is present but unreadable: the field, what it must be (with examples), what it is. */
+function fieldError(code: InvoiceErrorCode, field: string, expected: string, value: unknown): InvoiceError {
+  return new InvoiceError(code, `The invoice's ${field} must be ${expected}; got ${describe(value)}`, field);
 }
 
 function readId(value: unknown, field: string): string {
   const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
-  if (!id) throw fieldError('INVALID_ID', field, `an id of at most ${MAX_ID_LENGTH} characters`);
+  if (value == null) throw new InvoiceError('INVALID_ID', `The invoice has no ${field}; it is needed to ask for the payment status`, field);
+  if (!id) throw fieldError('INVALID_ID', field, `a non-empty string (or number) of at most ${MAX_ID_LENGTH} characters without control characters`, value);
   return id.trim();
 }
 
@@ -154,7 +170,7 @@ function merchantField<T>(raw: Json, field: string, read: (value: unknown) => T 
   const value = raw[field];
   if (value == null) return undefined;
   const result = read(value);
-  if (result === undefined) throw fieldError('INVALID_FIELD', field, expected);
+  if (result === undefined) throw fieldError('INVALID_FIELD', field, expected, value);
   return result;
 }
 
@@ -167,15 +183,18 @@ function merchantText(raw: Json, field: string, max: number): string | undefined
 /** Accepts an object or its JSON text; anything else is an InvoiceError. */
 function toRecord(raw: unknown): Json {
   if (typeof raw === 'string') {
+    if (raw.length > MAX_INVOICE_JSON_LENGTH) {
+      throw new InvoiceError('TOO_LARGE', `The invoice JSON is ${raw.length} characters; at most ${MAX_INVOICE_JSON_LENGTH} are accepted`);
+    }
     try {
       raw = JSON.parse(raw);
-    } catch {
-      raw = 'invalid JSON';
+    } catch (error) {
+      throw new InvoiceError('INVALID_JSON', `The invoice is not valid JSON (${(error as Error).message})`);
     }
   }
   if (isRecord(raw)) return raw;
-  const got = raw === null || typeof raw === 'string' ? raw : Array.isArray(raw) ? 'an array' : typeof raw;
-  throw new InvoiceError('INVALID_JSON', `Invoice must be a JSON object, not ${got}`);
+  const got = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
+  throw new InvoiceError('INVALID_JSON', `The invoice must be a JSON object, such as the provider's invoice answer; got ${got}`);
 }
 
 /**
@@ -197,7 +216,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
       .map((text) => cleanText(text, MAX_TEXT_LENGTH))
       .filter(Boolean)
       .join(': ');
-    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id) or TBank (codeUrl) invoice${said ? `; provider said: ${said}` : ''}`);
+    throw new InvoiceError('UNKNOWN_SHAPE', `Not a QPay (invoice_id, qr_text) or TBank (codeUrl, outTradeNo) invoice${said ? `; the provider said: ${said}` : ''}`);
   }
   const idField = tbank ? 'outTradeNo' : 'invoice_id';
   const id = readId(raw[idField], idField);
@@ -208,7 +227,7 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
-    throw new InvoiceError('NO_QR', 'Invoice has no usable qr_image, qr_text or codeUrl', 'qr_text');
+    throw new InvoiceError('NO_QR', `The invoice has no usable QR: qr_image must be a base64 PNG, qr_text an EMV text of at most ${MAX_QR_TEXT_LENGTH} characters, or codeUrl an https link such as "https://qr.nspk.ru/AD10..."`, 'qr_text');
   }
   const emv = qrText ? parseEmv(qrText) : null;
   const trusted = emv?.crcValid ? emv : undefined;
@@ -220,14 +239,14 @@ export function normalizeInvoice(input: unknown): InvoiceView {
     banks: readBankLinks(raw.urls),
     copyText: safeHttpsUrl(raw.qPay_shortUrl) ?? text,
     primaryLink: tbank ? codeUrl : undefined,
-    amount: merchantField(raw, 'amount', parseAmount, 'a number >= 0') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
+    amount: merchantField(raw, 'amount', parseAmount, 'a finite number >= 0 in major units, such as 15000 or 1500.5') ?? parseAmount(raw.totalAmount) ?? trusted?.amount,
     // `currency` is both the merchant's field and TBank's, so one reader covers both.
-    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code') ?? trusted?.currency,
+    currency: merchantField(raw, 'currency', parseCurrency, 'an ISO 4217 code such as "MNT" or "RUB"') ?? trusted?.currency,
     merchant:
       merchantText(raw, 'merchant_name', MAX_TEXT_LENGTH) ??
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a zone'),
+    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z" or "2026-05-01T20:30:00+08:00"'),
   });
 }

@@ -162,7 +162,7 @@ export function createPoller(options: PollerOptions): Poller {
     const request = (current = new AbortController());
     timer = clock.setTimeout(() => {
       release();
-      settle(new PollError('timeout', `Status request timed out`));
+      settle(new PollError('timeout', `Status request timed out after ${requestTimeout} ms`));
     }, requestTimeout);
 
     let outcome: Outcome;
@@ -186,7 +186,7 @@ export function createPoller(options: PollerOptions): Poller {
         if (status === 429 || status === 503) {
           retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
         }
-        outcome = new PollError('http', `Status HTTP ${status}`, status);
+        outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
       } else {
         // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
         const text = await response.text();
@@ -199,7 +199,7 @@ export function createPoller(options: PollerOptions): Poller {
         const paymentStatus = parseStatus(body);
         outcome = paymentStatus
           ? { status: paymentStatus, body }
-          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known status');
+          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
       }
     } catch (error) {
       outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);

@@ -16,7 +16,7 @@
 export function expandStatusUrl(template: string, invoiceId: string, base?: string): string {
   const trimmed = typeof template === 'string' ? template.trim() : '';
   if (!trimmed || typeof invoiceId !== 'string' || !invoiceId) {
-    throw new TypeError('status-url: needs a non-empty URL template and invoice id');
+    throw new TypeError('status-url: expected a non-empty URL template (such as "/qpay/status/{id}") and invoice id');
   }
   const id = encodeURIComponent(invoiceId);
   // The encoded id holds no `$`, so it is inserted literally.
@@ -34,10 +34,10 @@ export function expandStatusUrl(template: string, invoiceId: string, base?: stri
     // Without a base, a stand-in one lets relative templates pass the scheme check below.
     resolved = new URL(expanded, base ?? 'http://relative.invalid/');
   } catch {
-    throw new TypeError(`status-url: cannot resolve "${expanded}"`);
+    throw new TypeError(`status-url: cannot resolve "${expanded}" against "${base}"`);
   }
   if (!/^https?:$/.test(resolved.protocol)) {
-    throw new TypeError(`status-url: only http(s), not ${resolved.protocol}`);
+    throw new TypeError(`status-url: only http(s) URLs can be polled, got "${resolved.protocol}" in "${expanded}"`);
   }
   return base === undefined ? expanded : resolved.href;
 }

@@ -65,15 +65,25 @@ export type QPayErrorEvent = InstanceType<typeof QPayErrorEvent>;
 export const QPayBankSelectEvent = eventClass<QPayBankSelectDetail>('qpay-bank-select', true);
 export type QPayBankSelectEvent = InstanceType<typeof QPayBankSelectEvent>;
 
-/** The `invoice-url` request failed: network, HTTP status, or an answer that is not JSON. */
+/**
+ * The `invoice-url` request failed: network, timeout, HTTP status, an answer that is not JSON, or an `order`
+ * attribute that is not JSON. The message says which, with the server's code and words when it sent them
+ * (`invoice-url: the server answered HTTP 404 ORDER_NOT_FOUND: No order matches this request`).
+ */
 export class QPayLoadError extends Error {
   override name = 'QPayLoadError';
   /** HTTP status when the server answered with an error status. */
   readonly status: number | undefined;
+  /** The `error` code of the server's JSON error answer (the server kit's `ORDER_NOT_FOUND`, `BAD_JSON`, …). */
+  readonly code: string | undefined;
+  /** The `message` of the server's JSON error answer, as the server wrote it. */
+  readonly serverMessage: string | undefined;
 
-  constructor(message: string, status?: number, cause?: unknown) {
+  constructor(message: string, status?: number, cause?: unknown, code?: string, serverMessage?: string) {
     super(message, { cause });
     this.status = status;
+    this.code = code;
+    this.serverMessage = serverMessage;
   }
 }
 

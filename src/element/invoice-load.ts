@@ -15,6 +15,37 @@ export interface LoadedInvoice {
 }
 
 /**
+ * Resolves once the page's own scripts have had their chance to set `order`: after the document finished
+ * parsing and its deferred scripts ran (DOMContentLoaded), and then one more task, so an external deferred
+ * script placed after the element's own script, or a plain script at the end of the body, runs first.
+ */
+export function pageScriptsRan(): Promise<void> {
+  return new Promise((resolve) => {
+    const nextTask = () => setTimeout(resolve);
+    // readyState is already 'interactive' while deferred scripts run, before DOMContentLoaded; the navigation
+    // entry says whether DOMContentLoaded has fired. `load` also ends the wait, in case that entry is missing.
+    const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    if (document.readyState === 'complete' || (navigation?.domContentLoadedEventStart ?? 0) > 0) return nextTask();
+    document.addEventListener('DOMContentLoaded', nextTask, { once: true });
+    addEventListener('load', nextTask, { once: true });
+  });
+}
+
+/** The `order` attribute's JSON text as a value (undefined without one); a QPayLoadError with an example when it is not JSON. */
+export function orderFromAttribute(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new QPayLoadError(
+      `The order attribute is not JSON (${(error as Error).message}); write it like order='{"orderId":"A-1001"}'`,
+      undefined,
+      error,
+    );
+  }
+}
+
+/**
  * POSTs `order` (when defined) as JSON to `url`; rejects with a QPayLoadError that says what failed.
  * `controller` cancels the request; it is also aborted when the time is up.
  */
@@ -32,7 +63,19 @@ export async function fetchInvoice(url: string, order: unknown, controller: Abor
       throw new QPayLoadError(`invoice-url: ${reason}`, undefined, error);
     });
     const receivedAt = Date.now();
-    if (!response.ok) throw new QPayLoadError(`invoice-url: the server answered HTTP ${response.status}`, response.status);
+    if (!response.ok) {
+      // The server kit answers errors as {error: CODE, message}; other servers may send anything.
+      const answer: unknown = await response.json().catch(() => undefined);
+      const { error: code, message } = (answer ?? {}) as { error?: unknown; message?: unknown };
+      const said = [code, message].filter((part): part is string => typeof part === 'string' && part !== '').join(': ');
+      throw new QPayLoadError(
+        `invoice-url: the server answered HTTP ${response.status}${said ? ` ${said}` : ''}`,
+        response.status,
+        undefined,
+        typeof code === 'string' ? code : undefined,
+        typeof message === 'string' ? message : undefined,
+      );
+    }
     const invoice: unknown = await response.json().catch((error: unknown) => {
       throw new QPayLoadError('invoice-url: the answer is not JSON', response.status, error);
     });

@@ -47,7 +47,8 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @tag qpay-checkout
  *
  * @attr {string} invoice - The provider's invoice as JSON (QPay v2 invoice response or TBank QRPAY response, plus optional `amount`, `currency`, `description`, `expires_at`). The `invoice` property also takes the object itself.
- * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property) and whose JSON answer is the invoice.
+ * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property, or the `order` attribute) and whose JSON answer is the invoice. Posted once the document has parsed and its deferred scripts have run, then one more task.
+ * @attr {string} order - The order as JSON text, POSTed to `invoice-url`, for pages without scripts of their own. The `order` property takes precedence.
  * @attr {string} status-url - The merchant's status endpoint, polled with GET. `{id}` is replaced by the URL-encoded invoice id; without it `invoice_id=<id>` is added to the query.
  * @attr {number} poll-interval - Milliseconds between status checks (default 2000, at least 500).
  * @attr {string} lang - `mn` (default), `en` or `ru`.
@@ -57,6 +58,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  *
  * @prop {unknown} invoice - The provider's invoice object (or its JSON text).
  * @prop {unknown} order - Sent as the JSON body of the `invoice-url` POST.
+ * @prop {string | undefined} invoiceId - Read-only: the id of the invoice shown (given or loaded), as in every event's `detail.invoiceId`.
  * @prop {unknown} banks - For SBP `codeUrl` invoices: NSPK's `c2bmembers.json` (`{dictionary: [{bankName, logoURL, schema}]}`), shown as one link per bank on phones.
  *
  * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
@@ -98,6 +100,7 @@ export class QPayCheckoutElement extends LitElement {
     pollInterval: { attribute: 'poll-interval', type: Number },
     mode: {},
     order: { attribute: false },
+    orderAttribute: { attribute: 'order' },
     banks: { attribute: false },
     langAttribute: { attribute: 'lang' },
     ...Object.fromEntries(
@@ -120,8 +123,14 @@ export class QPayCheckoutElement extends LitElement {
   /** Layout: `auto`, `mobile` or `desktop`. */
   mode: QPayCheckoutMode = 'auto';
 
-  /** JSON body of the `invoice-url` POST. Changing it does not re-post (that would make a second invoice). */
+  /**
+   * JSON body of the `invoice-url` POST (the `order` attribute, as JSON text, is used when this is unset).
+   * Changing it after the POST does not re-post (that would make a second invoice).
+   */
   declare order: unknown;
+
+  /** The `order` attribute: the order as JSON text, for pages without scripts of their own. */
+  protected declare orderAttribute: string | null | undefined;
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
   declare banks: unknown;
@@ -171,6 +180,11 @@ export class QPayCheckoutElement extends LitElement {
     return matchMedia('(pointer: coarse)').matches || MOBILE_USER_AGENT.test(navigator.userAgent) ? 'mobile' : 'desktop';
   }
 
+  /** The id of the invoice shown (given, or loaded from `invoice-url`); undefined while there is none. */
+  get invoiceId(): string | undefined {
+    return this.view?.id;
+  }
+
   /** Where the element is; also reflected as the host's `data-state` attribute. */
   get state(): QPayCheckoutState {
     const status = this.status;
@@ -208,6 +222,10 @@ export class QPayCheckoutElement extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('invoice') || changed.has('invoiceUrl')) {
       this.#applySource();
+    } else if ((changed.has('order') || changed.has('orderAttribute')) && this.blocked === 'error' && this.invoiceUrl && !this.invoice) {
+      // An order set after a POST that failed (say it went out before the page's script set it): no invoice was
+      // made, so posting again makes no second one.
+      void this.#loadInvoice();
     } else if (changed.has('statusUrl') || changed.has('pollInterval')) {
       // Same invoice, new endpoint or pace: start over with a poller built for it.
       this.#stop();
@@ -357,9 +375,8 @@ export class QPayCheckoutElement extends LitElement {
   // ---- invoice-url ----------------------------------------------------------------------------
 
   async #loadInvoice(): Promise<void> {
-    const url = this.invoiceUrl;
     this.#cancelLoad();
-    if (!url) return;
+    if (!this.invoiceUrl) return;
     this.#reset();
     this.blocked = 'loading';
     if (!this.isConnected) return; // connectedCallback starts it
@@ -368,8 +385,12 @@ export class QPayCheckoutElement extends LitElement {
     let loaded: LoadedInvoice | undefined;
     let failure: unknown;
     try {
-      const { fetchInvoice } = await import('./invoice-load.js');
-      loaded = await fetchInvoice(url, this.order, controller);
+      const { fetchInvoice, pageScriptsRan, orderFromAttribute } = await import('./invoice-load.js');
+      // The page's deferred and end-of-body scripts set `order`: post only once they have run.
+      await pageScriptsRan();
+      if (this.#loadController !== controller) return; // superseded or removed meanwhile
+      const order = this.order === undefined ? orderFromAttribute(this.orderAttribute) : this.order;
+      loaded = await fetchInvoice(this.invoiceUrl!, order, controller);
     } catch (error) {
       failure = error;
     }
@@ -525,7 +546,7 @@ export class QPayCheckoutElement extends LitElement {
         drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
       } catch (error) {
         // Text too long for any QR version: the invoice cannot be shown. Report after this render.
-        queueMicrotask(() => this.view === view && this.#fail(new Error('The QR text is too long', { cause: error })));
+        queueMicrotask(() => this.view === view && this.#fail(new Error(`The QR text (${qr.text.length} characters) is too long for a QR code`, { cause: error })));
       }
     }
     // Until the encoder arrives, a spinner holds the QR's place.

@@ -26,3 +26,5 @@ export {
   type TBankMockCall,
   type TBankMockTradeState,
 } from './tbank.js';
+export { withMockPayments } from './dev-pay.js';
+export type { MockPayOptions } from './callback.js';

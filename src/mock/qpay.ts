@@ -6,6 +6,7 @@ import { HttpResponse, delay as mswDelay, http, type HttpHandler } from 'msw';
 import QRCode from 'qrcode';
 import { QPAY_BANKS } from './qpay-banks.js';
 import { buildQPayQrText } from './qpay-emv.js';
+import { deliverCallback, type MockPayOptions } from './callback.js';
 
 export const QPAY_MOCK_SANDBOX_URL = 'https://merchant-sandbox.qpay.mn';
 
@@ -93,11 +94,19 @@ export interface QPayMockPaid {
   invoicePaid: boolean;
   /** The invoice's `callback_url` with `qpay_payment_id` appended, as QPay would call it. */
   callbackUrl?: string;
+  /**
+   * QPay's callback (a GET of `callbackUrl`) on its way, when the invoice has a callback URL and `pay` was
+   * not told `{callback: false}`: resolves to the shop's answer, rejects when it could not be sent.
+   */
+  delivery?: Promise<Response>;
 }
 
 export interface QPayMockControls {
-  /** Pays an invoice: the rest of its amount by default, or `amount` (a part). */
-  pay(invoiceId: string, amount?: number): QPayMockPaid;
+  /**
+   * Pays an invoice: the rest of its amount by default, or `amount` (a part). Then, as QPay does, calls the
+   * invoice's `callback_url` (unless `{callback: false}`; `fetch` to deliver it another way).
+   */
+  pay(invoiceId: string, amount?: number, options?: MockPayOptions): QPayMockPaid;
   /** Makes every issued access token expired; with `{refresh: true}` the refresh tokens too. */
   expireTokens(options?: { refresh?: boolean }): void;
   /** Answers the next matching request (or the next `times`) with this failure instead. */
@@ -545,7 +554,7 @@ export function createQPayMock(options: QPayMockOptions = {}): QPayMock {
   ];
 
   const controls: QPayMockControls = {
-    pay(invoiceId, amount) {
+    pay(invoiceId, amount, options = {}) {
       const invoice = invoices.get(invoiceId);
       if (!invoice) throw new Error(`QPay mock: no invoice ${invoiceId}`);
       if (invoice.status === 'CANCELED') throw new Error(`QPay mock: invoice ${invoiceId} is canceled`);
@@ -577,7 +586,9 @@ export function createQPayMock(options: QPayMockOptions = {}): QPayMock {
           callbackUrl = undefined;
         }
       }
-      return { paymentId: payment_id, amount: paying, invoicePaid, ...(callbackUrl ? { callbackUrl } : {}) };
+      if (!callbackUrl) return { paymentId: payment_id, amount: paying, invoicePaid };
+      const delivery = options.callback === false ? undefined : deliverCallback('QPay', callbackUrl, { method: 'GET' }, options.fetch);
+      return { paymentId: payment_id, amount: paying, invoicePaid, callbackUrl, ...(delivery ? { delivery } : {}) };
     },
     expireTokens(opts = {}) {
       const past = nowSeconds() - 1;

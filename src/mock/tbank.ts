@@ -7,6 +7,7 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { crc16 } from '../core/emv.js';
 import { formatTBankAmount, signTBank, verifyTBankSignature } from '../server/tbank-sign.js';
+import { deliverCallback, type MockPayOptions } from './callback.js';
 
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';
 const SIGN_TYPES = new Set(['HMAC_SHA256', 'SOFTPOS_SHA256_HMAC']);
@@ -57,8 +58,12 @@ export interface TBankMockControls {
   readonly calls: readonly TBankMockCall[];
   operation(outTradeNo: string): TBankMockOperation | undefined;
   operations(): TBankMockOperation[];
-  /** The customer paid. */
-  pay(outTradeNo: string): TBankMockOperation;
+  /**
+   * The customer paid. Then, as TBank does, the signed notification is POSTed to the operation's `notifyUrl`
+   * (unless `{callback: false}`; `fetch` to deliver it another way). Answers a copy of the operation, with
+   * `delivery`: that notification on its way.
+   */
+  pay(outTradeNo: string, options?: MockPayOptions): TBankMockOperation & { delivery?: Promise<Response> };
   /** The payment failed at the bank. */
   fail(outTradeNo: string): TBankMockOperation;
   /** The QR's lifetime ended unpaid. */
@@ -306,13 +311,24 @@ export function createTBankMock(options: TBankMockOptions): TBankMock {
     return operation;
   }
 
+  /** TBank's notification request for an operation: its signed body, POSTed as JSON. */
+  async function notifyRequest(outTradeNo: string): Promise<RequestInit> {
+    const body = JSON.stringify(await controls.notification(outTradeNo));
+    return { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  }
+
   const controls: TBankMockControls = {
     get calls() {
       return calls;
     },
     operation: (outTradeNo) => operations.get(String(outTradeNo)),
     operations: () => [...operations.values()],
-    pay: (outTradeNo) => settle(outTradeNo, 'PAID', ['NOTPAY']),
+    pay(outTradeNo, payOptions = {}) {
+      const operation = settle(outTradeNo, 'PAID', ['NOTPAY']);
+      if (!operation.notifyUrl || payOptions.callback === false) return { ...operation };
+      const delivery = notifyRequest(outTradeNo).then((init) => deliverCallback('TBank', operation.notifyUrl!, init, payOptions.fetch));
+      return { ...operation, delivery };
+    },
     fail: (outTradeNo) => settle(outTradeNo, 'FAIL', ['NOTPAY']),
     expire: (outTradeNo) => settle(outTradeNo, 'EXPIRED', ['NOTPAY']),
     cancel: (outTradeNo) => settle(outTradeNo, 'CANCEL', ['NOTPAY']),
@@ -344,11 +360,7 @@ export function createTBankMock(options: TBankMockOptions): TBankMock {
     async notify(outTradeNo, url, fetchImpl = globalThis.fetch) {
       const target = url ?? mustGet(outTradeNo).notifyUrl;
       if (!target) throw new Error(`TBank mock: operation ${outTradeNo} has no notifyUrl; pass a url`);
-      return fetchImpl(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(await controls.notification(outTradeNo)),
-      });
+      return fetchImpl(target, await notifyRequest(outTradeNo));
     },
     reset() {
       operations.clear();

@@ -498,7 +498,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   async function createInvoice(request: Request): Promise<Response> {
     const parsed = await readJsonBody(request);
-    if (parsed instanceof Response) return parsed;
+    if (parsed instanceof Response) {
+      if (parsed.status === 400) logger.error(`No order for POST ${basePath}/invoice: the request body is not valid JSON (400 BAD_JSON)`);
+      return parsed;
+    }
     let order: CheckoutOrder | null | undefined;
     try {
       order = await options.getOrder(request, parsed.body);
@@ -507,7 +510,19 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       logger.error(`getOrder threw: ${describe(error)}`);
       return fail(400, 'ORDER_REJECTED', 'The order could not be read from this request');
     }
-    if (order === null || order === undefined) return fail(404, 'ORDER_NOT_FOUND', 'No order matches this request');
+    if (order === null || order === undefined) {
+      // Say why, in words: an empty body usually means the page posted before its script set the element's `order`.
+      const body = parsed.body;
+      // Only the body's shape is logged, never its values (an order may carry a customer's details).
+      const sent =
+        body === undefined
+          ? "an empty request body (was the element's order set before it posted?)"
+          : body !== null && typeof body === 'object'
+            ? `a body with the fields ${Object.keys(body).slice(0, 20).join(', ') || '(none)'}`
+            : `a body of type ${body === null ? 'null' : typeof body}`;
+      logger.error(`No order for POST ${basePath}/invoice: getOrder returned ${order} for ${sent} (404 ORDER_NOT_FOUND)`);
+      return fail(404, 'ORDER_NOT_FOUND', 'No order matches this request');
+    }
     const problem = orderProblem(order);
     if (problem) {
       logger.error(`getOrder returned a bad order: ${problem}`);

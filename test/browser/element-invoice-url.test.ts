@@ -12,7 +12,7 @@ import {
   waitForState,
   type QPayCheckoutElement,
 } from './helpers/element.js';
-import type { QPayErrorEvent, QPayLoadError, QPayPaidEvent } from '../../src/element/index.js';
+import type { QPayErrorEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from '../../src/element/index.js';
 
 useMockServer();
 
@@ -101,6 +101,19 @@ describe('<qpay-checkout> invoice-url', () => {
     expect(part(el, 'timer')!.textContent).to.match(/^Time left: (2:01|2:00|1:59)$/);
   });
 
+  it('a 30-minute invoice starts its countdown at 30:00, not 30:01 (the Date header counts whole seconds)', async () => {
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint(async () => {
+      // Answer late in a second, as a server does most of the time: its Date header drops the fraction.
+      while (Date.now() % 1000 < 600) await quiet(10);
+      const now = Date.now();
+      return HttpResponse.json({ ...invoice, expires_at: new Date(now + 30 * 60 * 1000).toISOString() }, { headers: { date: new Date(now).toUTCString() } });
+    });
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'waiting');
+    expect(part(el, 'timer')!.textContent).to.equal('Time left: 30:00');
+  });
+
   it('prefers an invoice property over invoice-url, and does not post', async () => {
     const invoices = invoiceEndpoint(() => HttpResponse.json({}));
     const el = await fixture<QPayCheckoutElement>(
@@ -129,5 +142,78 @@ describe('<qpay-checkout> invoice-url', () => {
     await waitForState(el, 'waiting');
     expect(invoices.hits).to.equal(2);
     expect(errors, 'an abort by removal is not an error').to.have.length(0);
+  });
+
+  it("a server's error answer reaches the page: QPayLoadError has its code, message and HTTP status", async () => {
+    const invoices = invoiceEndpoint(() => HttpResponse.json({ error: 'ORDER_NOT_FOUND', message: 'No order matches this request' }, { status: 404 }));
+    const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang="en" invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'error');
+    const error = errors[0]!.detail.error as QPayLoadError;
+    expect([error.status, error.code, error.serverMessage]).to.deep.equal([404, 'ORDER_NOT_FOUND', 'No order matches this request']);
+    expect(error.message).to.equal('invoice-url: the server answered HTTP 404 ORDER_NOT_FOUND: No order matches this request');
+  });
+
+  it('invoiceId is the loaded invoice\'s id, and qpay-status names it', async () => {
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint(() => HttpResponse.json(invoice));
+    const status = statusEndpoint(statusSequence('NEW'));
+    const statuses = recordEvents<QPayStatusEvent>(document, 'qpay-status');
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url} status-url=${status.url}></qpay-checkout>`);
+    expect(el.invoiceId).to.equal(undefined);
+    await waitForState(el, 'waiting');
+    expect(el.invoiceId).to.equal(invoice.invoice_id);
+    await waitUntil(() => statuses.length > 0);
+    expect(statuses[0]!.detail.invoiceId).to.equal(invoice.invoice_id);
+  });
+
+  it('order set in the same task as the element was added, before the page settles, is in the first POST', async () => {
+    const invoices = invoiceEndpoint(() => HttpResponse.json({}, { status: 500 }));
+    const el = document.createElement('qpay-checkout');
+    el.setAttribute('invoice-url', invoices.url);
+    document.body.append(el);
+    await el.updateComplete;
+    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    el.order = { orderId: 'late-but-in-time' };
+    try {
+      await waitUntil(() => invoices.hits === 1);
+      expect(await invoices.requests[0]!.json()).to.deep.equal({ orderId: 'late-but-in-time' });
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('takes the order as JSON in the order attribute', async () => {
+    const invoices = invoiceEndpoint(() => HttpResponse.json({}, { status: 500 }));
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url} order='{"orderId":"A-1001","lines":[1,2]}'></qpay-checkout>`);
+    await waitUntil(() => invoices.hits === 1);
+    expect(await invoices.requests[0]!.json()).to.deep.equal({ orderId: 'A-1001', lines: [1, 2] });
+    expect(el.order, 'the property stays the page\'s own').to.equal(undefined);
+  });
+
+  it('an order attribute that is not JSON is a fatal error that says so, and nothing is posted', async () => {
+    const invoices = invoiceEndpoint(() => HttpResponse.json({}));
+    const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url} order="{orderId: A-1001}"></qpay-checkout>`);
+    await waitForState(el, 'error');
+    expect(errors[0]!.detail.fatal).to.equal(true);
+    expect(errors[0]!.detail.error.message).to.match(/^The order attribute is not JSON \(.+\); write it like order='\{"orderId":"A-1001"\}'$/);
+    expect(invoices.hits).to.equal(0);
+  });
+
+  it('an order set after a failed POST posts again (no invoice was made), an order set after a loaded invoice does not', async () => {
+    const invoice = await qpayInvoice();
+    const invoices = invoiceEndpoint((_hit, request) =>
+      request.headers.get('content-type') ? HttpResponse.json(invoice) : HttpResponse.json({ error: 'ORDER_NOT_FOUND', message: 'No order' }, { status: 404 }),
+    );
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout invoice-url=${invoices.url}></qpay-checkout>`);
+    await waitForState(el, 'error');
+    el.order = { orderId: 'A-1001' };
+    await waitForState(el, 'waiting');
+    expect(invoices.hits).to.equal(2);
+    expect(await invoices.requests[1]!.json()).to.deep.equal({ orderId: 'A-1001' });
+    el.order = { orderId: 'A-1002' };
+    await quiet(100);
+    expect(invoices.hits).to.equal(2);
   });
 });

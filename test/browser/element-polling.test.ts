@@ -352,11 +352,11 @@ describe('<qpay-checkout> polling', () => {
       expect(timer.getAttribute('aria-live'), 'the ticking timer is not a live region').to.equal(null);
       expect(timer.closest('[aria-live],[role="status"]')).to.equal(null);
       const spoken = live.textContent!.trim();
-      expect(spoken).to.equal('6 min left');
+      expect(spoken).to.equal('6 min left to pay');
       const shown = timer.textContent;
       await waitUntil(() => timer.textContent !== shown, 'the timer did not tick', { timeout: 1500 });
       expect(live.textContent!.trim()).to.equal(spoken);
-      await waitUntil(() => live.textContent!.trim() === '5 min left', 'no announcement at the whole minute', {
+      await waitUntil(() => live.textContent!.trim() === '5 min left to pay', 'no announcement at the whole minute', {
         timeout: 4000,
       });
     });

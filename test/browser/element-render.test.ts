@@ -51,7 +51,7 @@ describe('<qpay-checkout> rendering', () => {
       toggle.click();
       await el.updateComplete;
       expect(toggle.getAttribute('aria-expanded')).to.equal('true');
-      expect(toggle.textContent!.trim()).to.equal('Hide QR');
+      expect(toggle.textContent!.trim()).to.equal('Hide QR code');
       expect(part(el, 'qr')!.tagName).to.equal('IMG');
     });
 
@@ -110,7 +110,7 @@ describe('<qpay-checkout> rendering', () => {
       });
       try {
         const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="desktop" lang="en" .invoice=${invoice}></qpay-checkout>`);
-        const button = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Copy link'))!;
+        const button = [...root(el).querySelectorAll('button')].find((b) => b.textContent!.includes('Copy payment link'))!;
         expect(button).to.exist;
         button.click();
         await waitUntil(() => visibleText(el).includes('Copied'), 'no "Copied" feedback');
@@ -340,7 +340,7 @@ describe('<qpay-checkout> rendering', () => {
 
   describe('languages and layout', () => {
     const expected = {
-      mn: { waiting: 'Төлбөр хүлээж байна…', scan: 'Банкны аппаар QR уншуулна уу' },
+      mn: { waiting: 'Төлбөр хүлээж байна…', scan: 'Банкны аппаараа QR кодыг уншуулна уу' },
       en: { waiting: 'Waiting for payment…', scan: 'Scan the QR code with your bank app' },
       ru: { waiting: 'Ожидаем оплату…', scan: 'Отсканируйте QR-код в приложении банка' },
     } as const;

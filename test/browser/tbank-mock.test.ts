@@ -19,7 +19,7 @@ it('creates a signed SBP QR, sees it paid, and refuses a wrong key, all in the b
   const created = await client.createQr({ outTransactionNo: 1, totalAmount: 1500.5, currency: 'RUB' });
   expect(created.codeUrl).to.match(/^https:\/\/qr\.nspk\.ru\/AD[0-9A-Z]{30}\?type=02&bank=100000000004&sum=150050&cur=RUB&crc=[0-9A-F]{4}$/);
   expect((await client.query({ oriTransactionNo: created.outTradeNo })).status).to.equal('PENDING');
-  mock.controls.pay(created.outTradeNo);
+  mock.controls.pay(created.outTradeNo, { callback: false });
   expect((await client.query({ oriTransactionNo: created.outTradeNo })).status).to.equal('PAID');
 
   const wrong = new TBankQrPayClient({ ...terminal, signKey: 'not-the-key' });

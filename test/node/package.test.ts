@@ -6,12 +6,12 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packIntoEmptyProject, run } from './helpers/packed-package.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -25,32 +25,6 @@ let tarballEntries: string[] = [];
 
 function log(message: string): void {
   console.log(`[package test] ${message}`);
-}
-
-function newestMtime(path: string): number {
-  const stats = statSync(path);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  return Math.max(stats.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-/** dist/ exists and is newer than everything it is built from. */
-function distIsFresh(): boolean {
-  const builtMarker = join(root, 'dist', 'index.js');
-  if (!existsSync(builtMarker) || !existsSync(join(root, 'custom-elements.json'))) return false;
-  const inputs = ['src', 'package.json', 'scripts/build.mjs', 'scripts/entries.mjs', 'tsconfig.build.json'].map((p) => join(root, p));
-  return statSync(builtMarker).mtimeMs >= Math.max(...inputs.filter(existsSync).map(newestMtime));
-}
-
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}) in ${cwd}:\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-function installedVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function write(file: string, text: string): void {
@@ -81,23 +55,10 @@ const format = (errors: TscError[]) => errors.map((e) => `${e.file}:${e.line}: $
 
 before(
   () => {
-    const started = Date.now();
-    if (!distIsFresh()) {
-      log('dist/ is missing or older than the sources: running npm run build');
-      run('npm', ['run', 'build', '--silent'], root);
-    }
-    project = mkdtempSync(join(tmpdir(), 'qpay-package-'));
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as { filename: string }[];
-    const tarball = join(project, packed[0]!.filename);
-    tarballEntries = run('tar', ['-tzf', tarball], project)
-      .split('\n')
-      .filter(Boolean)
-      .map((entry) => entry.replace(/^package\//, ''));
-    write('package.json', JSON.stringify({ name: 'shop', private: true, type: 'module' }, null, 2));
-    writeServerConsumer();
-    const extras = CONSUMER_PACKAGES.map((name) => `${name}@${installedVersion(name)}`);
-    run('npm', ['install', tarball, ...extras, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], project);
-    log(`packed and installed into ${project} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ({ dir: project, tarballEntries } = packIntoEmptyProject(CONSUMER_PACKAGES, log, (dir) => {
+      project = dir;
+      writeServerConsumer();
+    }));
   },
   { timeout: 180_000 },
 );
@@ -125,7 +86,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     write(
       'resolve.mjs',
       `const entries = ['qpay-checkout', 'qpay-checkout/element', 'qpay-checkout/define', 'qpay-checkout/server', 'qpay-checkout/server/redis', 'qpay-checkout/server/postgres', 'qpay-checkout/mock',
-  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
+  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/dist/qpay-checkout.min.js', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
 console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, import.meta.resolve(entry)]))));
 `,
     );
@@ -141,6 +102,7 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
       'qpay-checkout/mock': 'dist/mock.js',
       'qpay-checkout/react': 'dist/react.js',
       'qpay-checkout/script': 'dist/qpay-checkout.min.js',
+      'qpay-checkout/dist/qpay-checkout.min.js': 'dist/qpay-checkout.min.js', // the path the README names
       'qpay-checkout/custom-elements.json': 'custom-elements.json',
       'qpay-checkout/package.json': 'package.json',
     };
@@ -352,7 +314,7 @@ try {
   assert.ok(created.ok, await created.clone().text());
   const invoice = (await created.json()) as { invoice_id: string; qr_text: string; amount: number };
   assert.equal(invoice.amount, 15000);
-  mock.controls.pay(invoice.invoice_id);
+  mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
   const status = await handler(new Request(\`https://shop.example/qpay/status/\${invoice.invoice_id}\`));
   const body = (await status.json()) as { status: string };
   await handler.idle();

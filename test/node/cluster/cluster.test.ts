@@ -60,7 +60,7 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
 
     it('100 concurrent identical callbacks spread over the processes: onPaid exactly once', async () => {
       const { body: invoice } = await createInvoice(cluster, 0, 'o-500');
-      const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id);
+      const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) => cluster.fetch(i % 3, callbackPath(callbackUrl!)).then(async (r) => [r.status, await r.text()] as const)),
       );
@@ -93,7 +93,7 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
         return pattern.test(text);
       };
       assert.ok(await until(/"status":"NEW"/));
-      const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id);
+      const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
       const started = performance.now();
       const [answer, pushed] = await Promise.all([cluster.fetch(2, callbackPath(callbackUrl!)).then((r) => r.text()), until(/"status":"PAID"/)]);
       console.log(`# ${name}: callback on process 3 -> PAID in the stream of process 1 after ${Math.round(performance.now() - started)} ms`);
@@ -106,13 +106,13 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       const { body: first } = await createInvoice(cluster, 0, 'o-700');
       const { body: second } = await createInvoice(cluster, 0, 'o-701');
       await cluster.kill(0);
-      const paidFirst = qpay.mock.controls.pay(first.invoice_id);
+      const paidFirst = qpay.mock.controls.pay(first.invoice_id, undefined, { callback: false });
       assert.equal(await (await cluster.fetch(1, callbackPath(paidFirst.callbackUrl!))).text(), 'SUCCESS');
       assert.equal((await (await cluster.fetch(2, `/qpay/status/${first.invoice_id}`)).json()).status, 'PAID');
 
       await Promise.all([cluster.kill(1), cluster.kill(2)]);
       await Promise.all([0, 1, 2].map((index) => cluster.start(index)));
-      const paidSecond = qpay.mock.controls.pay(second.invoice_id);
+      const paidSecond = qpay.mock.controls.pay(second.invoice_id, undefined, { callback: false });
       assert.equal(await (await cluster.fetch(2, callbackPath(paidSecond.callbackUrl!))).text(), 'SUCCESS');
       assert.equal(await (await cluster.fetch(0, callbackPath(paidFirst.callbackUrl!))).text(), 'SUCCESS');
       for (const index of [0, 1, 2]) {
@@ -142,7 +142,7 @@ describe('one shop process on the default MemoryStore, restarted', () => {
     await cluster.kill(0);
     await cluster.start(0);
     assert.equal((await (await cluster.fetch(0, `/qpay/status/${invoice.invoice_id}`)).json()).status, 'NEW');
-    const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id);
+    const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
     const answers = await Promise.all([0, 1, 2].map(() => cluster.fetch(0, callbackPath(callbackUrl!)).then((r) => r.text())));
     assert.ok(answers.includes('SUCCESS'));
     assert.equal(await (await cluster.fetch(0, callbackPath(callbackUrl!))).text(), 'SUCCESS');

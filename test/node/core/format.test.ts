@@ -95,7 +95,11 @@ test('parseHttpDate rejects missing, loose and impossible dates', () => {
 test('clockOffset is server minus local time, 0 when the header is unusable', () => {
   const server = Date.UTC(2026, 0, 29, 7, 2, 5);
   assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server - 90_000), 90_000, 'local clock 90 s behind');
-  assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server + 5_000), -5_000, 'local clock 5 s ahead');
+  assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server + 5_000), -4_000, 'local clock 5 s past the whole second: at least 4 s ahead');
+  // The header counts whole seconds: a local time within that second agrees with it.
+  for (const within of [0, 1, 400, 999]) assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server + within), 0, `+${within} ms`);
+  assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server + 1_250), -250);
+  assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', server - 1), 1);
   assert.equal(clockOffset(null, server), 0);
   assert.equal(clockOffset('garbage', server), 0);
   assert.equal(clockOffset('Thu, 29 Jan 2026 07:02:05 GMT', Number.NaN), 0);

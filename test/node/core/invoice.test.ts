@@ -305,7 +305,9 @@ test('unusable input: clear error codes', () => {
   assertInvoiceError(() => normalizeInvoice(null), 'INVALID_JSON');
   assertInvoiceError(() => normalizeInvoice(undefined), 'INVALID_JSON');
   assertInvoiceError(() => normalizeInvoice(42), 'INVALID_JSON', /number/);
-  assertInvoiceError(() => normalizeInvoice(' '.repeat(2_000_001)), 'INVALID_JSON');
+  // The size guard: far larger than any invoice, refused before parsing, with the figures.
+  assertInvoiceError(() => normalizeInvoice(' '.repeat(2_000_001)), 'TOO_LARGE', /^The invoice JSON is 2000001 characters; at most 2000000 are accepted$/);
+  assertInvoiceError(() => normalizeInvoice('{"invoice_id":'), 'INVALID_JSON', /^The invoice is not valid JSON \(.+\)$/);
   assertInvoiceError(() => normalizeInvoice({ foo: 1 }), 'UNKNOWN_SHAPE', /invoice_id.*codeUrl/);
   assertInvoiceError(() => normalizeInvoice({}), 'UNKNOWN_SHAPE');
 });
@@ -321,6 +323,16 @@ test('missing or bad ids name their field', () => {
   delete noTradeNo.outTradeNo;
   assert.equal(assertInvoiceError(() => normalizeInvoice(noTradeNo), 'INVALID_ID', /outTradeNo/).field, 'outTradeNo');
   assert.equal(normalizeInvoice({ invoice_id: ' abc ', qr_text: 'x' }).id, 'abc');
+});
+
+test('field errors say what the field must be, with examples, and what it was', () => {
+  const base = { invoice_id: 'inv-1', qr_text: 'x' };
+  assertInvoiceError(() => normalizeInvoice({ ...base, amount: -5 }), 'INVALID_FIELD', /^The invoice's amount must be a finite number >= 0 in major units, such as 15000 or 1500\.5; got -5$/);
+  assertInvoiceError(() => normalizeInvoice({ ...base, currency: 'rubles' }), 'INVALID_FIELD', /such as "MNT" or "RUB"; got "rubles"$/);
+  assertInvoiceError(() => normalizeInvoice({ ...base, expires_at: '2026-05-01 12:30' }), 'INVALID_FIELD', /such as "2026-05-01T12:30:00Z" .*; got "2026-05-01 12:30"$/);
+  assertInvoiceError(() => normalizeInvoice({ qr_text: 'x' }), 'INVALID_ID', /^The invoice has no invoice_id; it is needed to ask for the payment status$/);
+  assertInvoiceError(() => normalizeInvoice({ invoice_id: 'a'.repeat(257), qr_text: 'x' }), 'INVALID_ID', /at most 256 characters .*; got "a{50,}\.\.\.$/);
+  assertInvoiceError(() => normalizeInvoice({ invoice_id: 'inv-1' , qr_image: 'nope' }), 'NO_QR', /qr_text an EMV text of at most 2048 characters/);
 });
 
 test('provider error answers passed on as invoices are UNKNOWN_SHAPE and quote the provider', () => {

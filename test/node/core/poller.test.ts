@@ -154,6 +154,7 @@ describe('one request at a time and timeouts', () => {
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof PollError);
     assert.equal(errors[0]!.kind, 'timeout');
+    assert.equal(errors[0]!.message, 'Status request timed out after 10000 ms', 'the message says how long it waited');
     assert.equal(errors[0]!.at, 10000);
     assert.equal(errors[0]!.retryInMs, 2000);
     assert.equal(server.requests[0]!.aborted, true);
@@ -267,7 +268,8 @@ describe('faults back off', () => {
       ],
     );
     assert.ok(errors.every((e) => e instanceof PollError && e.message.length > 0));
-    assert.match(errors[0]!.message, /HTTP 500/);
+    assert.equal(errors[0]!.message, 'Status request answered HTTP 500');
+    assert.match(errors[4]!.message, /no known payment status \(expected JSON such as \{"status": "PAID"\}\)/);
     assert.equal(statuses[0]!.at, 90000);
     assert.equal(requestTimes()[7], 92000, 'back to the base interval after a success');
     poller.stop();

@@ -38,5 +38,7 @@ test('bad input gets a clear TypeError', () => {
   assert.throws(() => expandStatusUrl('javascript:alert({id})', 'x'), { message: /only http\(s\)/ });
   assert.throws(() => expandStatusUrl('JavaScript:alert(1)', 'x'), { message: /only http\(s\)/ });
   assert.throws(() => expandStatusUrl('data:text/plain,{id}', 'x'), { message: /only http\(s\)/ });
-  assert.throws(() => expandStatusUrl('/s/{id}', 'x', 'not a base'), { message: /cannot resolve/ });
+  assert.throws(() => expandStatusUrl('/s/{id}', 'x', 'not a base'), { message: 'status-url: cannot resolve "/s/x" against "not a base"' });
+  assert.throws(() => expandStatusUrl('javascript:alert(1)//{id}', 'x'), { message: /only http\(s\) URLs can be polled, got "javascript:"/ });
+  assert.throws(() => expandStatusUrl('', 'x'), { message: /such as "\/qpay\/status\/\{id\}"/ });
 });

@@ -124,13 +124,13 @@ describe('QPay mock: payments and controls', () => {
   it('pays in part and in full; payment check pages rows and sums paid_amount', async () => {
     const auth = await login();
     const { json: invoice } = await post('/v2/invoice', { ...simple(), amount: 300 }, auth);
-    const part = controls.pay(invoice.invoice_id, 100);
+    const part = controls.pay(invoice.invoice_id, 100, { callback: false });
     assert.deepEqual([part.amount, part.invoicePaid], [100, false]);
     assert.equal(part.callbackUrl, `https://bd5492c3ee85.ngrok.io/payments?payment_id=1234567&qpay_payment_id=${part.paymentId}`);
-    const rest = controls.pay(invoice.invoice_id);
+    const rest = controls.pay(invoice.invoice_id, undefined, { callback: false });
     assert.deepEqual([rest.amount, rest.invoicePaid], [200, true]);
     assert.equal(controls.invoice(invoice.invoice_id)!.status, 'CLOSED');
-    assert.throws(() => controls.pay(invoice.invoice_id), /nothing to pay/);
+    assert.throws(() => controls.pay(invoice.invoice_id, undefined, { callback: false }), /nothing to pay/);
 
     const page2 = await post('/v2/payment/check', { object_type: 'INVOICE', object_id: invoice.invoice_id, offset: { page_number: 2, page_limit: 1 } }, auth);
     assert.equal(page2.json.count, 2);
@@ -184,12 +184,12 @@ describe('QPay mock: payments and controls', () => {
   it('refunds, cancels and lists payments with QPay\'s codes', async () => {
     const auth = await login();
     const { json: invoice } = await post('/v2/invoice', simple(), auth);
-    const cancelPaid = controls.pay(invoice.invoice_id, 50);
+    const cancelPaid = controls.pay(invoice.invoice_id, 50, { callback: false });
     const del = (path: string) => fetch(`${BASE}${path}`, { method: 'DELETE', headers: { authorization: auth } }).then(async (r) => [r.status, ((await r.json()) as { error?: string }).error]);
     assert.deepEqual(await del(`/v2/invoice/${invoice.invoice_id}`), [400, 'INVOICE_PAID']);
     assert.deepEqual(await del(`/v2/payment/refund/${cancelPaid.paymentId}`), [200, undefined]);
     assert.deepEqual(await del(`/v2/payment/refund/${cancelPaid.paymentId}`), [400, 'PAYMENT_ALREADY_CANCELED']);
-    const second = controls.pay(invoice.invoice_id, 50);
+    const second = controls.pay(invoice.invoice_id, 50, { callback: false });
     controls.settle(second.paymentId);
     assert.deepEqual(await del(`/v2/payment/cancel/${second.paymentId}`), [400, 'PAYMENT_SETTLED']);
     assert.deepEqual(await del('/v2/payment/cancel/0'), [404, 'PAYMENT_NOTFOUND']);

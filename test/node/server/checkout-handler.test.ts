@@ -132,7 +132,7 @@ describe('POST /qpay/invoice', () => {
   it('refuses a second invoice for an order whose expiring invoice was paid meanwhile', async () => {
     const shop = setup();
     const first = await shop.createInvoice('o-1');
-    controls.pay(first.json.invoice_id);
+    controls.pay(first.json.invoice_id, undefined, { callback: false });
     clock.advance(30 * 60_000);
     const again = await shop.createInvoice('o-1');
     assert.equal(again.status, 409);
@@ -218,7 +218,7 @@ describe('GET /qpay/status/:invoiceId', () => {
   it('reports PAID, calls onPaid once, and then answers without asking QPay again', async () => {
     const shop = setup();
     const invoice = await shop.createInvoice('o-1');
-    const paid = controls.pay(invoice.json.invoice_id);
+    const paid = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const first = await shop.poll(invoice.json.invoice_id);
     assert.deepEqual(first.json, { status: 'PAID', paid_amount: 15000, invoice_id: invoice.json.invoice_id });
     await shop.handler.idle();
@@ -238,10 +238,10 @@ describe('GET /qpay/status/:invoiceId', () => {
   it('keeps a partly paid invoice NEW with the amount paid so far', async () => {
     const shop = setup();
     const invoice = await shop.createInvoice('o-1');
-    controls.pay(invoice.json.invoice_id, 5000);
+    controls.pay(invoice.json.invoice_id, 5000, { callback: false });
     assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'NEW', paid_amount: 5000, invoice_id: invoice.json.invoice_id });
     assert.equal(shop.paid.length, 0);
-    controls.pay(invoice.json.invoice_id);
+    controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     clock.advance(1500);
     assert.deepEqual((await shop.poll(invoice.json.invoice_id)).json, { status: 'PAID', paid_amount: 15000, invoice_id: invoice.json.invoice_id });
     assert.equal(shop.paid.length, 1);
@@ -272,7 +272,7 @@ describe('GET /qpay/status/:invoiceId', () => {
       invoice_code: 'TEST_INVOICE', sender_invoice_no: 'x', invoice_receiver_code: 'terminal', invoice_description: 'x', amount: 10, callback_url: 'https://x.mn/',
     });
     assert.deepEqual((await shop.poll(foreign.invoice_id)).json, { status: 'NEW', paid_amount: 0, invoice_id: foreign.invoice_id });
-    controls.pay(foreign.invoice_id);
+    controls.pay(foreign.invoice_id, undefined, { callback: false });
     clock.advance(1500);
     assert.equal((await shop.poll(foreign.invoice_id)).json.status, 'PAID');
     await shop.handler.idle();
@@ -292,7 +292,7 @@ describe('GET /qpay/callback', () => {
   it('confirms with payment check, answers SUCCESS as text/plain and calls onPaid once', async () => {
     const shop = setup();
     const invoice = await shop.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const query = new URL(callbackUrl!).search.slice(1);
     controls.calls.clear();
     const answer = await shop.callback(query);
@@ -330,7 +330,7 @@ describe('GET /qpay/callback', () => {
   it('finds the invoice from qpay_payment_id alone when its own parameter is missing', async () => {
     const shop = setup();
     const invoice = await shop.createInvoice('o-1');
-    const { paymentId } = controls.pay(invoice.json.invoice_id);
+    const { paymentId } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const answer = await shop.callback(`qpay_payment_id=${paymentId}`);
     assert.equal(answer.text, 'SUCCESS');
     assert.equal(shop.paid.length, 1);
@@ -342,7 +342,7 @@ describe('GET /qpay/callback', () => {
     let calls = 0;
     const shop = setup({ onPaid: async () => { calls += 1; await gate; } });
     const invoice = await shop.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const query = new URL(callbackUrl!).search.slice(1);
     controls.delay(5);
     const racing = Promise.all([
@@ -370,7 +370,7 @@ describe('GET /qpay/callback', () => {
     const b = setup({ store, onPaid });
     const invoice = await a.createInvoice('o-1');
     assert.equal((await b.createInvoice('o-1')).json.invoice_id, invoice.json.invoice_id);
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     await Promise.all([a.callback(new URL(callbackUrl!).search.slice(1)), b.poll(invoice.json.invoice_id), a.poll(invoice.json.invoice_id)]);
     assert.equal(calls, 1);
   });
@@ -386,7 +386,7 @@ describe('GET /qpay/callback', () => {
       },
     });
     const invoice = await shop.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const query = new URL(callbackUrl!).search.slice(1);
     const failed = await shop.callback(query);
     assert.deepEqual([failed.status, failed.json.error], [500, 'ON_PAID_FAILED']);

@@ -103,7 +103,7 @@ describe('GET /qpay/events/:invoiceId', () => {
     const first = await stream.nextStatus();
     assert.deepEqual(first, { id: 'NEW.0', body: { status: 'NEW', paid_amount: 0, invoice_id: invoice.invoice_id } });
 
-    const { callbackUrl } = controls.pay(invoice.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.invoice_id, undefined, { callback: false });
     const url = new URL(callbackUrl!);
     const pushed = stream.nextStatus();
     // The status cache lasts a minute here: only the callback's announcement can bring PAID this soon.
@@ -118,7 +118,7 @@ describe('GET /qpay/events/:invoiceId', () => {
     const streams = await Promise.all([1, 2, 3].map(() => openStream(`${shop.base}/qpay/events/${invoice.invoice_id}`)));
     for (const stream of streams) assert.equal((await stream.nextStatus())!.body.status, 'NEW');
     controls.calls.clear();
-    controls.pay(invoice.invoice_id);
+    controls.pay(invoice.invoice_id, undefined, { callback: false });
     for (const stream of streams) assert.equal((await stream.nextStatus())!.body.status, 'PAID');
     // Three streams, one watcher: the provider was asked about once per 200 ms, not three times.
     assert.ok(controls.calls.count('payment/check') <= 3, `${controls.calls.count('payment/check')} checks`);
@@ -133,7 +133,7 @@ describe('GET /qpay/events/:invoiceId', () => {
     const invoice = await a.createInvoice();
     const stream = await openStream(`${a.base}/qpay/events/${invoice.invoice_id}`);
     assert.equal((await stream.nextStatus())!.body.status, 'NEW');
-    const { callbackUrl } = controls.pay(invoice.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.invoice_id, undefined, { callback: false });
     const url = new URL(callbackUrl!);
     const pushed = stream.nextStatus();
     assert.equal(await (await fetch(`${b.base}${url.pathname}${url.search}`)).text(), 'SUCCESS');
@@ -147,7 +147,7 @@ describe('GET /qpay/events/:invoiceId', () => {
     assert.deepEqual(await stream.next(), { retry: '3000' });
     // Nothing new to say: the first thing after the retry advice is a heartbeat comment, not a NEW event.
     assert.deepEqual(await stream.next(), { comment: true });
-    controls.pay(invoice.invoice_id);
+    controls.pay(invoice.invoice_id, undefined, { callback: false });
     assert.equal((await stream.nextStatus())!.body.status, 'PAID');
   });
 

@@ -84,7 +84,7 @@ describe('superseded invoices', () => {
     const second = await s.createInvoice('o-1');
     assert.match(s.logs.join('\n'), /could not cancel superseded invoice/);
     // The customer pays the old QR (an old tab, a screenshot); QPay calls the old invoice's callback URL.
-    const { callbackUrl } = controls.pay(first.json.invoice_id);
+    const { callbackUrl } = controls.pay(first.json.invoice_id, undefined, { callback: false });
     clock.advance(1000);
     const answer = await s.callback(callbackUrl!);
     assert.equal(answer.text, 'SUCCESS');
@@ -102,10 +102,10 @@ describe('superseded invoices', () => {
     controls.failNext('invoice/cancel', { status: 503, body: { error: 'SERVICE_UNAVAILABLE', message: 'down' } }, 3);
     orders.set('o-1', { orderId: 'o-1', amount: 17000 });
     const second = await s.createInvoice('o-1');
-    const paySecond = controls.pay(second.json.invoice_id);
+    const paySecond = controls.pay(second.json.invoice_id, undefined, { callback: false });
     clock.advance(1000);
     assert.equal((await s.callback(paySecond.callbackUrl!)).text, 'SUCCESS');
-    const payFirst = controls.pay(first.json.invoice_id);
+    const payFirst = controls.pay(first.json.invoice_id, undefined, { callback: false });
     clock.advance(1000);
     assert.equal((await s.callback(payFirst.callbackUrl!)).text, 'SUCCESS');
     assert.deepEqual(
@@ -123,7 +123,7 @@ describe('superseded invoices', () => {
     controls.failNext('invoice/cancel', { status: 503, body: { error: 'SERVICE_UNAVAILABLE', message: 'down' } }, 3);
     orders.set('o-1', { orderId: 'o-1', amount: 17000 });
     await s.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(first.json.invoice_id);
+    const { callbackUrl } = controls.pay(first.json.invoice_id, undefined, { callback: false });
     // Even with only the order in the URL (an old-style callback), the payment id decides the invoice.
     clock.advance(1000);
     const url = new URL(callbackUrl!);
@@ -145,7 +145,7 @@ describe('onPaid that hangs or fails', () => {
       },
     });
     const invoice = await s.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     const answer = await s.poll(invoice.json.invoice_id);
     assert.equal(answer.json.status, 'PAID');
     // The callback waits for the hung run to be given up on, and answers non-success so QPay retries.
@@ -166,7 +166,7 @@ describe('onPaid that hangs or fails', () => {
       },
     });
     const invoice = await s.createInvoice('o-1');
-    controls.pay(invoice.json.invoice_id);
+    controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     for (let i = 0; i < 200; i++) {
       assert.equal((await s.poll(invoice.json.invoice_id)).json.status, 'PAID');
       await s.handler.idle();
@@ -201,7 +201,7 @@ describe('onPaid that hangs or fails', () => {
     });
     const b = shop({ store, onPaid: () => void ran.push('b') });
     const invoice = await a.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     assert.equal((await a.poll(invoice.json.invoice_id)).json.status, 'PAID');
     const onB = await b.callback(callbackUrl!);
     assert.deepEqual([onB.status, onB.json.error], [503, 'ON_PAID_PENDING']);
@@ -219,7 +219,7 @@ describe('a restart that empties the store', () => {
     const invoice = await before.createInvoice('o-1');
     // Deploy: a new process with an empty MemoryStore.
     const after = shop();
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     assert.equal((await after.poll(invoice.json.invoice_id)).json.status, 'PAID');
     const answer = await after.callback(callbackUrl!);
     assert.equal(answer.text, 'SUCCESS');
@@ -235,7 +235,7 @@ describe('a restart that empties the store', () => {
     const invoice = await shop().createInvoice('o-1');
     const after = shop();
     assert.equal((await after.poll(invoice.json.invoice_id)).json.status, 'NEW');
-    controls.pay(invoice.json.invoice_id, 5000);
+    controls.pay(invoice.json.invoice_id, 5000, { callback: false });
     clock.advance(1000);
     assert.deepEqual((await after.poll(invoice.json.invoice_id)).json, { status: 'NEW', paid_amount: 5000, invoice_id: invoice.json.invoice_id });
   });
@@ -244,7 +244,7 @@ describe('a restart that empties the store', () => {
     orders.set('cheap', { orderId: 'cheap', amount: 100 });
     const attacker = await shop().createInvoice('cheap');
     const after = shop();
-    const { callbackUrl } = controls.pay(attacker.json.invoice_id);
+    const { callbackUrl } = controls.pay(attacker.json.invoice_id, undefined, { callback: false });
     const forged = new URL(callbackUrl!);
     forged.searchParams.set('order', 'o-1');
     assert.equal((await after.callback(forged.href)).status, 404);
@@ -261,7 +261,7 @@ describe('a restart that empties the store', () => {
   it('answers non-success when QPay cannot be asked, so QPay retries, and succeeds when it can', async () => {
     const invoice = await shop().createInvoice('o-1');
     const after = shop();
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     controls.failNext('invoice/get', { status: 503, body: { error: 'SERVICE_UNAVAILABLE', message: 'down' } }, 3);
     const failed = await after.callback(callbackUrl!);
     assert.equal(failed.status, 502);
@@ -287,7 +287,7 @@ describe('the store failing', () => {
     }) as CheckoutStore;
     const s = shop({ store: flaky });
     const invoice = await s.createInvoice('o-1');
-    const { callbackUrl } = controls.pay(invoice.json.invoice_id);
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     down = true;
     const during = await s.callback(callbackUrl!);
     assert.deepEqual([during.status, during.json.error], [503, 'STORE_UNAVAILABLE']);

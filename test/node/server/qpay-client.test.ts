@@ -168,8 +168,8 @@ describe('QPayClient endpoints', () => {
     const unpaid = await client.checkPayment({ object_type: 'INVOICE', object_id: invoice.invoice_id });
     assert.deepEqual([unpaid.count, unpaid.paid_amount, unpaid.rows.length], [0, 0, 0]);
 
-    const first = controls.pay(invoice.invoice_id, 40);
-    const second = controls.pay(invoice.invoice_id);
+    const first = controls.pay(invoice.invoice_id, 40, { callback: false });
+    const second = controls.pay(invoice.invoice_id, undefined, { callback: false });
     const check = await client.checkPayment({ object_type: 'INVOICE', object_id: invoice.invoice_id, offset: { page_number: 1, page_limit: 100 } });
     assert.equal(check.count, 2);
     assert.equal(check.paid_amount, 100);
@@ -194,7 +194,7 @@ describe('QPayClient endpoints', () => {
   it('follows payment-check pages until every row is read', async () => {
     const { client } = makeClient(clock, {}, secrets);
     const invoice = await client.createSimpleInvoice({ ...SIMPLE_INVOICE, amount: 500 });
-    for (let i = 0; i < 5; i++) controls.pay(invoice.invoice_id, 100);
+    for (let i = 0; i < 5; i++) controls.pay(invoice.invoice_id, 100, { callback: false });
     const all = await client.checkInvoicePayments(invoice.invoice_id, { pageLimit: 2 });
     assert.equal(all.rows.length, 5);
     assert.equal(all.paid_amount, 500);

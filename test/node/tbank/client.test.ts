@@ -97,7 +97,7 @@ test('query follows the operation through pending, paid and refunds', async () =
   assert.equal(pending.tradeState, 'NOTPAY');
   assert.equal(pending.outTradeNo, outTradeNo);
 
-  mock.controls.pay(outTradeNo);
+  mock.controls.pay(outTradeNo, { callback: false });
   const paid = await c.query({ oriTransactionNo: outTradeNo });
   assert.equal(paid.status, 'PAID');
   assert.equal(paid.totalAmount, 250);
@@ -157,7 +157,7 @@ test('unknown operation: TBank code from a 200 answer', async () => {
 test('a tampered answer signature is an error, never a payment', async () => {
   const c0 = client();
   const { outTradeNo } = await c0.createQr({ outTransactionNo: 9, totalAmount: 10, currency: 'RUB' });
-  mock.controls.pay(outTradeNo);
+  mock.controls.pay(outTradeNo, { callback: false });
   // A man in the middle flips one character of the answer's signature / drops it / changes the amount.
   const tampering = [
     (body: Record<string, unknown>) => ({ ...body, signature: String(body.signature).replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a')) }),
@@ -192,7 +192,7 @@ test('a validly signed answer replayed for another operation or terminal is reje
   const c0 = client({ fetch: recording });
   const unpaid = await c0.createQr({ outTransactionNo: 11, totalAmount: 10, currency: 'RUB' });
   const other = await c0.createQr({ outTransactionNo: 12, totalAmount: 10, currency: 'RUB' });
-  mock.controls.pay(other.outTradeNo);
+  mock.controls.pay(other.outTradeNo, { callback: false });
   assert.equal((await c0.query({ oriTransactionNo: other.outTradeNo })).status, 'PAID');
   const paidAnswer = seen.last!;
 
@@ -206,7 +206,7 @@ test('a validly signed answer replayed for another operation or terminal is reje
   server.use(...foreign.handlers);
   const foreignClient = new TBankQrPayClient({ ...terminal, terId: '99999999', signKey: SIGN_KEY, baseUrl: 'https://foreign.test', fetch: recording });
   const created = await foreignClient.createQr({ outTransactionNo: 1, totalAmount: 1, currency: 'RUB' });
-  foreign.controls.pay(created.outTradeNo);
+  foreign.controls.pay(created.outTradeNo, { callback: false });
   await foreignClient.query({ oriTransactionNo: created.outTradeNo });
   const foreignAnswer = seen.last!;
   const crossError = await client({ fetch: async () => Response.json(foreignAnswer) })
