@@ -81,7 +81,7 @@ const logoSettled = (event: Event): void => {
  */
 function renderTile({ name, logo, link }: BankLink, onSelect: (event: MouseEvent) => void): TemplateResult {
   return html`<li>
-    <a part="bank" class="bank" href=${link} @click=${onSelect}>
+    <a part="bank" class="button bank" href=${link} @click=${onSelect}>
       <span class="logo" .style=${`background:${bankColour(name)}`} data-initials=${bankInitials(name)} aria-hidden="true">
         ${logo
           ? html`<img src=${logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" @load=${logoSettled} @error=${logoSettled} />`
@@ -158,26 +158,19 @@ export const phoneStyles = css`
     grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr));
   }
 
-  /* A tile: the logo above the name, the whole cell a touch target. Names wrap between words only. */
+  /* A tile: a .button with the logo above the name, the whole cell a touch target. Names wrap between words only. */
   .bank {
-    display: flex;
     flex-direction: column;
-    align-items: center;
+    justify-content: start;
     gap: 0.125rem;
     height: 100%;
+    min-height: 2.75rem;
     padding: 0.25rem 0.125rem;
     border-radius: calc(var(--_radius) / 1.5);
-    background: var(--_surface);
-    color: var(--_fg);
     font-size: 0.6875rem;
+    font-weight: 400;
     line-height: 1.15;
-    text-align: center;
-    text-decoration: none;
     overflow-wrap: break-word;
-  }
-
-  .bank:hover {
-    box-shadow: inset 0 0 0 1px var(--_accent);
   }
 
   /* The logo's box, which also holds the initials under it: same size whether the logo shows or not. */
@@ -214,11 +207,10 @@ export const phoneStyles = css`
     height: 100%;
     object-fit: contain;
     background: #fff;
-    opacity: 0;
   }
 
-  .logo img[data-loaded] {
-    opacity: 1;
+  .logo img:not([data-loaded]) {
+    opacity: 0;
   }
 
   .primary {
