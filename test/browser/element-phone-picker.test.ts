@@ -117,7 +117,11 @@ describe('<qpay-checkout> phone bank picker', () => {
         http.get('https://qpay.mn/q/logo/:file', () => HttpResponse.arrayBuffer(png.slice(0), { headers: { 'content-type': 'image/png' } })),
       );
       await setViewport({ width: 390, height: 664 });
-      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="mobile" lang="en" .invoice=${await qpay23Banks()}></qpay-checkout>`);
+      // Fresh logo URLs: the browser keeps what earlier test files got for the same URLs (unmocked, so failed).
+      const invoice = await qpay23Banks();
+      const stamp = `fresh=${Date.now()}`;
+      for (const bank of invoice.urls) bank.logo = `${bank.logo}${bank.logo!.includes('?') ? '&' : '?'}${stamp}`;
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="mobile" lang="en" .invoice=${invoice}></qpay-checkout>`);
       const khan = tileNamed(el, 'Khan bank').querySelector<HTMLElement>('.logo')!;
       const xac = tileNamed(el, 'Xac bank').querySelector<HTMLElement>('.logo')!;
       const img = xac.querySelector('img')!;
