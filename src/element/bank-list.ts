@@ -1,18 +1,46 @@
-// The phone layout's bank list: one deep link per bank, with a search box for long SBP lists, and
-// the SBP links derived from NSPK's list. Desktops never show it, so the element loads this module
-// only for the mobile layout (the card shows a spinner in its place for that moment), together with
-// its texts and styles.
+// The phone layout's bank picker: a grid of bank tiles (logo above a short name; the bank's initials
+// on a colour of its own when the logo does not load), the customer's last used bank first, and for
+// long SBP lists a search that forgives Cyrillic or Latin input. Desktops never show it, so the
+// element loads this module only for the mobile layout (the card shows a spinner in its place for
+// that moment), together with its texts and styles.
 import { css, html, nothing, type TemplateResult } from 'lit';
+import { bankColour, bankInitials, findBanks, lastUsedFirst } from '../core/bank-picker.js';
 import { parseBankList, sbpBankLinks } from '../core/sbp-banks.js';
 import type { BankLink, InvoiceView } from '../core/types.js';
 import type { Language } from './i18n/index.js';
 import { phoneMessages } from './i18n/phone.js';
 
 /** Above this many SBP banks a search box helps the customer find theirs. */
-export const BANK_SEARCH_THRESHOLD = 8;
+export const BANK_SEARCH_THRESHOLD = 12;
+
+/** Where the last used bank's name is kept, on the shop's origin. */
+export const LAST_BANK_KEY = 'qpay-checkout:last-bank';
 
 /** The SBP links last derived, kept while the codeUrl and the bank list stay the same (the card re-renders every second). */
 let sbp: { codeUrl: string; c2bmembers: unknown; links: BankLink[] } | undefined;
+
+/**
+ * The last used bank, read once per invoice shown: tapping a bank saves it for next time (the next
+ * invoice, or this one after a reload) but does not move the tiles under the customer's finger.
+ */
+const lastUsed = new WeakMap<InvoiceView, string | null>();
+
+/** Storage may be missing or refuse (blocked cookies, a sandboxed frame, a full quota): then nothing is remembered. */
+function readLastBank(): string | null {
+  try {
+    return localStorage.getItem(LAST_BANK_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function saveLastBank(name: string): void {
+  try {
+    localStorage.setItem(LAST_BANK_KEY, name);
+  } catch {
+    // Not remembered this time; the payment goes on.
+  }
+}
 
 /** QPay's own bank links, or for an SBP `codeUrl` one link per bank of `c2bmembers` (NSPK's `c2bmembers.json`). */
 function bankLinks(view: InvoiceView, c2bmembers: unknown): BankLink[] {
@@ -28,6 +56,8 @@ export interface PhonePaymentOptions {
   /** The search box's text. */
   filter: string;
   onFilter(value: string): void;
+  /** Whether to put the last used bank first and remember the one tapped (the element's `rememberBank`). */
+  remember: boolean;
   /** A bank link was activated (before the browser follows it); `name` is empty for the SBP "open in bank app" link. */
   onSelect(event: MouseEvent, name: string, link: string): void;
   qrShown: boolean;
@@ -38,76 +68,149 @@ export interface PhonePaymentOptions {
   copy: TemplateResult | undefined;
 }
 
+/** A logo shows once it has loaded; one that fails stays hidden over the initials (no broken-image icon). */
+const logoSettled = (event: Event): void => {
+  (event.target as HTMLElement).toggleAttribute('data-loaded', event.type === 'load');
+};
+
 /**
- * The phone layout's payment block: for SBP the "open in bank app" link, then the invoice's bank
- * links (a search box when an SBP list is long), and the QR one tap away for paying from another phone.
+ * One bank tile. Its colour is set through the CSSOM (a property binding), which a CSP without
+ * 'unsafe-inline' allows, unlike a style attribute. The initials (drawn by CSS from `data-initials`, so they are not part of the link's
+ * text) sit under the logo in the same box: a logo that fails or is slow leaves them showing and
+ * nothing moves. The tile's accessible name is the bank's name.
+ */
+function renderTile({ name, logo, link }: BankLink, onSelect: (event: MouseEvent) => void): TemplateResult {
+  return html`<li>
+    <a part="bank" class="button bank" href=${link} @click=${onSelect}>
+      <span class="logo" .style=${`background:${bankColour(name)}`} data-initials=${bankInitials(name)} aria-hidden="true">
+        ${logo
+          ? html`<img src=${logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" @load=${logoSettled} @error=${logoSettled} />`
+          : nothing}
+      </span>
+      <span class="name">${name}</span>
+    </a>
+  </li>`;
+}
+
+/**
+ * The phone layout's payment block: for SBP the "open in bank app" link, then the bank tiles (the
+ * last used first; a search box when an SBP list is long), and the QR one tap away for paying from
+ * another phone (or when the search finds nothing).
  */
 export function renderPhonePayment(view: InvoiceView, c2bmembers: unknown, language: Language, options: PhonePaymentOptions): TemplateResult {
-  const { filter, onSelect, qrShown } = options;
+  const { filter, onSelect, qrShown, remember } = options;
   const t = phoneMessages[language];
   const primary = view.primaryLink;
-  const banks = bankLinks(view, c2bmembers);
-  const searchable = banks !== view.banks && banks.length > BANK_SEARCH_THRESHOLD;
-  const query = searchable ? filter.trim().toLocaleLowerCase() : '';
-  const shown = banks.filter((bank) => bank.name.toLocaleLowerCase().includes(query));
-  return html`<p class="heading">${t.chooseBank}</p>
-    ${primary
-      ? html`<a part="bank" class="button primary" href=${primary} @click=${(event: MouseEvent) => onSelect(event, '', primary)}>${t.openInBankApp}</a>`
-      : nothing}
-    ${searchable
-      ? html`<label class="search">
-          <span>${t.searchBanks}</span>
-          <input type="search" autocomplete="off" .value=${filter} @input=${(event: Event) => options.onFilter((event.target as HTMLInputElement).value)} />
-        </label>`
-      : nothing}
-    ${shown.length > 0
-      ? html`<ul part="banks" class="banks" aria-label=${t.bankList}>
-          ${shown.map(
-            ({ name, logo, link }) => html`<li>
-              <a part="bank" class="button bank" href=${link} @click=${(event: MouseEvent) => onSelect(event, name, link)}>
-                ${logo ? html`<img src=${logo} alt="" width="32" height="32" loading="lazy" referrerpolicy="no-referrer" />` : nothing}
-                <span>${name}</span>
-              </a>
-            </li>`,
-          )}
-        </ul>`
-      : banks.length > 0
-        ? html`<p class="note">${t.noBanksFound}</p>`
-        : nothing}
-    <div class="actions">
+  if (remember && !lastUsed.has(view)) lastUsed.set(view, readLastBank());
+  const banks = lastUsedFirst(bankLinks(view, c2bmembers), remember ? (lastUsed.get(view) ?? null) : null);
+  const searchable = view.banks.length === 0 && banks.length > BANK_SEARCH_THRESHOLD;
+  const shown = searchable ? findBanks(banks, filter) : banks;
+  const select = (name: string, link: string) => (event: MouseEvent) => {
+    if (remember && name) saveLastBank(name);
+    onSelect(event, name, link);
+  };
+  // Show QR and Copy stay in the first screen: under the tiles when they fit there, above a long searchable list.
+  const actions = html`<div class="actions">
       <button type="button" class="button" aria-expanded=${qrShown} aria-controls="qr-panel" @click=${options.onToggleQr}>
         ${qrShown ? t.hideQr : t.showQr}
       </button>
       ${options.copy}
     </div>
     <div id="qr-panel" ?hidden=${!qrShown}>${options.qr}</div>`;
+  return html`<p class="heading">${t.chooseBank}</p>
+    ${primary ? html`<a part="bank" class="button primary" href=${primary} @click=${select('', primary)}>${t.openInBankApp}</a>` : nothing}
+    ${searchable
+      ? html`${actions}
+          <label class="search">
+            <span>${t.searchBanks}</span>
+            <input type="search" autocomplete="off" .value=${filter} @input=${(event: Event) => options.onFilter((event.target as HTMLInputElement).value)} />
+          </label>`
+      : nothing}
+    ${shown.length > 0
+      ? html`<ul part="banks" class="banks${searchable ? ' long' : ''}" aria-label=${t.bankList}>
+          ${shown.map((bank) => renderTile(bank, select(bank.name, bank.link)))}
+        </ul>`
+      : banks.length > 0
+        ? html`<p class="note" role="status">${t.noBanksFound}</p>`
+        : nothing}
+    ${searchable ? nothing : actions}`;
 }
 
 /** Styles of the phone layout, added to the element's own (its `.button`, `.actions`, colours) when this module loads. */
 export const phoneStyles = css`
+  /* The phone card is mostly tiles: a little less air between its blocks keeps them on one screen. */
+  .card {
+    gap: 0.5rem;
+  }
+
+  /* As many tiles of at least 4.5rem as fit: 4 a row on a phone's full width, 3 in a narrow card. */
   .banks {
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(8.5rem, 1fr));
-    gap: 0.5rem;
+    grid-template-columns: repeat(auto-fill, minmax(4.5rem, 1fr));
+    gap: 0.375rem;
     margin: 0;
     padding: 0;
     list-style: none;
   }
 
-  /* A bank link is a .button that reads like a list entry: logo and name from the start. */
-  .bank {
-    justify-content: start;
-    text-align: start;
-    font-weight: 400;
+  /* SBP's names are longer, with words like "Нацинвестпромбанк": wider tiles, 2 a row on a phone. */
+  .long {
+    grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr));
   }
 
-  .bank img {
+  /* A tile: a .button with the logo above the name, the whole cell a touch target. Names wrap between words only. */
+  .bank {
+    flex-direction: column;
+    justify-content: start;
+    gap: 0.125rem;
+    height: 100%;
+    min-height: 2.75rem;
+    padding: 0.25rem 0.125rem;
+    border-radius: calc(var(--_radius) / 1.5);
+    font-size: 0.6875rem;
+    font-weight: 400;
+    line-height: 1.15;
+    overflow-wrap: break-word;
+  }
+
+  /* The logo's box, which also holds the initials under it: same size whether the logo shows or not. */
+  .logo {
+    position: relative;
     flex: none;
+    display: grid;
+    place-items: center;
     width: 2rem;
     height: 2rem;
     border-radius: 0.5rem;
+    overflow: hidden;
+    color: #fff;
+    font-size: 0.875rem;
+    font-weight: 600;
+  }
+
+  /* Initials wait a moment before showing, so a logo that loads at once never flashes them. */
+  .logo::before {
+    content: attr(data-initials);
+    animation: qpay-initials 0s 0.4s both;
+  }
+
+  @keyframes qpay-initials {
+    from {
+      visibility: hidden;
+    }
+  }
+
+  .logo img {
+    position: absolute;
+    inset: 0;
+    width: 100%;
+    height: 100%;
     object-fit: contain;
     background: #fff;
+  }
+
+  .logo img:not([data-loaded]) {
+    opacity: 0;
   }
 
   .primary {

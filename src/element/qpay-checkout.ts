@@ -60,6 +60,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @prop {unknown} order - Sent as the JSON body of the `invoice-url` POST.
  * @prop {string | undefined} invoiceId - Read-only: the id of the invoice shown (given or loaded), as in every event's `detail.invoiceId`.
  * @prop {unknown} banks - For SBP `codeUrl` invoices: NSPK's `c2bmembers.json` (`{dictionary: [{bankName, logoURL, schema}]}`), shown as one link per bank on phones.
+ * @prop {boolean} rememberBank - Phones: the customer's last used bank first, remembered in `localStorage` (key `qpay-checkout:last-bank`) when they tap one (default true; `false` neither reads nor writes it).
  *
  * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
  * @event {QPayStatusEvent} qpay-status - On every status change. `detail: {invoiceId, status, previous}`.
@@ -102,6 +103,7 @@ export class QPayCheckoutElement extends LitElement {
     order: { attribute: false },
     orderAttribute: { attribute: 'order' },
     banks: { attribute: false },
+    rememberBank: { attribute: false },
     langAttribute: { attribute: 'lang' },
     ...Object.fromEntries(
       ['view', 'status', 'blocked', 'trouble', 'qrShown', 'bankFilter', 'copyNote', 'remaining'].map((name) => [name, { state: true }]),
@@ -134,6 +136,9 @@ export class QPayCheckoutElement extends LitElement {
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
   declare banks: unknown;
+
+  /** Phones: put the customer's last used bank first, remembered in this origin's `localStorage` when they tap one. `false` neither reads nor writes it. */
+  rememberBank = true;
 
   /**
    * Mirrors the native `lang` attribute so a change re-renders; the native `lang` property keeps
@@ -526,6 +531,7 @@ export class QPayCheckoutElement extends LitElement {
     return module.renderPhonePayment(view, this.banks, language, {
       filter: this.bankFilter,
       onFilter: (value) => (this.bankFilter = value),
+      remember: this.rememberBank,
       onSelect: (event, name, link) => {
         if (!this.dispatchEvent(new QPayBankSelectEvent({ name, link }))) event.preventDefault();
       },

@@ -13,7 +13,7 @@ import type {
 } from '../element/events.js';
 
 /** The element's public inputs (the contract's properties); `lang` is the native attribute. */
-export type QPayCheckoutPropertyName = 'invoice' | 'invoiceUrl' | 'statusUrl' | 'pollInterval' | 'mode' | 'order' | 'banks';
+export type QPayCheckoutPropertyName = 'invoice' | 'invoiceUrl' | 'statusUrl' | 'pollInterval' | 'mode' | 'order' | 'banks' | 'rememberBank';
 
 /** The inputs as properties: frameworks that set properties on custom elements (all four do) use these. */
 export type QPayCheckoutProperties = Partial<Pick<QPayCheckoutElement, QPayCheckoutPropertyName>>;

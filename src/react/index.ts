@@ -44,7 +44,7 @@ export interface QPayCheckoutEventProps {
 /**
  * Props of `<QPayCheckout>`: React's HTML props (className, style, id, lang, ...), the element's
  * inputs as properties (`invoice`, `invoiceUrl`, `statusUrl`, `pollInterval`, `mode`, `order`,
- * `banks`), the event callbacks, and a ref to the element (for `check()`).
+ * `banks`, `rememberBank`), the event callbacks, and a ref to the element (for `check()`).
  */
 export type QPayCheckoutProps = Omit<React.HTMLAttributes<QPayCheckoutElement>, keyof QPayCheckoutEventProps | keyof QPayCheckoutProperties> &
   QPayCheckoutProperties &

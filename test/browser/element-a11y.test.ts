@@ -114,15 +114,27 @@ describe('<qpay-checkout> user preferences', () => {
     expect([qr.width, qr.height]).to.deep.equal([123, 123]);
   });
 
-  it('the phone layout is styled once its module loads: the SBP link on the accent colour, bank entries', async () => {
+  it('the phone layout is styled once its module loads: the SBP link on the accent colour, bank tiles', async () => {
     const el = await fixture<QPayCheckoutElement>(
       html`<qpay-checkout mode="mobile" style="--qpay-color-accent: rgb(4, 5, 6)" .invoice=${await tbankInvoice()} .banks=${await nspkBanks()}></qpay-checkout>`,
     );
     const [primary, firstBank] = parts(el, 'bank');
     expect(getComputedStyle(primary!).backgroundColor).to.equal('rgb(4, 5, 6)');
     expect(getComputedStyle(primary!).textDecorationLine).to.equal('none');
-    expect(getComputedStyle(firstBank!).justifyContent).to.equal('start');
+    // A tile: the logo above the name.
+    expect(getComputedStyle(firstBank!).flexDirection).to.equal('column');
+    expect(getComputedStyle(firstBank!).textDecorationLine).to.equal('none');
     expect(getComputedStyle(firstBank!.querySelector('img')!).objectFit).to.equal('contain');
+  });
+
+  it('dark colour scheme on a phone: tiles on the dark surface, axe passes with logos and initials', async () => {
+    await emulateMedia({ colorScheme: 'dark' });
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="mobile" lang="mn" .invoice=${await qpayComposedInvoice()}></qpay-checkout>`);
+    const [tile] = parts(el, 'bank');
+    expect(getComputedStyle(tile!).backgroundColor).to.equal('rgb(42, 43, 49)');
+    expect(getComputedStyle(tile!).color).to.equal('rgb(230, 230, 235)');
+    await waitUntil(() => getComputedStyle(tile!.querySelector('.logo')!, '::before').visibility === 'visible', 'no initials');
+    await expect(el).to.be.accessible();
   });
 
   it('reduced motion: the spinner does not spin', async () => {

@@ -224,6 +224,7 @@ console.log(JSON.stringify({
 <body>
 <qpay-checkout id="qpay" lang="en" mode="desktop" invoice='${attribute(qpay)}'></qpay-checkout>
 <qpay-checkout id="tbank" lang="ru" mode="desktop" invoice='${attribute(tbank)}'></qpay-checkout>
+<qpay-checkout id="phone" lang="en" mode="mobile" invoice='${attribute(qpay)}'></qpay-checkout>
 </body>
 </html>
 `,
@@ -253,6 +254,14 @@ console.log(JSON.stringify({
       await page.waitForFunction(() => Boolean(document.querySelector('#tbank')?.shadowRoot?.querySelector('svg[part~="qr"] path, svg[part~="qr"] rect')), undefined, {
         timeout: 10_000,
       });
+      // The phone's bank tiles: each initials box gets its name-derived colour through the CSSOM, which the CSP allows.
+      const tileColours = await page.waitForFunction(() => {
+        const boxes = [...(document.querySelector('#phone')?.shadowRoot?.querySelectorAll<HTMLElement>('[part~="banks"] .logo') ?? [])];
+        return boxes.length > 0 && boxes.map((box) => getComputedStyle(box).backgroundColor);
+      }, undefined, { timeout: 10_000 });
+      const colours = (await tileColours.jsonValue()) as string[];
+      assert.equal(colours.length, 10);
+      for (const colour of colours) assert.match(colour, /^rgb\(\d+, \d+, \d+\)$/, 'an opaque tile colour');
       assert.deepEqual(scripts, ['/node_modules/qpay-checkout/dist/qpay-checkout.min.js'], 'the script file loads nothing else');
       assert.deepEqual(problems, [], 'no errors and no CSP violations on the page');
     } finally {

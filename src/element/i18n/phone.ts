@@ -13,6 +13,7 @@ export interface PhoneMessages {
   showQr: string;
   hideQr: string;
   searchBanks: string;
+  /** The search found nothing: the QR (the "Show QR" button below) works with any bank app. */
   noBanksFound: string;
 }
 
@@ -24,7 +25,7 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     showQr: 'QR код харуулах',
     hideQr: 'QR код нуух',
     searchBanks: 'Банк хайх',
-    noBanksFound: 'Банк олдсонгүй',
+    noBanksFound: 'Банк олдсонгүй. Оронд нь QR кодыг уншуулна уу.',
   },
   en: {
     chooseBank: 'Pay with your bank app',
@@ -33,7 +34,7 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     showQr: 'Show QR code',
     hideQr: 'Hide QR code',
     searchBanks: 'Search banks',
-    noBanksFound: 'No bank found',
+    noBanksFound: 'No bank found. Scan the QR code instead.',
   },
   ru: {
     chooseBank: 'Оплатите в приложении банка',
@@ -42,6 +43,6 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     showQr: 'Показать QR-код',
     hideQr: 'Скрыть QR-код',
     searchBanks: 'Поиск банка',
-    noBanksFound: 'Банк не найден',
+    noBanksFound: 'Банк не найден. Отсканируйте QR-код.',
   },
 };
