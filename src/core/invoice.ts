@@ -4,7 +4,7 @@
 // Provider fields are untrusted: links go through core/links, texts are trimmed and capped.
 // Pure: no DOM, no I/O.
 import { CURRENCY_BY_NUMERIC, parseEmv } from './emv.js';
-import { CONTROL_CHARS, safeHttpsUrl, safeLink } from './links.js';
+import { CONTROL_CHARS, safeHttpsUrl, safeLink, safeSbpUrl } from './links.js';
 import type { BankLink, InvoiceView } from './types.js';
 import { codeWord, isRecord } from './json.js';
 
@@ -15,7 +15,7 @@ export type InvoiceErrorCode =
   | 'UNKNOWN_SHAPE'
   /** `invoice_id` / `outTradeNo` missing, or not a short string or number. */
   | 'INVALID_ID'
-  /** No valid `qr_image`, `qr_text` or safe https `codeUrl`. */
+  /** No valid `qr_image`, `qr_text` or `codeUrl` (an https URL on an SBP host). */
   | 'NO_QR'
   /** A merchant field (`amount`, `currency`, `expires_at`, `merchant_name`, `description`) that cannot be read. */
   | 'INVALID_FIELD';
@@ -204,7 +204,8 @@ export function normalizeInvoice(input: unknown): InvoiceView {
 
   // qr_text as given, never trimmed: the EMV CRC covers every character.
   const qrText = plainString(raw.qr_text, MAX_QR_TEXT_LENGTH);
-  const codeUrl = safeHttpsUrl(raw.codeUrl) ?? undefined;
+  // An SBP link only: it is offered as "open in bank app" and drawn as the QR.
+  const codeUrl = safeSbpUrl(raw.codeUrl) ?? undefined;
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {

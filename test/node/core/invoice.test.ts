@@ -179,7 +179,17 @@ test('TBank: numeric outTradeNo, numeric currency, merchant fields win', () => {
 });
 
 test('TBank: an unsafe or non-https codeUrl is never used', () => {
-  for (const codeUrl of ['javascript:alert(1)', 'http://qr.nspk.ru/AD1', 'bank100000000111://qr.nspk.ru/AD1', ' https://qr.nspk.ru/AD1', 42]) {
+  for (const codeUrl of [
+    'javascript:alert(1)',
+    'http://qr.nspk.ru/AD1',
+    'bank100000000111://qr.nspk.ru/AD1',
+    ' https://qr.nspk.ru/AD1',
+    42,
+    // Issue 10: not an SBP host, however it is dressed up.
+    'https://qr.nspk.ru@evil.example/AD1',
+    'https://evil.example/AD1',
+    'https://qr.nspk.ru.evil.example/AD1',
+  ]) {
     assertInvoiceError(() => normalizeInvoice({ ...qrpay, codeUrl }), 'NO_QR', /codeUrl/);
   }
 });
