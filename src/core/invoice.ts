@@ -111,6 +111,12 @@ export function parseIsoDateTime(value: string): number | null {
   return Date.parse(`${wallClock}.${milliseconds.padEnd(3, '0')}${offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z'}`);
 }
 
+/**
+ * Latest `expires_at` accepted, ahead of now: a year. Providers issue QRs for minutes to days; a
+ * date beyond this is a bug (year 9999, a timestamp in the wrong unit), not a real deadline.
+ */
+export const MAX_EXPIRY_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
+
 /** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
 function parseExpiresAt(value: unknown): number | undefined {
   const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoDateTime(value) : null;
@@ -164,6 +170,16 @@ function merchantText(raw: Json, field: string, max: number): string | undefined
   return merchantField(raw, field, read, 'a string') || undefined;
 }
 
+/** The merchant's `expires_at`, refused when it is absurdly far ahead of `now`. */
+function readExpiry(raw: Json, now: number): number | undefined {
+  const expiresAt = merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a zone');
+  if (expiresAt !== undefined && expiresAt - now > MAX_EXPIRY_AHEAD_MS) {
+    const days = MAX_EXPIRY_AHEAD_MS / 86_400_000;
+    throw fieldError('INVALID_FIELD', 'expires_at', `at most ${days} days ahead, not ${new Date(expiresAt).toISOString()}`);
+  }
+  return expiresAt;
+}
+
 /** Accepts an object or its JSON text; anything else is an InvoiceError. */
 function toRecord(raw: unknown): Json {
   if (typeof raw === 'string') {
@@ -186,8 +202,9 @@ function toRecord(raw: unknown): Json {
  * `merchant_name`) first, then TBank's `totalAmount` / `currency` / `merchantName`, then the EMV
  * tags of `qr_text` only when its CRC checks. A malformed merchant field is an error (the
  * merchant can fix it); a malformed provider field is ignored (the next source is used).
+ * `now` (epoch ms) bounds `expires_at`: at most MAX_EXPIRY_AHEAD_MS ahead.
  */
-export function normalizeInvoice(input: unknown): InvoiceView {
+export function normalizeInvoice(input: unknown, now: number = Date.now()): InvoiceView {
   const raw = toRecord(input);
   const tbank = raw.invoice_id == null && (raw.codeUrl != null || raw.outTradeNo != null);
   if (!tbank && [raw.invoice_id, raw.qr_text, raw.qr_image, raw.urls].every((value) => value == null)) {
@@ -229,6 +246,6 @@ export function normalizeInvoice(input: unknown): InvoiceView {
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'ISO 8601 with a zone'),
+    expiresAt: readExpiry(raw, now),
   });
 }
