@@ -234,7 +234,8 @@ export function normalizeInvoice(input: unknown, now: number = Date.now()): Invo
   return known<InvoiceView>({
     provider: tbank ? 'tbank' : 'qpay',
     id,
-    qr: png ? { kind: 'image', base64Png: png } : { kind: 'text', text: text! },
+    // The text stays with the image: a PNG that looks right may still fail to decode in the browser.
+    qr: png ? known({ kind: 'image', base64Png: png, text }) : { kind: 'text', text: text! },
     banks: readBankLinks(raw.urls),
     copyText: safeHttpsUrl(raw.qPay_shortUrl) ?? text,
     primaryLink: tbank ? codeUrl : undefined,

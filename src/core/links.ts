@@ -49,13 +49,23 @@ export function isBlockedScheme(scheme: string): boolean {
 /**
  * Returns `href` exactly as given when it may be a bank button's `<a href>`, else null: a string of
  * at most MAX_LINK_LENGTH characters with no control or invisible characters that is either a safe
- * https: URL (see `safeHttpsUrl`) or a bare custom scheme `name://...` whose name is not blocked.
+ * https: URL (see `safeHttpsUrl`) or a bare custom scheme `name://...` whose name is not blocked,
+ * and that the browser's URL parser reads (`khanbank:// x` is not a link any app opens).
  */
 export function safeLink(href: unknown): string | null {
   if (typeof href !== 'string' || href.length > MAX_LINK_LENGTH || HIDDEN_CHARS.test(href)) return null;
   if (/^https:/i.test(href)) return safeHttpsUrl(href);
   const scheme = CUSTOM_SCHEME.exec(href)?.[1];
-  return scheme && !isBlockedScheme(scheme) ? href : null;
+  return scheme && !isBlockedScheme(scheme) && parseUrl(href) ? href : null;
+}
+
+/** The URL as the browser's parser reads it, or null (URL.canParse is too new for the phones we serve). */
+function parseUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
 }
 
 /** The URL parsed when `url` is a well-formed https: URL with a host and no user name or password, else null. */
@@ -66,12 +76,8 @@ function parseHttps(url: unknown): URL | null {
   if (typeof url !== 'string' || url.length > MAX_LINK_LENGTH || !/^https:\/\/[^/?#@]/i.test(url) || HIDDEN_CHARS.test(url) || /[\s\\]/.test(url)) {
     return null;
   }
-  try {
-    const parsed = new URL(url);
-    return parsed.username || parsed.password ? null : parsed;
-  } catch {
-    return null;
-  }
+  const parsed = parseUrl(url);
+  return parsed && !parsed.username && !parsed.password ? parsed : null;
 }
 
 /** Returns `url` as given when it is a well-formed, safe https: URL (a logo, a QPay short URL) with no user info, else null. */

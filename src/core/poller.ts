@@ -46,8 +46,11 @@ export interface PollerOptions {
   maxBackoff?: number;
   /** The invoice polled for and its amount: a PAID naming another invoice or a smaller amount is a fault. */
   expect?: PaidExpectation;
-  /** Epoch ms before which start() does not ask (it waits until then): throttles re-attached elements. */
-  notBefore?: number;
+  /**
+   * When an earlier poller for the same invoice last asked (epoch ms): start() then waits until one
+   * interval after it, so an element removed and re-inserted in a loop does not ask each time.
+   */
+  lastCheckAt?: number;
   /** Every successfully parsed answer, final or not. */
   onStatus(status: PaymentStatus, body: unknown): void;
   /** Non-fatal faults; polling goes on after `error.retryInMs`. */
@@ -184,7 +187,7 @@ export function createPoller(options: PollerOptions): Poller {
   /** When the current wait began (the last answer or fault). */
   let waitStartedAt = 0;
   /** Epoch ms before which the server asked not to be called (Retry-After). */
-  let notBefore = options.notBefore ?? 0;
+  let notBefore = (options.lastCheckAt ?? -Infinity) + interval;
   let consecutiveFaults = 0;
 
   const baseInterval = () => (hidden ? hiddenInterval : interval);

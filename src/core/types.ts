@@ -10,7 +10,10 @@ export const FINAL_STATUSES: readonly PaymentStatus[] = ['PAID', 'FAILED', 'REFU
 export type Provider = 'qpay' | 'tbank';
 
 /** Where the QR comes from: a ready PNG (raw base64, no `data:` prefix), or text to draw. */
-export type QrSource = { kind: 'image'; base64Png: string } | { kind: 'text'; text: string };
+export type QrSource =
+  /** `text`: what to draw instead when the PNG does not decode (qr_text or codeUrl), if there is any. */
+  | { kind: 'image'; base64Png: string; text?: string }
+  | { kind: 'text'; text: string };
 
 /** A bank-app deep link that already passed `core/links` safety checks. */
 export interface BankLink {

@@ -6,7 +6,7 @@ import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type
 import type { InvoiceView, PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { isFinal } from '../core/status.js';
-import { clockOffset, formatCountdown, formatMoney } from '../core/format.js';
+import { clockOffset, formatCountdown, formatMoney, isPlausibleClockOffset } from '../core/format.js';
 import { createPoller, type Poller } from '../core/poller.js';
 import { expandStatusUrl } from '../core/status-url.js';
 import { QPayBankSelectEvent, QPayErrorEvent, QPayExpiredEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from './events.js';
@@ -149,6 +149,10 @@ export class QPayCheckoutElement extends LitElement {
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
   #clockOffset = 0;
+  /** The server's clock was reported as implausible and is not used (until it is plausible again). */
+  #clockDistrusted = false;
+  /** When this invoice's status was last asked (epoch ms): a re-attached element waits an interval from it. */
+  #lastCheckAt: number | undefined;
   /** Invoices that ended here: shown as paid or expired again when passed again. */
   #ended = new Map<string, 'PAID' | 'EXPIRED'>();
   /** The remaining time screen readers were last told (changes only with `remaining`). */
@@ -307,6 +311,7 @@ export class QPayCheckoutElement extends LitElement {
     this.qrShown = false;
     this.bankFilter = '';
     this.#spoken = undefined;
+    this.#lastCheckAt = undefined;
   }
 
   /** A fatal problem: this invoice cannot be used. */
@@ -333,8 +338,11 @@ export class QPayCheckoutElement extends LitElement {
     // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
     const poller = createPoller({
       url,
-      fetch: (input, init) => fetch(input, init),
+      fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
       interval: this.pollInterval,
+      lastCheckAt: this.#lastCheckAt,
+      // A PAID naming another invoice or a smaller amount is not this invoice's payment.
+      expect: { invoiceId: view.id, amount: view.amount },
       onStatus: (status, body) => this.#onStatus(view, status, body),
       onError: (error) => {
         this.trouble = true;
@@ -414,7 +422,14 @@ export class QPayCheckoutElement extends LitElement {
 
   #noteServerDate(header: string | null, receivedAt: number): void {
     if (!header) return;
-    this.#clockOffset = clockOffset(header, receivedAt);
+    const offset = clockOffset(header, receivedAt);
+    const plausible = isPlausibleClockOffset(offset);
+    if (!plausible && !this.#clockDistrusted) {
+      const minutes = Math.round(offset / 60000);
+      this.#report(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
+    }
+    this.#clockDistrusted = !plausible;
+    this.#clockOffset = plausible ? offset : 0;
     this.#tick();
   }
 
@@ -519,7 +534,7 @@ export class QPayCheckoutElement extends LitElement {
     const qr = view.qr;
     let drawn: TemplateResult | undefined;
     if (qr.kind === 'image') {
-      drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} />`;
+      drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} @error=${() => this.#qrImageFailed(view)} />`;
     } else if (this.#qrModule) {
       try {
         drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
@@ -530,6 +545,14 @@ export class QPayCheckoutElement extends LitElement {
     }
     // Until the encoder arrives, a spinner holds the QR's place.
     return html`<div class="qr-frame" aria-busy=${!drawn}>${drawn ?? SPINNER}</div>`;
+  }
+
+  /** The provider's PNG did not decode: draw its text instead, or, without one, the invoice cannot be paid here. */
+  #qrImageFailed(view: InvoiceView): void {
+    if (this.view !== view || view.qr.kind !== 'image') return;
+    const text = view.qr.text;
+    if (text) this.view = { ...view, qr: { kind: 'text', text } };
+    else this.#fail(new Error('The invoice qr_image does not decode as a PNG, and there is no qr_text to draw instead'));
   }
 
   /** The copy button and its feedback, where the clipboard is available. */

@@ -47,7 +47,7 @@ test('QPay invoice create response: image QR, banks in order, EMV amount', () =>
   const view = normalizeInvoice(created);
   assert.equal(view.provider, 'qpay');
   assert.equal(view.id, '00f94137-66fd-4d90-b2b2-8225c1b4ed2d');
-  assert.deepEqual(view.qr, { kind: 'image', base64Png: created.qr_image });
+  assert.deepEqual(view.qr, { kind: 'image', base64Png: created.qr_image, text: created.qr_text });
   assert.equal(view.copyText, created.qr_text);
   assert.equal(view.primaryLink, undefined);
   assert.equal(view.banks.length, created.urls.length);

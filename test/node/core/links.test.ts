@@ -224,3 +224,9 @@ test('safeSbpUrl accepts codeUrls on the SBP hosts only, with no user info or po
   ];
   for (const url of bad) assert.equal(safeSbpUrl(url), null, String(url));
 });
+
+test('safeLink refuses a custom-scheme link the browser cannot parse (found by the fuzzer)', () => {
+  assert.equal(safeLink('A:// !'), null);
+  assert.equal(safeLink('khanbank://a b/q'), null);
+  assert.equal(safeLink('khanbank://q?qPay_QRcode=5913TEST MERCHANT'), 'khanbank://q?qPay_QRcode=5913TEST MERCHANT');
+});

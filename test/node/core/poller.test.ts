@@ -643,3 +643,22 @@ describe('trust in an answer (issue 10)', () => {
     poller.stop();
   });
 });
+
+describe('re-attach throttle (issue 10)', () => {
+  test('lastCheckAt: start() waits until one interval after the previous poller last asked', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew, { lastCheckAt: FAKE_EPOCH - 500 });
+    poller.start();
+    poller.checkNow();
+    await clock.advance(5000);
+    assert.deepEqual(requestTimes(), [1500, 3500], 'first check 2 s after the last one, then the usual pace');
+    poller.stop();
+  });
+
+  test('lastCheckAt long ago: start() asks at once', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew, { lastCheckAt: FAKE_EPOCH - 60_000 });
+    poller.start();
+    await clock.advance(100);
+    assert.deepEqual(requestTimes(), [0]);
+    poller.stop();
+  });
+});
