@@ -134,9 +134,10 @@ function fieldError(code: InvoiceErrorCode, field: string, expected: string): In
 }
 
 function readId(value: unknown, field: string): string {
-  const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
-  if (!id) throw fieldError('INVALID_ID', field, `an id of at most ${MAX_ID_LENGTH} characters`);
-  return id.trim();
+  const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH)?.trim();
+  // "." and ".." survive encodeURIComponent and would make `/status/{id}` point at another path.
+  if (!id || /^\.{1,2}$/.test(id)) throw fieldError('INVALID_ID', field, `an id of at most ${MAX_ID_LENGTH} characters, not "." or ".."`);
+  return id;
 }
 
 /** QPay `urls[]` -> bank links; entries without a usable name or safe link are dropped. */
