@@ -18,8 +18,8 @@
 //   at most MAX_STATUS_BODY bytes long (read as a stream, abandoned beyond), and a PAID only when it
 //   agrees with `expect` (see `paidMismatch`). Each refusal is a fault like any other.
 
-import type { PaymentStatus } from './types.js';
-import { isFinal, paidMismatch, parseStatus, type PaidExpectation } from './status.js';
+import { isFinal, type PaymentStatus } from './types.js';
+import { paidMismatch, parseStatus, type PaidExpectation } from './status.js';
 import { parseHttpDate, parseRetryAfter } from './format.js';
 
 export interface PollerClock {

@@ -1,7 +1,7 @@
 // Status answers from the merchant's status endpoint, mapped onto the widget's PaymentStatus.
 // Three shapes are understood: the plain `{"status": "PAID"}`, QPay's raw /v2/payment/check
 // answer, and TBank's QRPAY QUERY statuses. Pure: no DOM, no I/O.
-import { FINAL_STATUSES, type PaymentStatus } from './types.js';
+import type { PaymentStatus } from './types.js';
 import { codeWord, isRecord } from './json.js';
 
 /**
@@ -102,7 +102,5 @@ export function paidMismatch(body: unknown, expected: PaidExpectation): string |
   return null;
 }
 
-/** True for statuses after which polling stops for good. */
-export function isFinal(status: PaymentStatus): boolean {
-  return FINAL_STATUSES.includes(status);
-}
+// Defined with the status type, so the element can use it without loading this parser.
+export { isFinal } from './types.js';

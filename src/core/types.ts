@@ -1,11 +1,17 @@
 // Shared shapes of the data path: provider invoice -> InvoiceView -> element, and
-// status answer -> PaymentStatus -> poller -> element. Pure types, no runtime code.
+// status answer -> PaymentStatus -> poller -> element. Pure types, plus the one status rule the
+// element needs before the poller (and the status parser with it) has loaded: which statuses are final.
 
 /** Statuses the widget knows. Provider statuses are mapped onto these by `core/status`. */
 export type PaymentStatus = 'NEW' | 'PAID' | 'FAILED' | 'REFUNDED' | 'EXPIRED' | 'CANCELLED';
 
 /** Statuses after which polling stops for good. */
 export const FINAL_STATUSES: readonly PaymentStatus[] = ['PAID', 'FAILED', 'REFUNDED', 'EXPIRED', 'CANCELLED'];
+
+/** True for statuses after which polling stops for good. */
+export function isFinal(status: PaymentStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
 
 export type Provider = 'qpay' | 'tbank';
 

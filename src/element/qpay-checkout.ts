@@ -3,11 +3,10 @@
 // tag is `define.ts`'s job.
 
 import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
-import type { InvoiceView, PaymentStatus } from '../core/types.js';
+import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
-import { isFinal } from '../core/status.js';
 import { clockOffset, formatCountdown, formatMoney, isPlausibleClockOffset } from '../core/format.js';
-import { createPoller, type Poller } from '../core/poller.js';
+import type { Poller } from '../core/poller.js';
 import { expandStatusUrl } from '../core/status-url.js';
 import { QPayBankSelectEvent, QPayErrorEvent, QPayExpiredEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from './events.js';
 import { loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
@@ -26,6 +25,7 @@ export type QPayCheckoutLayout = 'mobile' | 'desktop';
 export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expired' | 'failed' | 'error';
 
 type QrModule = typeof import('./qr-draw.js');
+type PollerModule = typeof import('../core/poller.js');
 type BankListModule = typeof import('./bank-list.js');
 type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
@@ -163,6 +163,9 @@ export class QPayCheckoutElement extends LitElement {
   /** Lazy modules and language packs on their way; `updateComplete` waits for them. */
   #loads = new Set<Promise<void>>();
   #qrModule: QrModule | undefined;
+  /** The status poller and its answer checks: loaded once a status-url is there to poll (the QR shows first). */
+  #pollerModule: PollerModule | undefined;
+  #pollerLoad: Promise<void> | undefined;
   #qrLoad: Promise<void> | undefined;
   /** The phone layout's bank list code; `null` when it failed to load (the QR is shown instead). */
   #bankList: BankListModule | null | undefined;
@@ -334,9 +337,22 @@ export class QPayCheckoutElement extends LitElement {
       this.#report(error, false);
       return;
     }
+    const module = this.#pollerModule;
+    if (!module) {
+      // Once loaded, resume again: whatever invoice is shown by then is the one polled for.
+      const loaded = (loadedModule: PollerModule): void => {
+        this.#pollerModule = loadedModule;
+        this.#resume();
+      };
+      this.#pollerLoad ??= this.#lazy(import('../core/poller.js'), 'the status poller', loaded, (error) => {
+        this.#pollerLoad = undefined;
+        this.#report(error, false);
+      });
+      return;
+    }
     // The poller is stopped whenever this invoice is replaced or ends, and calls nothing after that, so
     // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
-    const poller = createPoller({
+    const poller = module.createPoller({
       url,
       fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
       interval: this.pollInterval,
