@@ -73,6 +73,18 @@ export function clockOffset(serverDateHeader: string | null, localNow: number): 
 }
 
 /**
+ * Largest server-minus-local clock offset believed. A phone's clock is rarely off by more than a
+ * minute or two; a server Date hours off is a broken server (or proxy cache), and trusting it would
+ * expire an invoice on the first answer. Beyond this the countdown keeps the local clock.
+ */
+export const MAX_CLOCK_OFFSET_MS = 5 * 60 * 1000;
+
+/** True when a clock offset (ms, see `clockOffset`) is small enough to correct the countdown with. */
+export function isPlausibleClockOffset(offset: number): boolean {
+  return Math.abs(offset) <= MAX_CLOCK_OFFSET_MS;
+}
+
+/**
  * Milliseconds to wait from a `Retry-After` header: delta-seconds or an HTTP date (measured
  * against `now`, the server's time when known). Null when invalid; clamped to
  * [0, MAX_RETRY_AFTER_MS].

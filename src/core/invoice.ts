@@ -4,7 +4,7 @@
 // Provider fields are untrusted: links go through core/links, texts are trimmed and capped.
 // Pure: no DOM, no I/O.
 import { CURRENCY_BY_NUMERIC, parseEmv } from './emv.js';
-import { CONTROL_CHARS, safeHttpsUrl, safeLink } from './links.js';
+import { CONTROL_CHARS, safeHttpsUrl, safeLink, safeSbpUrl } from './links.js';
 import type { BankLink, InvoiceView } from './types.js';
 import { codeWord, isRecord } from './json.js';
 
@@ -17,7 +17,7 @@ export type InvoiceErrorCode =
   | 'UNKNOWN_SHAPE'
   /** `invoice_id` / `outTradeNo` missing, or not a short string or number. */
   | 'INVALID_ID'
-  /** No valid `qr_image`, `qr_text` or safe https `codeUrl`. */
+  /** No valid `qr_image`, `qr_text` or `codeUrl` (an https URL on an SBP host). */
   | 'NO_QR'
   /** A merchant field (`amount`, `currency`, `expires_at`, `merchant_name`, `description`) that cannot be read. */
   | 'INVALID_FIELD';
@@ -115,6 +115,12 @@ export function parseIsoDateTime(value: string): number | null {
   return Date.parse(`${wallClock}.${milliseconds.padEnd(3, '0')}${offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z'}`);
 }
 
+/**
+ * Latest `expires_at` accepted, ahead of now: a year. Providers issue QRs for minutes to days; a
+ * date beyond this is a bug (year 9999, a timestamp in the wrong unit), not a real deadline.
+ */
+export const MAX_EXPIRY_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
+
 /** Epoch ms from a Date or an ISO 8601 string with a time zone; else undefined. */
 function parseExpiresAt(value: unknown): number | undefined {
   const time = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoDateTime(value) : null;
@@ -143,10 +149,13 @@ function fieldError(code: InvoiceErrorCode, field: string, expected: string, val
 }
 
 function readId(value: unknown, field: string): string {
-  const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH);
+  const id = plainString(Number.isFinite(value) ? String(value) : value, MAX_ID_LENGTH)?.trim();
   if (value == null) throw new InvoiceError('INVALID_ID', `The invoice has no ${field}; it is needed to ask for the payment status`, field);
-  if (!id) throw fieldError('INVALID_ID', field, `a non-empty string (or number) of at most ${MAX_ID_LENGTH} characters without control characters`, value);
-  return id.trim();
+  // "." and ".." survive encodeURIComponent and would make `/status/{id}` point at another path.
+  if (!id || /^\.{1,2}$/.test(id)) {
+    throw fieldError('INVALID_ID', field, `a non-empty string (or number) of at most ${MAX_ID_LENGTH} characters without control characters, not "." or ".."`, value);
+  }
+  return id;
 }
 
 /** QPay `urls[]` -> bank links; entries without a usable name or safe link are dropped. */
@@ -180,6 +189,16 @@ function merchantText(raw: Json, field: string, max: number): string | undefined
   return merchantField(raw, field, read, 'a string') || undefined;
 }
 
+/** The merchant's `expires_at`, refused when it is absurdly far ahead of `now`. */
+function readExpiry(raw: Json, now: number): number | undefined {
+  const expiresAt = merchantField(raw, 'expires_at', parseExpiresAt, 'an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z" or "2026-05-01T20:30:00+08:00"');
+  if (expiresAt !== undefined && expiresAt - now > MAX_EXPIRY_AHEAD_MS) {
+    const days = MAX_EXPIRY_AHEAD_MS / 86_400_000;
+    throw fieldError('INVALID_FIELD', 'expires_at', `a time at most ${days} days ahead (providers issue invoices for minutes or hours)`, raw.expires_at);
+  }
+  return expiresAt;
+}
+
 /** Accepts an object or its JSON text; anything else is an InvoiceError. */
 function toRecord(raw: unknown): Json {
   if (typeof raw === 'string') {
@@ -205,8 +224,9 @@ function toRecord(raw: unknown): Json {
  * `merchant_name`) first, then TBank's `totalAmount` / `currency` / `merchantName`, then the EMV
  * tags of `qr_text` only when its CRC checks. A malformed merchant field is an error (the
  * merchant can fix it); a malformed provider field is ignored (the next source is used).
+ * `now` (epoch ms) bounds `expires_at`: at most MAX_EXPIRY_AHEAD_MS ahead.
  */
-export function normalizeInvoice(input: unknown): InvoiceView {
+export function normalizeInvoice(input: unknown, now: number = Date.now()): InvoiceView {
   const raw = toRecord(input);
   const tbank = raw.invoice_id == null && (raw.codeUrl != null || raw.outTradeNo != null);
   if (!tbank && [raw.invoice_id, raw.qr_text, raw.qr_image, raw.urls].every((value) => value == null)) {
@@ -223,7 +243,8 @@ export function normalizeInvoice(input: unknown): InvoiceView {
 
   // qr_text as given, never trimmed: the EMV CRC covers every character.
   const qrText = plainString(raw.qr_text, MAX_QR_TEXT_LENGTH);
-  const codeUrl = safeHttpsUrl(raw.codeUrl) ?? undefined;
+  // An SBP link only: it is offered as "open in bank app" and drawn as the QR.
+  const codeUrl = safeSbpUrl(raw.codeUrl) ?? undefined;
   const text = qrText ?? codeUrl;
   const png = compactBase64Png(raw.qr_image);
   if (!png && !text) {
@@ -235,7 +256,8 @@ export function normalizeInvoice(input: unknown): InvoiceView {
   return known<InvoiceView>({
     provider: tbank ? 'tbank' : 'qpay',
     id,
-    qr: png ? { kind: 'image', base64Png: png } : { kind: 'text', text: text! },
+    // The text stays with the image: a PNG that looks right may still fail to decode in the browser.
+    qr: png ? known({ kind: 'image', base64Png: png, text }) : { kind: 'text', text: text! },
     banks: readBankLinks(raw.urls),
     copyText: safeHttpsUrl(raw.qPay_shortUrl) ?? text,
     primaryLink: tbank ? codeUrl : undefined,
@@ -247,6 +269,6 @@ export function normalizeInvoice(input: unknown): InvoiceView {
       cleanText(raw.merchantName, MAX_TEXT_LENGTH) ??
       cleanText(trusted?.merchantName, MAX_TEXT_LENGTH),
     description: merchantText(raw, 'description', MAX_DESCRIPTION_LENGTH),
-    expiresAt: merchantField(raw, 'expires_at', parseExpiresAt, 'an ISO 8601 date-time with a time zone, such as "2026-05-01T12:30:00Z" or "2026-05-01T20:30:00+08:00"'),
+    expiresAt: readExpiry(raw, now),
   });
 }

@@ -5,7 +5,12 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A provider's code word (status, currency) made comparable: trimmed, upper case; '' when not a string. */
+/**
+ * A provider's code word (status, currency) made comparable: trimmed, upper case; '' when not a
+ * string or not plain printable ASCII. Upper-casing other letters makes look-alikes of real words
+ * ("paıd" with a dotless i becomes "PAID"), so they never become one.
+ */
 export function codeWord(value: unknown): string {
-  return typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const word = typeof value === 'string' ? value.trim() : '';
+  return /^[\x21-\x7E]*$/.test(word) ? word.toUpperCase() : '';
 }

@@ -14,9 +14,12 @@
 //   header) so a wrong client clock cannot shorten it; even checkNow() waits for it.
 // - A hidden page uses hiddenInterval as its base; becoming visible checks at once.
 // - A final status stops the poller for good (until start() is called again).
+// - An answer is believed only from the status URL's own origin (a redirect elsewhere is a fault),
+//   at most MAX_STATUS_BODY bytes long (read as a stream, abandoned beyond), and a PAID only when it
+//   agrees with `expect` (see `paidMismatch`). Each refusal is a fault like any other.
 
-import type { PaymentStatus } from './types.js';
-import { isFinal, parseStatus } from './status.js';
+import { isFinal, type PaymentStatus } from './types.js';
+import { paidMismatch, parseStatus, type PaidExpectation } from './status.js';
 import { parseHttpDate, parseRetryAfter } from './format.js';
 
 export interface PollerClock {
@@ -41,6 +44,13 @@ export interface PollerOptions {
   requestTimeout?: number;
   /** Longest wait after repeated faults, default 30000 (a Retry-After may ask for longer). */
   maxBackoff?: number;
+  /** The invoice polled for and its amount: a PAID naming another invoice or a smaller amount is a fault. */
+  expect?: PaidExpectation;
+  /**
+   * When an earlier poller for the same invoice last asked (epoch ms): start() then waits until one
+   * interval after it, so an element removed and re-inserted in a loop does not ask each time.
+   */
+  lastCheckAt?: number;
   /** Every successfully parsed answer, final or not. */
   onStatus(status: PaymentStatus, body: unknown): void;
   /** Non-fatal faults; polling goes on after `error.retryInMs`. */
@@ -49,7 +59,11 @@ export interface PollerOptions {
   onServerDate?(dateHeader: string, receivedAt: number): void;
 }
 
-export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed';
+/**
+ * `too-large`: the answer is over MAX_STATUS_BODY bytes. `untrusted`: it came from another origin
+ * (a redirect), or it is a PAID for another invoice or for less than the invoice's amount.
+ */
+export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed' | 'too-large' | 'untrusted';
 
 export class PollError extends Error {
   override name = 'PollError';
@@ -88,6 +102,8 @@ const MIN_HIDDEN_INTERVAL = 15000;
 const HIDDEN_FACTOR = 5;
 const REQUEST_TIMEOUT = 10000;
 const MAX_BACKOFF = 30000;
+/** Longest status answer read, in bytes: a status is a few hundred; a raw QPay check with many rows a few KB. */
+export const MAX_STATUS_BODY = 64 * 1024;
 
 /** The defaults in one object, for reports (the benchmark prints them). */
 export const POLL_DEFAULTS = {
@@ -97,6 +113,7 @@ export const POLL_DEFAULTS = {
   hiddenFactor: HIDDEN_FACTOR,
   requestTimeout: REQUEST_TIMEOUT,
   maxBackoff: MAX_BACKOFF,
+  maxStatusBody: MAX_STATUS_BODY,
 } as const;
 
 const systemClock: PollerClock = {
@@ -112,6 +129,37 @@ function positiveOr(value: number | undefined, fallback: number): number {
   return value! > 0 && value! < Infinity ? value! : fallback;
 }
 
+/**
+ * The body as text, read as a stream and abandoned (cancelled) as soon as it passes `limit` bytes,
+ * or refused at once when its Content-Length says so: null when too large.
+ */
+async function readCapped(response: Response, limit: number): Promise<string | null> {
+  if (Number(response.headers.get('content-length')) > limit) return null;
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let size = 0; reader; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** The origin of an absolute URL (or one relative to the page), or null. */
+function originOf(url: string): string | null {
+  try {
+    return new URL(url, globalThis.location?.href).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs a host callback; if it throws, the error is reported (not swallowed) and polling goes on. */
 function safely(callback: () => void): void {
   try {
@@ -122,7 +170,8 @@ function safely(callback: () => void): void {
 }
 
 export function createPoller(options: PollerOptions): Poller {
-  const { url, fetch: fetchStatus, clock = systemClock, random = Math.random, onStatus, onError, onServerDate } = options;
+  const { url, fetch: fetchStatus, clock = systemClock, random = Math.random, expect, onStatus, onError, onServerDate } = options;
+  const ownOrigin = originOf(url);
   const interval = Math.max(MIN_INTERVAL, positiveOr(options.interval, INTERVAL));
   const hiddenInterval = Math.max(interval, positiveOr(options.hiddenInterval, Math.max(interval * HIDDEN_FACTOR, MIN_HIDDEN_INTERVAL)));
   const requestTimeout = positiveOr(options.requestTimeout, REQUEST_TIMEOUT);
@@ -138,7 +187,7 @@ export function createPoller(options: PollerOptions): Poller {
   /** When the current wait began (the last answer or fault). */
   let waitStartedAt = 0;
   /** Epoch ms before which the server asked not to be called (Retry-After). */
-  let notBefore = 0;
+  let notBefore = (options.lastCheckAt ?? -Infinity) + interval;
   let consecutiveFaults = 0;
 
   const baseInterval = () => (hidden ? hiddenInterval : interval);
@@ -181,7 +230,11 @@ export function createPoller(options: PollerOptions): Poller {
       // `current` changes and this answer is dropped below.
       if (dateHeader && current === request) safely(() => onServerDate?.(dateHeader, receivedAt));
       const { status } = response;
-      if (!response.ok) {
+      // Where the answer really came from, after any redirects (fetch follows them).
+      const answeredFrom = response.url && originOf(response.url);
+      if (answeredFrom && ownOrigin && answeredFrom !== ownOrigin) {
+        outcome = new PollError('untrusted', `Status answer came from ${answeredFrom}, not ${ownOrigin} (a redirect)`);
+      } else if (!response.ok) {
         // Measure an HTTP-date Retry-After against the server's own clock when it told us the time.
         if (status === 429 || status === 503) {
           retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), parseHttpDate(dateHeader) ?? receivedAt);
@@ -189,17 +242,23 @@ export function createPoller(options: PollerOptions): Poller {
         outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
       } else {
         // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
-        const text = await response.text();
+        const text = await readCapped(response, MAX_STATUS_BODY);
         let body: unknown = text;
         try {
-          body = JSON.parse(text);
+          body = JSON.parse(text!);
         } catch {
           // stays the text
         }
         const paymentStatus = parseStatus(body);
-        outcome = paymentStatus
-          ? { status: paymentStatus, body }
-          : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
+        const mismatch = paymentStatus === 'PAID' && expect ? paidMismatch(body, expect) : null;
+        outcome =
+          text === null
+            ? new PollError('too-large', `Status answer is over ${MAX_STATUS_BODY} bytes`)
+            : mismatch
+              ? new PollError('untrusted', `Status answer not believed: ${mismatch}`)
+              : paymentStatus
+                ? { status: paymentStatus, body }
+                : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
       }
     } catch (error) {
       outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);

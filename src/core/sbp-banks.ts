@@ -3,7 +3,7 @@
 // The SBP scheme swap lives here too (only this file uses it). Pure: no DOM, no I/O.
 import { cleanText, MAX_NAME_LENGTH } from './invoice.js';
 import { isRecord } from './json.js';
-import { safeHttpsUrl, safeLink } from './links.js';
+import { safeHttpsUrl, safeLink, safeSbpUrl } from './links.js';
 import type { BankLink } from './types.js';
 
 /** A bank from NSPK's SBP list (`c2bmembers.json`), reduced to what a bank link needs. */
@@ -18,11 +18,11 @@ export interface SbpBank {
 /**
  * NSPK's rule for opening an SBP QR in one bank's app: the `codeUrl` with its `https` scheme
  * replaced by the bank's `schema` (`https://qr.nspk.ru/AD1...` -> `bank100000000111://qr.nspk.ru/AD1...`).
- * Null unless codeUrl is a safe https URL, the schema is a bare scheme name and the result is safe.
+ * Null unless codeUrl is an SBP link (see `safeSbpUrl`), the schema is a bare scheme name and the result is safe.
  */
 export function sbpBankLink(codeUrl: string, schema: string): string | null {
   const bare = typeof schema === 'string' && /^[a-z][a-z0-9+.-]{0,63}$/i.test(schema);
-  return bare && safeHttpsUrl(codeUrl) !== null ? safeLink(schema + codeUrl.slice(5)) : null;
+  return bare && safeSbpUrl(codeUrl) !== null ? safeLink(schema + codeUrl.slice(5)) : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Status answers from the merchant's status endpoint, mapped onto the widget's PaymentStatus.
 // Three shapes are understood: the plain `{"status": "PAID"}`, QPay's raw /v2/payment/check
 // answer, and TBank's QRPAY QUERY statuses. Pure: no DOM, no I/O.
-import { FINAL_STATUSES, type PaymentStatus } from './types.js';
+import type { PaymentStatus } from './types.js';
 import { codeWord, isRecord } from './json.js';
 
 /**
@@ -59,7 +59,48 @@ export function parseStatus(body: unknown): PaymentStatus | null {
   return statuses.includes('REFUNDED') && !statuses.includes('NEW') ? 'REFUNDED' : 'NEW';
 }
 
-/** True for statuses after which polling stops for good. */
-export function isFinal(status: PaymentStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+/** What a PAID answer must agree with before it counts: the invoice shown and its amount (major units). */
+export interface PaidExpectation {
+  invoiceId: string;
+  amount?: number;
 }
+
+/** Fields by which answers name their invoice: plain and QPay (`invoice_id`, `object_id`), TBank (`outTradeNo`). */
+const INVOICE_ID_FIELDS = ['invoice_id', 'invoiceId', 'object_id', 'outTradeNo'];
+
+/** A number, or a decimal string such as "100.00"; NaN otherwise. */
+const amountOf = (value: unknown): number =>
+  typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+
+/**
+ * Why a PAID answer does not pay `expected`, or null when nothing in it says otherwise:
+ * - it names another invoice (any of INVOICE_ID_FIELDS, compared as text);
+ * - it carries amounts and the invoice has one: `paid_amount`, and for a raw QPay payment check
+ *   the sum of its PAID rows' `payment_amount`, must each reach the invoice's amount (to half a
+ *   minor unit, for float rounding). An amount field that cannot be read is itself a reason.
+ */
+export function paidMismatch(body: unknown, expected: PaidExpectation): string | null {
+  if (!isRecord(body)) return null;
+  for (const field of INVOICE_ID_FIELDS) {
+    const named = body[field];
+    if (named != null && String(named) !== expected.invoiceId) {
+      return `PAID names invoice ${field}=${JSON.stringify(named).slice(0, 80)}, not ${expected.invoiceId}`;
+    }
+  }
+  const amount = expected.amount;
+  if (amount === undefined) return null;
+  const paid: [string, number][] = [];
+  if (body.paid_amount != null) paid.push(['paid_amount', amountOf(body.paid_amount)]);
+  if (Array.isArray(body.rows)) {
+    const paidRows = body.rows.filter((row) => isRecord(row) && codeWord(row.payment_status) === 'PAID') as Record<string, unknown>[];
+    if (paidRows.length > 0) paid.push(['PAID rows', paidRows.reduce((sum, row) => sum + amountOf(row.payment_amount), 0)]);
+  }
+  for (const [what, sum] of paid) {
+    if (!(sum >= 0)) return `PAID with an unreadable ${what}`;
+    if (sum + 0.005 < amount) return `PAID for ${Math.round(sum * 100) / 100} of ${amount} (${what})`;
+  }
+  return null;
+}
+
+// Defined with the status type, so the element can use it without loading this parser.
+export { isFinal } from './types.js';

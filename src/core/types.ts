@@ -1,5 +1,6 @@
 // Shared shapes of the data path: provider invoice -> InvoiceView -> element, and
-// status answer -> PaymentStatus -> poller -> element. Pure types, no runtime code.
+// status answer -> PaymentStatus -> poller -> element. Pure types, plus the one status rule the
+// element needs before the poller (and the status parser with it) has loaded: which statuses are final.
 
 /** Statuses the widget knows. Provider statuses are mapped onto these by `core/status`. */
 export type PaymentStatus = 'NEW' | 'PAID' | 'FAILED' | 'REFUNDED' | 'EXPIRED' | 'CANCELLED';
@@ -7,10 +8,18 @@ export type PaymentStatus = 'NEW' | 'PAID' | 'FAILED' | 'REFUNDED' | 'EXPIRED' |
 /** Statuses after which polling stops for good. */
 export const FINAL_STATUSES: readonly PaymentStatus[] = ['PAID', 'FAILED', 'REFUNDED', 'EXPIRED', 'CANCELLED'];
 
+/** True for statuses after which polling stops for good. */
+export function isFinal(status: PaymentStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
 export type Provider = 'qpay' | 'tbank';
 
 /** Where the QR comes from: a ready PNG (raw base64, no `data:` prefix), or text to draw. */
-export type QrSource = { kind: 'image'; base64Png: string } | { kind: 'text'; text: string };
+export type QrSource =
+  /** `text`: what to draw instead when the PNG does not decode (qr_text or codeUrl), if there is any. */
+  | { kind: 'image'; base64Png: string; text?: string }
+  | { kind: 'text'; text: string };
 
 /** A bank-app deep link that already passed `core/links` safety checks. */
 export interface BankLink {

@@ -28,8 +28,10 @@ export interface QPayErrorDetail {
   /**
    * What went wrong. Fatal errors: an `InvoiceError` (unusable invoice, `.code` says why), a
    * `QPayLoadError` (the `invoice-url` request failed), or a QR that cannot be drawn. Non-fatal: a
-   * `PollError` (`.kind`, `.status`, `.retryInMs`) from polling, which goes on; a `status-url` that
-   * cannot be used; or a lazily loaded part that failed to load (the phone bank list: the QR shows
+   * `PollError` (`.kind`, `.status`, `.retryInMs`) from polling, which goes on (`untrusted`: a PAID
+   * for another invoice or a smaller amount, or an answer redirected to another origin; `too-large`: an
+   * answer over 64 KB); a server clock over 5 minutes off (the countdown keeps the device's clock); a
+   * `status-url` that cannot be used; or a lazily loaded part that failed to load (the phone bank list: the QR shows
    * instead; the English or Russian texts: Mongolian shows instead).
    */
   error: Error;

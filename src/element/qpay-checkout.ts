@@ -3,11 +3,10 @@
 // tag is `define.ts`'s job.
 
 import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
-import type { InvoiceView, PaymentStatus } from '../core/types.js';
+import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
-import { isFinal } from '../core/status.js';
-import { clockOffset, formatCountdown, formatMoney } from '../core/format.js';
-import { createPoller, type Poller } from '../core/poller.js';
+import { clockOffset, formatCountdown, formatMoney, isPlausibleClockOffset } from '../core/format.js';
+import type { Poller } from '../core/poller.js';
 import { expandStatusUrl } from '../core/status-url.js';
 import { QPayBankSelectEvent, QPayErrorEvent, QPayExpiredEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from './events.js';
 import { loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
@@ -26,6 +25,7 @@ export type QPayCheckoutLayout = 'mobile' | 'desktop';
 export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expired' | 'failed' | 'error';
 
 type QrModule = typeof import('./qr-draw.js');
+type PollerModule = typeof import('../core/poller.js');
 type BankListModule = typeof import('./bank-list.js');
 type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
@@ -163,6 +163,10 @@ export class QPayCheckoutElement extends LitElement {
   #poller: Poller | undefined;
   /** Server clock minus local clock, from the Date headers of the merchant's answers. */
   #clockOffset = 0;
+  /** The server's clock was reported as implausible and is not used (until it is plausible again). */
+  #clockDistrusted = false;
+  /** When this invoice's status was last asked (epoch ms): a re-attached element waits an interval from it. */
+  #lastCheckAt: number | undefined;
   /** Invoices that ended here: shown as paid or expired again when passed again. */
   #ended = new Map<string, 'PAID' | 'EXPIRED'>();
   /** The remaining time screen readers were last told (changes only with `remaining`). */
@@ -173,6 +177,9 @@ export class QPayCheckoutElement extends LitElement {
   /** Lazy modules and language packs on their way; `updateComplete` waits for them. */
   #loads = new Set<Promise<void>>();
   #qrModule: QrModule | undefined;
+  /** The status poller and its answer checks: loaded once a status-url is there to poll (the QR shows first). */
+  #pollerModule: PollerModule | undefined;
+  #pollerLoad: Promise<void> | undefined;
   #qrLoad: Promise<void> | undefined;
   /** The phone layout's bank list code; `null` when it failed to load (the QR is shown instead). */
   #bankList: BankListModule | null | undefined;
@@ -330,6 +337,7 @@ export class QPayCheckoutElement extends LitElement {
     this.qrShown = false;
     this.bankFilter = '';
     this.#spoken = undefined;
+    this.#lastCheckAt = undefined;
   }
 
   /** A fatal problem: this invoice cannot be used. */
@@ -352,12 +360,28 @@ export class QPayCheckoutElement extends LitElement {
       this.#report(error, false);
       return;
     }
+    const module = this.#pollerModule;
+    if (!module) {
+      // Once loaded, resume again: whatever invoice is shown by then is the one polled for.
+      const loaded = (loadedModule: PollerModule): void => {
+        this.#pollerModule = loadedModule;
+        this.#resume();
+      };
+      this.#pollerLoad ??= this.#lazy(import('../core/poller.js'), 'the status poller', loaded, (error) => {
+        this.#pollerLoad = undefined;
+        this.#report(error, false);
+      });
+      return;
+    }
     // The poller is stopped whenever this invoice is replaced or ends, and calls nothing after that, so
     // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
-    const poller = createPoller({
+    const poller = module.createPoller({
       url,
-      fetch: (input, init) => fetch(input, init),
+      fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
       interval: this.pollInterval,
+      lastCheckAt: this.#lastCheckAt,
+      // A PAID naming another invoice or a smaller amount is not this invoice's payment.
+      expect: { invoiceId: view.id, amount: view.amount },
       onStatus: (status, body) => this.#onStatus(view, status, body),
       onError: (error) => {
         this.trouble = true;
@@ -440,7 +464,14 @@ export class QPayCheckoutElement extends LitElement {
 
   #noteServerDate(header: string | null, receivedAt: number): void {
     if (!header) return;
-    this.#clockOffset = clockOffset(header, receivedAt);
+    const offset = clockOffset(header, receivedAt);
+    const plausible = isPlausibleClockOffset(offset);
+    if (!plausible && !this.#clockDistrusted) {
+      const minutes = Math.round(offset / 60000);
+      this.#report(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
+    }
+    this.#clockDistrusted = !plausible;
+    this.#clockOffset = plausible ? offset : 0;
     this.#tick();
   }
 
@@ -546,7 +577,7 @@ export class QPayCheckoutElement extends LitElement {
     const qr = view.qr;
     let drawn: TemplateResult | undefined;
     if (qr.kind === 'image') {
-      drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} />`;
+      drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} @error=${() => this.#qrImageFailed(view)} />`;
     } else if (this.#qrModule) {
       try {
         drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
@@ -557,6 +588,14 @@ export class QPayCheckoutElement extends LitElement {
     }
     // Until the encoder arrives, a spinner holds the QR's place.
     return html`<div class="qr-frame" aria-busy=${!drawn}>${drawn ?? SPINNER}</div>`;
+  }
+
+  /** The provider's PNG did not decode: draw its text instead, or, without one, the invoice cannot be paid here. */
+  #qrImageFailed(view: InvoiceView): void {
+    if (this.view !== view || view.qr.kind !== 'image') return;
+    const text = view.qr.text;
+    if (text) this.view = { ...view, qr: { kind: 'text', text } };
+    else this.#fail(new Error('The invoice qr_image does not decode as a PNG, and there is no qr_text to draw instead'));
   }
 
   /** The copy button and its feedback, where the clipboard is available. */

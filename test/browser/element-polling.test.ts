@@ -31,17 +31,18 @@ const SLOW = 60000;
 
 describe('<qpay-checkout> polling', () => {
   describe('answer shapes', () => {
-    const paidAnswers: [string, () => Promise<unknown>][] = [
+    // Each answer names this invoice where its shape has an id (a PAID for another invoice is not believed).
+    const paidAnswers: [string, (invoiceId: string) => Promise<unknown>][] = [
       ['plain {status: "PAID"}', async () => ({ status: 'PAID', extra: { ok: true } })],
       ['QPay /v2/payment/check', () => loadFixture('payment-check-response.paid.json')],
-      ['TBank QUERY', async () => ({ code: 'SUCCESS', status: 'PAID', outTradeNo: '551123123' })],
+      ['TBank QUERY', async (invoiceId) => ({ code: 'SUCCESS', status: 'PAID', outTradeNo: invoiceId })],
     ];
     for (const [name, answer] of paidAnswers) {
       it(`understands ${name}: qpay-paid once with the answer, polling stops, paid state`, async () => {
-        const body = await answer();
+        const invoice = await qpayInvoice();
+        const body = await answer(invoice.invoice_id);
         const endpoint = statusEndpoint((hit) => (hit === 1 ? statusAnswer('NEW') : HttpResponse.json(body as Record<string, unknown>)));
         const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
-        const invoice = await qpayInvoice();
         const el = await fixture<QPayCheckoutElement>(
           html`<qpay-checkout lang="en" poll-interval="500" status-url=${endpoint.url} .invoice=${invoice}></qpay-checkout>`,
         );
@@ -143,6 +144,35 @@ describe('<qpay-checkout> polling', () => {
   });
 
   describe('faults', () => {
+    it('does not believe a PAID for another invoice, for less than the amount, or spelt "paıd" (issue 10)', async function () {
+      this.timeout(15000); // three faults back off for up to 7 s
+      const invoice = await qpayInvoice(); // qr_text says 100 MNT
+      const answers = [
+        { status: 'PAID', invoice_id: 'someone-else' },
+        { status: 'PAID', paid_amount: 1 },
+        { status: 'pa\u0131d' },
+        { status: 'PAID', invoice_id: invoice.invoice_id, paid_amount: 100 },
+      ];
+      const endpoint = statusEndpoint((hit) => HttpResponse.json(answers[Math.min(hit, answers.length) - 1]!));
+      const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const el = await fixture<QPayCheckoutElement>(
+        html`<qpay-checkout lang="en" poll-interval="500" status-url=${endpoint.url} .invoice=${invoice}></qpay-checkout>`,
+      );
+      await waitUntil(() => endpoint.hits === 2, 'no second request');
+      expect(el.state).to.equal('waiting');
+      expect(paid).to.have.length(0);
+      await waitForState(el, 'paid', 9000);
+      expect(endpoint.hits).to.equal(4);
+      expect(paid).to.have.length(1);
+      const kinds = errors.map((e) => [(e.detail.error as PollError).kind, e.detail.fatal]);
+      expect(kinds).to.deep.equal([
+        ['untrusted', false],
+        ['untrusted', false],
+        ['malformed', false],
+      ]);
+    });
+
     const faults: [string, () => Response | Promise<Response>, string][] = [
       ['a network error', () => HttpResponse.error(), 'network'],
       ['HTTP 500', () => new HttpResponse('oops', { status: 500 }), 'http'],
@@ -215,6 +245,28 @@ describe('<qpay-checkout> polling', () => {
 
   describe('page lifecycle', () => {
     afterEach(() => restoreVisibility());
+
+    it('300 quick re-attaches ask the server about once per interval, not 300 times (issue 10)', async () => {
+      const endpoint = statusEndpoint(statusSequence('NEW'));
+      const el = await fixture<QPayCheckoutElement>(
+        html`<qpay-checkout poll-interval="500" status-url=${endpoint.url} .invoice=${await qpayInvoice()}></qpay-checkout>`,
+      );
+      await waitUntil(() => endpoint.hits === 1, 'no first request');
+      const parent = el.parentNode!;
+      const started = performance.now();
+      for (let i = 0; i < 300; i++) {
+        el.remove();
+        parent.appendChild(el);
+        if (i % 10 === 0) await quiet(5);
+      }
+      await quiet(100);
+      const elapsed = performance.now() - started;
+      // One check per interval at most, plus the first: what a page that was never re-attached asks.
+      expect(endpoint.hits).to.be.at.most(2 + Math.ceil(elapsed / 500), `${endpoint.hits} requests in ${Math.round(elapsed)} ms`);
+      // And polling still goes on at its pace after the storm.
+      const hits = endpoint.hits;
+      await waitUntil(() => endpoint.hits > hits, 'polling stopped after the re-attaches', { timeout: 2000 });
+    });
 
     it('removal stops every request, timer and listener; re-insertion resumes', async () => {
       const endpoint = statusEndpoint(statusSequence('NEW'));
@@ -329,8 +381,8 @@ describe('<qpay-checkout> polling', () => {
     });
 
     it('counts down on the server clock from the Date header of status answers', async () => {
-      // The customer's clock is 10 minutes slow: the server's Date is 10 minutes ahead of it.
-      const serverAhead = 10 * 60 * 1000;
+      // The customer's clock is 4 minutes slow (plausible): the server's Date is 4 minutes ahead of it.
+      const serverAhead = 4 * 60 * 1000;
       const endpoint = statusEndpoint(() =>
         statusAnswer('NEW', { headers: { date: new Date(Date.now() + serverAhead).toUTCString() } }),
       );
@@ -338,10 +390,26 @@ describe('<qpay-checkout> polling', () => {
       const el = await fixture<QPayCheckoutElement>(
         html`<qpay-checkout lang="en" poll-interval=${SLOW} status-url=${endpoint.url} .invoice=${invoice}></qpay-checkout>`,
       );
-      // Without the correction it would show about 13:00. Date has whole seconds, hence 3:01 too.
+      // Without the correction it would show about 7:00. Date has whole seconds, hence 3:01 too.
       await waitUntil(() => /^Time left: (3:01|3:00|2:59)$/.test(part(el, 'timer')!.textContent!), 'the clock was not corrected', {
         timeout: 2000,
       });
+    });
+
+    it('distrusts a server clock hours off: reported once (not fatal), the countdown keeps the local clock (issue 10)', async () => {
+      // A server Date 2 h ahead used to expire a 30-minute invoice on the first poll.
+      const endpoint = statusEndpoint(() => statusAnswer('NEW', { headers: { date: new Date(Date.now() + 2 * 3600_000).toUTCString() } }));
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const invoice = { ...(await qpayInvoice()), expires_at: isoIn(30 * 60 * 1000) };
+      const el = await fixture<QPayCheckoutElement>(
+        html`<qpay-checkout lang="en" poll-interval="500" status-url=${endpoint.url} .invoice=${invoice}></qpay-checkout>`,
+      );
+      await waitUntil(() => endpoint.hits >= 3, 'polling stopped', { timeout: 3000 });
+      expect(el.state).to.equal('waiting');
+      expect(part(el, 'timer')!.textContent).to.match(/^Time left: (30:00|29:5\d)$/);
+      expect(errors).to.have.length(1);
+      expect(errors[0]!.detail.fatal).to.equal(false);
+      expect(errors[0]!.detail.error.message).to.match(/clock.*120 min/i);
     });
 
     it('tells screen readers the time left now and then, not every second', async () => {

@@ -14,6 +14,14 @@ import {
 } from './helpers/element.js';
 import type { QPayBankSelectEvent, QPayErrorEvent } from '../../src/element/index.js';
 
+/** The PNG's signature and IHDR chunk kept (so it looks like a PNG), everything after replaced by junk. */
+function corruptPng(base64: string): string {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const junk = new Uint8Array(33 + 300).fill(0xab);
+  junk.set(bytes.subarray(0, 33));
+  return btoa(String.fromCharCode(...junk));
+}
+
 describe('<qpay-checkout> rendering', () => {
   describe('QPay invoice', () => {
     it('shows the provider qr_image as a PNG <img> with alt text on desktop, and no deep links', async () => {
@@ -53,6 +61,29 @@ describe('<qpay-checkout> rendering', () => {
       expect(toggle.getAttribute('aria-expanded')).to.equal('true');
       expect(toggle.textContent!.trim()).to.equal('Hide QR code');
       expect(part(el, 'qr')!.tagName).to.equal('IMG');
+    });
+
+    it('draws qr_text when qr_image has a PNG signature but does not decode (issue 10)', async () => {
+      const invoice = await qpayInvoice();
+      invoice.qr_image = corruptPng(invoice.qr_image);
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="desktop" lang="en" .invoice=${invoice}></qpay-checkout>`);
+      expect(await decodeDrawnQr(el)).to.equal(invoice.qr_text);
+      expect(root(el).querySelector('img[part~="qr"]')).to.equal(null);
+      expect(el.state).to.equal('waiting');
+      expect(errors, 'nothing to report: the customer has a QR').to.have.length(0);
+    });
+
+    it('a corrupt qr_image with no qr_text to fall back on is reported, not left as a broken image (issue 10)', async () => {
+      const { qr_text: _, ...invoice } = await qpayInvoice();
+      invoice.qr_image = corruptPng(invoice.qr_image);
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="desktop" lang="en" .invoice=${invoice}></qpay-checkout>`);
+      await waitUntil(() => errors.length === 1, 'no qpay-error');
+      expect(errors[0]!.detail.fatal).to.equal(true);
+      expect(errors[0]!.detail.error.message).to.match(/qr_image/);
+      expect(el.state).to.equal('error');
+      expect(root(el).querySelector('img[part~="qr"]')).to.equal(null);
     });
 
     it('shows bank logos as lazy, referrer-free decorative images', async () => {

@@ -7,6 +7,7 @@ import {
   compactBase64Png,
   InvoiceError,
   isBase64Png,
+  MAX_EXPIRY_AHEAD_MS,
   normalizeInvoice,
   parseIsoDateTime,
   type InvoiceErrorCode,
@@ -46,7 +47,7 @@ test('QPay invoice create response: image QR, banks in order, EMV amount', () =>
   const view = normalizeInvoice(created);
   assert.equal(view.provider, 'qpay');
   assert.equal(view.id, '00f94137-66fd-4d90-b2b2-8225c1b4ed2d');
-  assert.deepEqual(view.qr, { kind: 'image', base64Png: created.qr_image });
+  assert.deepEqual(view.qr, { kind: 'image', base64Png: created.qr_image, text: created.qr_text });
   assert.equal(view.copyText, created.qr_text);
   assert.equal(view.primaryLink, undefined);
   assert.equal(view.banks.length, created.urls.length);
@@ -179,7 +180,17 @@ test('TBank: numeric outTradeNo, numeric currency, merchant fields win', () => {
 });
 
 test('TBank: an unsafe or non-https codeUrl is never used', () => {
-  for (const codeUrl of ['javascript:alert(1)', 'http://qr.nspk.ru/AD1', 'bank100000000111://qr.nspk.ru/AD1', ' https://qr.nspk.ru/AD1', 42]) {
+  for (const codeUrl of [
+    'javascript:alert(1)',
+    'http://qr.nspk.ru/AD1',
+    'bank100000000111://qr.nspk.ru/AD1',
+    ' https://qr.nspk.ru/AD1',
+    42,
+    // Issue 10: not an SBP host, however it is dressed up.
+    'https://qr.nspk.ru@evil.example/AD1',
+    'https://evil.example/AD1',
+    'https://qr.nspk.ru.evil.example/AD1',
+  ]) {
     assertInvoiceError(() => normalizeInvoice({ ...qrpay, codeUrl }), 'NO_QR', /codeUrl/);
   }
 });
@@ -295,6 +306,20 @@ test('expires_at that cannot be read is an error, never silently ignored', () =>
     assert.equal(error.field, 'expires_at');
   }
   assert.equal(parseIsoDateTime('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29));
+});
+
+test('expires_at far beyond what providers issue is an InvoiceError, not a 69890625-hour countdown (issue 10)', () => {
+  const now = Date.UTC(2026, 0, 1);
+  const DAY = 86_400_000;
+  const at = (expires_at: unknown) => normalizeInvoice({ ...composed, expires_at }, now).expiresAt;
+  assert.equal(at('2026-01-01T00:30:00Z'), now + 30 * 60_000);
+  assert.equal(at(new Date(now + MAX_EXPIRY_AHEAD_MS)), now + MAX_EXPIRY_AHEAD_MS, 'the limit itself is fine');
+  assert.equal(at('2020-01-01T00:00:00Z'), Date.UTC(2020, 0, 1), 'the past is read (the invoice shows as expired)');
+  assert.equal(MAX_EXPIRY_AHEAD_MS, 366 * DAY);
+  for (const expires_at of ['9999-12-31T23:59:59Z', '2028-01-01T00:00:00Z', new Date(8.64e15), new Date(now + MAX_EXPIRY_AHEAD_MS + 1)]) {
+    const error = assertInvoiceError(() => normalizeInvoice({ ...composed, expires_at }, now), 'INVALID_FIELD', /expires_at.*at most 366 days ahead/);
+    assert.equal(error.field, 'expires_at');
+  }
 });
 
 test('unusable input: clear error codes', () => {

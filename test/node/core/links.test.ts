@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isSafeHttpsLink, MAX_LINK_LENGTH, safeImageUrl, safeLink } from '../../../src/core/links.js';
+import { isSafeHttpsLink, MAX_LINK_LENGTH, safeImageUrl, safeLink, safeSbpUrl } from '../../../src/core/links.js';
 import { sbpBankLink } from '../../../src/core/sbp-banks.js';
 
 const fixture = (name: string): unknown =>
@@ -61,6 +61,37 @@ const MALICIOUS: [string, string][] = [
   ['khanbank://q?qPay_QRcode=0002\u0000', 'control character after a safe scheme'],
   ['khanbank://q?\u200Bx', 'zero-width character after a safe scheme'],
   ['khan\u200Bbank://q', 'zero-width character inside a safe scheme'],
+  // Issue 10: a bank button must open a bank app, never the web, the OS or the browser's own pages.
+  ['http://evil.example/khanbank', 'http: navigates the page away'],
+  ['HTTP://evil.example/', 'http: upper case'],
+  ['intent://scan/#Intent;scheme=zxing;package=com.evil;end', 'Android intent:'],
+  ['ms-msdt:/id PCWDiagnostic /skip force', 'ms-msdt: (Follina)'],
+  ['ms-msdt://id', 'ms-msdt: in the name:// form'],
+  ['ms-officecmd://{"id":3}', 'ms-officecmd:'],
+  ['ms-settings://privacy', 'ms-settings:'],
+  ['search-ms://query=invoice&crumb=location:\\\\evil.example\\share', 'search-ms:'],
+  ['search://x', 'search:'],
+  ['chrome://settings', 'chrome:'],
+  ['chrome-extension://abc/x.html', 'chrome-extension:'],
+  ['edge://flags', 'edge:'],
+  ['tel:+97699112233', 'tel:'],
+  ['tel://+97699112233', 'tel: in the name:// form'],
+  ['sms://+97699112233', 'sms:'],
+  ['mailto:a@evil.example', 'mailto:'],
+  ['mailto://a@evil.example', 'mailto: in the name:// form'],
+  ['ftp://evil.example/x', 'ftp:'],
+  ['file://host/share/x.exe', 'file: in the name:// form'],
+  ['smb://evil.example/share', 'smb:'],
+  ['itms-services://?action=download-manifest&url=https://evil.example/m.plist', 'iOS app install'],
+  ['shortcuts://run-shortcut?name=x', 'iOS shortcuts:'],
+  ['x-apple-systempreferences://x', 'x-apple- family'],
+  ['steam://run/1', 'steam:'],
+  ['view-source://https://example.com', 'view-source: in the name:// form'],
+  ['khanbank:q?qPay_QRcode=0002', 'custom scheme without //'],
+  ['web+pay://x', 'web+ protocol handler'],
+  ['https://qpay.mn@evil.example/', 'https with a user name'],
+  ['https://user:pw@evil.example/', 'https with a password'],
+  ['https:///evil.example', 'https without a host'],
 ];
 
 test('safeLink rejects every malicious link in the table', () => {
@@ -73,8 +104,8 @@ test('safeLink returns safe links exactly as given', () => {
     'https://qr.nspk.ru/AD10006LB9KMLJJ582RB4QCOBJJ8QISL?type=02&bank=100000000004&sum=12900&cur=RUB&crc=7DDB',
     'bank100000000111://qr.nspk.ru/AD10006LB9KMLJJ582RB4QCOBJJ8QISL',
     'KhanBank://q?x=1',
-    'com.example.pay+v2://pay',
-    'http://localhost:8080/pay',
+    'com.example.pay://pay',
+    'https://s.qpay.mn/z1lKnIO5T',
     'khanbank://q?qPay_QRcode=5913TEST MERCHANT',
     'socialpay-payment://q?qPay_QRcode=abc&x=%20%6A',
   ];
@@ -163,4 +194,39 @@ test('sbpBankLink refuses non-https codeUrls, bad schemas and blocked results', 
   assert.equal(sbpBankLink(codeUrl, ''), null);
   assert.equal(sbpBankLink(codeUrl, undefined as unknown as string), null);
   assert.equal(sbpBankLink(undefined as unknown as string, 'bank1'), null);
+  assert.equal(sbpBankLink('https://qr.nspk.ru@evil.example/AD1', 'bank100000000111'), null, 'user info');
+  assert.equal(sbpBankLink('https://evil.example/AD1', 'bank100000000111'), null, 'not an SBP host');
+  assert.equal(sbpBankLink(codeUrl, 'tel'), null, 'an OS scheme as the bank schema');
+  assert.equal(sbpBankLink(codeUrl, 'intent'), null);
+});
+
+test('safeSbpUrl accepts codeUrls on the SBP hosts only, with no user info or port', () => {
+  const good = [
+    'https://qr.nspk.ru/AD10006LB9KMLJJ582RB4QCOBJJ8QISL?type=02&bank=100000000004&sum=12900&cur=RUB&crc=7DDB',
+    'HTTPS://QR.NSPK.RU/AD1',
+    'https://qr.spb.ru/ax00856mbmgje4wiau38071',
+  ];
+  for (const url of good) assert.equal(safeSbpUrl(url), url, url);
+  const bad: unknown[] = [
+    'https://qr.nspk.ru@evil.example/AD1',
+    'https://qr.nspk.ru:pw@evil.example/AD1',
+    'https://evil.example@qr.nspk.ru/AD1',
+    'https://qr.nspk.ru.evil.example/AD1',
+    'https://evil.example/qr.nspk.ru/AD1',
+    'https://qr.nspk.ru:8443/AD1',
+    'http://qr.nspk.ru/AD1',
+    'bank100000000111://qr.nspk.ru/AD1',
+    'https://qr.nspk.ru\\@evil.example/AD1',
+    'https://qr.nspk.ru/AD1 x',
+    '',
+    null,
+    42,
+  ];
+  for (const url of bad) assert.equal(safeSbpUrl(url), null, String(url));
+});
+
+test('safeLink refuses a custom-scheme link the browser cannot parse (found by the fuzzer)', () => {
+  assert.equal(safeLink('A:// !'), null);
+  assert.equal(safeLink('khanbank://a b/q'), null);
+  assert.equal(safeLink('khanbank://q?qPay_QRcode=5913TEST MERCHANT'), 'khanbank://q?qPay_QRcode=5913TEST MERCHANT');
 });

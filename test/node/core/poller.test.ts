@@ -568,3 +568,99 @@ describe('callbacks', () => {
     poller.stop();
   });
 });
+
+describe('trust in an answer (issue 10)', () => {
+  const expect = { invoiceId: 'INV-1', amount: 25000 };
+
+  test('a PAID for another invoice or for less than the amount is an untrusted fault: no PAID, polling goes on', async () => {
+    const answers = [
+      { status: 'PAID', invoice_id: 'INV-2' },
+      { status: 'PAID', paid_amount: 1 },
+      { count: 2, rows: [{ payment_status: 'PAID', payment_amount: '60' }, { payment_status: 'PAID', payment_amount: '40' }] },
+      { status: 'PAID', invoice_id: 'INV-1', paid_amount: 25000 },
+    ];
+    const { clock, poller, statuses, errors, server } = setup((_, index) => ({ body: answers[index] }), { expect });
+    poller.start();
+    await clock.advance(1 * MINUTE);
+    assert.deepEqual(errors.map((e) => e.kind), ['untrusted', 'untrusted', 'untrusted']);
+    assert.match(errors[0]!.message, /INV-2/);
+    assert.match(errors[1]!.message, /1 of 25000/);
+    assert.match(errors[2]!.message, /100 of 25000/);
+    assert.deepEqual(statuses.map((s) => s.status), ['PAID'], 'only the full PAID for this invoice counts');
+    assert.equal(server.requests.length, 4, 'polling went on after each untrusted PAID, and stopped at the real one');
+  });
+
+  test('an answer from another origin (a redirect) is an untrusted fault; a same-origin redirect is fine', async () => {
+    let finalUrl = 'https://evil.example/paid';
+    const clock = new FakeClock();
+    const server = createFakeFetch(clock, () => statusReply('PAID'));
+    const statuses: PaymentStatus[] = [];
+    const errors: PollError[] = [];
+    // fetch follows redirects itself; the Response says where it ended up.
+    const redirected = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await server.fetch(input, init);
+      Object.defineProperty(response, 'url', { value: finalUrl });
+      Object.defineProperty(response, 'redirected', { value: true });
+      return response;
+    }) as typeof fetch;
+    const poller = createPoller({ url: STATUS_URL, fetch: redirected, clock, random: () => 0, expect, onStatus: (s) => statuses.push(s), onError: (e) => errors.push(e) });
+    poller.start();
+    await clock.advance(1000);
+    assert.deepEqual(errors.map((e) => e.kind), ['untrusted']);
+    assert.match(errors[0]!.message, /evil\.example/);
+    assert.equal(statuses.length, 0);
+    finalUrl = 'https://shop.example/api/status/INV-1/';
+    await clock.advance(1 * MINUTE);
+    assert.deepEqual(statuses, ['PAID']);
+  });
+
+  test('a status body over 64 KB is a too-large fault read no further; polling goes on', async () => {
+    const clock = new FakeClock();
+    let pulled = 0;
+    let calls = 0;
+    const errors: PollError[] = [];
+    const statuses: PaymentStatus[] = [];
+    // The first answer never ends (a hostile or broken server); the second is a normal NEW.
+    const endless = (async () => {
+      calls += 1;
+      if (calls > 1) return new Response('{"status":"NEW"}');
+      const chunk = new TextEncoder().encode(' '.repeat(16 * 1024));
+      return new Response(new ReadableStream({ pull: (controller) => void (pulled++, controller.enqueue(chunk)) }));
+    }) as typeof fetch;
+    const poller = createPoller({ url: STATUS_URL, fetch: endless, clock, random: () => 0, onStatus: (s) => statuses.push(s), onError: (e) => errors.push(e) });
+    poller.start();
+    await clock.advance(3000);
+    assert.deepEqual(errors.map((e) => e.kind), ['too-large']);
+    assert.match(errors[0]!.message, /65536 bytes/);
+    assert.ok(pulled <= 8, `read ${pulled} chunks of 16 KB`);
+    assert.deepEqual(statuses, ['NEW'], 'polling went on');
+    poller.stop();
+  });
+
+  test('a Content-Length over the cap is refused before reading', async () => {
+    const { clock, poller, errors } = setup(() => ({ body: '{"status":"NEW"}', headers: { 'content-length': '900000000' } }));
+    poller.start();
+    await clock.advance(100);
+    assert.deepEqual(errors.map((e) => e.kind), ['too-large']);
+    poller.stop();
+  });
+});
+
+describe('re-attach throttle (issue 10)', () => {
+  test('lastCheckAt: start() waits until one interval after the previous poller last asked', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew, { lastCheckAt: FAKE_EPOCH - 500 });
+    poller.start();
+    poller.checkNow();
+    await clock.advance(5000);
+    assert.deepEqual(requestTimes(), [1500, 3500], 'first check 2 s after the last one, then the usual pace');
+    poller.stop();
+  });
+
+  test('lastCheckAt long ago: start() asks at once', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew, { lastCheckAt: FAKE_EPOCH - 60_000 });
+    poller.start();
+    await clock.advance(100);
+    assert.deepEqual(requestTimes(), [0]);
+    poller.stop();
+  });
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isFinal, parseStatus, statusFromWord } from '../../../src/core/status.js';
+import { isFinal, paidMismatch, parseStatus, statusFromWord } from '../../../src/core/status.js';
 import type { PaymentStatus } from '../../../src/core/types.js';
 
 const fixture = (name: string): unknown =>
@@ -115,4 +115,43 @@ test('a non-string status field does not hide the other shapes', () => {
 test('isFinal: every status but NEW stops polling', () => {
   assert.equal(isFinal('NEW'), false);
   for (const s of ['PAID', 'FAILED', 'REFUNDED', 'EXPIRED', 'CANCELLED'] as const) assert.equal(isFinal(s), true, s);
+});
+
+test('status words are plain ASCII: look-alikes that upper-case to a known word are unknown (issue 10)', () => {
+  // "paıd" (dotless i), "pаid" (Cyrillic а), "ſtatus"-style long s, fullwidth letters.
+  for (const word of ['pa\u0131d', 'p\u0430id', 'PAI\u0307D', '\uFF30\uFF21\uFF29\uFF24', 'ne\u017F', 'fa\u0131led']) {
+    assert.equal(statusFromWord(word), null, JSON.stringify(word));
+    assert.equal(parseStatus({ status: word }), null, JSON.stringify(word));
+    assert.equal(parseStatus({ count: 1, rows: [{ payment_status: word, payment_amount: '100' }] }), null, JSON.stringify(word));
+  }
+  assert.equal(statusFromWord('paid'), 'PAID');
+});
+
+test('paidMismatch: a PAID counts only for this invoice and for the full amount (issue 10)', () => {
+  const expected = { invoiceId: 'INV-1', amount: 25000 };
+  // Believed.
+  assert.equal(paidMismatch({ status: 'PAID' }, expected), null, 'no id, no amount: nothing to compare');
+  assert.equal(paidMismatch({ status: 'PAID', invoice_id: 'INV-1', paid_amount: 25000 }, expected), null);
+  assert.equal(paidMismatch({ status: 'PAID', paid_amount: '25000.00' }, expected), null);
+  assert.equal(paidMismatch({ status: 'PAID', paid_amount: 24999.999999 }, expected), null, 'float rounding is not underpayment');
+  assert.equal(paidMismatch({ status: 'PAID', outTradeNo: 'INV-1' }, expected), null);
+  assert.equal(paidMismatch({ status: 'PAID', invoice_id: 7 }, { invoiceId: '7' }), null, 'numeric ids compare as text');
+  assert.equal(paidMismatch({ status: 'PAID', paid_amount: 1 }, { invoiceId: 'INV-1' }), null, 'the invoice has no amount');
+  const paidCheck = fixture('payment-check-response.paid.json');
+  assert.equal(paidMismatch(paidCheck, { invoiceId: 'x', amount: 100 }), null);
+  // Not believed, each with a message that names the figures.
+  assert.match(paidMismatch({ status: 'PAID', invoice_id: 'INV-2' }, expected)!, /INV-2.*INV-1/);
+  assert.match(paidMismatch({ status: 'PAID', outTradeNo: 'other' }, expected)!, /other/);
+  assert.match(paidMismatch({ status: 'PAID', paid_amount: 1 }, expected)!, /1 of 25000/);
+  assert.match(paidMismatch({ status: 'PAID', paid_amount: '24999.98' }, expected)!, /24999\.98 of 25000/);
+  assert.match(paidMismatch({ status: 'PAID', paid_amount: 'lots' }, expected)!, /paid_amount/);
+  // A raw QPay payment check whose PAID rows add up to 100 of a 25,000 invoice, with or without paid_amount.
+  const rows = [
+    { payment_id: '1', payment_status: 'PAID', payment_amount: '60.00' },
+    { payment_id: '2', payment_status: 'FAILED', payment_amount: '25000.00' },
+    { payment_id: '3', payment_status: 'PAID', payment_amount: '40.00' },
+  ];
+  assert.match(paidMismatch({ count: 3, rows }, expected)!, /100 of 25000/);
+  assert.match(paidMismatch({ count: 3, paid_amount: 25000, rows }, expected)!, /100 of 25000/);
+  assert.match(paidMismatch(paidCheck, expected)!, /100 of 25000/);
 });
