@@ -143,6 +143,19 @@ export const phoneStyles = css`
     gap: 0.5rem;
   }
 
+  /* Show QR and Copy share one row, however long their words in the page's language, so the status line stays
+     on the first screen; a label wraps between words inside its own button. */
+  .actions {
+    flex-wrap: nowrap;
+  }
+
+  .actions > .button {
+    flex: 1 1 0;
+    min-width: 0;
+    padding-inline: 0.5rem;
+    overflow-wrap: normal;
+  }
+
   /* As many tiles of at least 4.5rem as fit: 4 a row on a phone's full width, 3 in a narrow card. */
   .banks {
     display: grid;

@@ -81,7 +81,7 @@ describe('<qpay-checkout> phone bank picker', () => {
         expect(statusText(el)).to.equal('Waiting for payment…');
         expect(below(part(el, 'status')!), 'status line').to.equal(false);
         const actions = [...root(el).querySelectorAll('.actions button')];
-        expect(actions.map((button) => button.textContent!.trim())).to.deep.equal(['Show QR', 'Copy code']);
+        expect(actions.map((button) => button.textContent!.trim())).to.deep.equal(['Show QR code', 'Copy payment code']);
         for (const button of actions) expect(below(button), button.textContent!).to.equal(false);
         // 4 tiles a row, each a touch target of at least 44 x 44 CSS px.
         const firstRowTop = tiles(el)[0]!.getBoundingClientRect().top;
