@@ -234,7 +234,11 @@ export class ProviderTransport {
     if (budget <= 0) {
       throw this.error({ operation: request.operation, code: 'TIMEOUT', status: 0, detail: `no time left before the call's deadline` });
     }
-    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(budget)));
+    // A ref'd timer (unlike AbortSignal.timeout's): a process waiting only on a hung provider
+    // still reaches its timeout instead of exiting with the call pending.
+    const timeoutController = new AbortController();
+    const timer = setTimeout(() => timeoutController.abort(), Math.max(1, Math.floor(budget)));
+    const timeout = timeoutController.signal;
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     const url = `${this.#o.baseUrl}${request.path}`;
     try {
@@ -285,6 +289,8 @@ export class ProviderTransport {
         // The URL and the cause stay in `detail` (the shop's log), never in `message`.
         detail: this.detail(`could not reach ${url} (${reason})`),
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
