@@ -44,8 +44,8 @@ export function createFaultyFetch(options: {
       if (!fault || !options.match(url)) return options.inner(input, init);
       const auth = new Headers(init?.headers).get('authorization') ?? '';
       const sentBody = typeof init?.body === 'string' ? init.body : '';
-      // Padding first, so a secret sits past any 300-character cut.
-      const echoed = `${'x'.repeat(290)} auth=${auth} body=${sentBody} secrets=${(options.echo?.() ?? []).join(' ')}`;
+      // Padding first, so a secret straddles a 300-character cut (half of it before, half after).
+      const echoed = `${'x'.repeat(250)} auth=${auth} body=${sentBody} secrets=${(options.echo?.() ?? []).join(' ')}`;
       switch (fault) {
         case 'network':
           throw new TypeError(`fetch failed: connect ECONNREFUSED ${INTERNAL_UPSTREAM}`);
