@@ -238,6 +238,19 @@ describe('failing and garbage-answering providers', () => {
   });
 });
 
+describe('forged ids in callbacks', () => {
+  for (const forged of ['..', '.', '../auth/token', '%2e%2e', 'a%2Fb']) {
+    it(`qpay_payment_id=${forged} never makes a request outside /v2/payment/<id> with the bearer token`, async () => {
+      const before = qpayFetch.calls.length;
+      const response = await fetch(`${qpayBase}/qpay/callback?qpay_payment_id=${forged}`);
+      await response.text();
+      assert.notEqual(response.status, 200);
+      const made = qpayFetch.calls.slice(before).map((url) => new URL(url).pathname);
+      assert.deepEqual(made.filter((path) => !/^\/v2\/payment\/[^/.][^/]*$/.test(path)), [], `requests: ${made.join(', ')}`);
+    });
+  }
+});
+
 describe('token storms through the handler', () => {
   it('auth down: 10 polls make at most 3 logins', async () => {
     const id = await newInvoice(qpayBase);
