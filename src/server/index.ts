@@ -68,6 +68,7 @@ export {
   tbankTimeStart,
   type TBankQrPayClientOptions,
   type CreateQrParams,
+  type TBankQueryParams,
   type TBankQrPayResponse,
   type TBankQueryResult,
   type TBankTradeStatus,

@@ -52,6 +52,14 @@ export interface CreateQrParams {
   terminalOperationId?: string;
 }
 
+/** QUERY's parameters, as TBank's `query-agg` page types them (both Numbers on the wire). */
+export interface TBankQueryParams {
+  /** QRPAY's `outTradeNo` (digits). */
+  oriTransactionNo: string | number;
+  /** The `outTransactionNo` QRPAY was sent with; default: the one this client remembers from its `createQr`. */
+  outTransactionNo?: number | string;
+}
+
 /** QRPAY's answer, as the document shows it (plus whatever else TBank sends). */
 export interface TBankQrPayResponse {
   code: 'SUCCESS';
@@ -269,7 +277,7 @@ export class TBankQrPayClient {
    * pass it, or this client uses the one it remembers from its own `createQr`). Retried on network
    * errors, 429 and 5xx within `readDeadlineMs`.
    */
-  async query(params: { oriTransactionNo: string | number; outTransactionNo?: number | string }): Promise<TBankQueryResult> {
+  async query(params: TBankQueryParams): Promise<TBankQueryResult> {
     const oriTransactionNo = textOf(params?.oriTransactionNo).trim();
     if (!oriTransactionNo) throw invalid('query needs oriTransactionNo (the outTradeNo of QRPAY)', 'QUERY');
     if (!/^\d{1,30}$/.test(oriTransactionNo)) {
