@@ -264,8 +264,17 @@ export function createTBankMock(options: TBankMockOptions): TBankMock {
       calls.push({ operation: 'QUERY', body: checked.body, code: codeOf(checked.error) });
       return checked.error;
     }
+    // As TBank's QUERY page (query-agg) publishes it: outTransactionNo and oriTransactionNo are
+    // required Numbers; a string is refused like a strict TBank would.
+    for (const name of ['outTransactionNo', 'oriTransactionNo']) {
+      const value = checked.body[name];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        calls.push({ operation: 'QUERY', body: checked.body, code: 'PARAM_ERROR' });
+        return errorAnswer('PARAM_ERROR', `${name} is required and must be a Number`, 400, 'query');
+      }
+    }
     const ori = checked.body.oriTransactionNo;
-    const operation = typeof ori === 'string' || typeof ori === 'number' ? operations.get(String(ori)) : undefined;
+    const operation = operations.get(String(ori));
     if (!operation) {
       calls.push({ operation: 'QUERY', body: checked.body, code: 'ORDER_NOT_EXIST' });
       return errorAnswer('ORDER_NOT_EXIST', 'no operation with this oriTransactionNo', 200, 'query');

@@ -9,6 +9,10 @@
 // waits for onPaid and answers non-success until it has succeeded somewhere, so the provider retries.
 // When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
 import { FINAL_STATUSES, type PaymentStatus } from '../core/types.js';
+import { amountProblem } from './amounts.js';
+import { FailureBackoff } from './backoff.js';
+import { readBodyText } from './body.js';
+import { logSafe } from './log.js';
 import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from './provider.js';
 import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from './reference.js';
 import { MemoryStore, type CachedStatus, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from './store.js';
@@ -105,6 +109,8 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
 
 const MAX_BODY_BYTES = 64 * 1024;
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** An id that can stand as one path segment at the provider: `.` and `..` would name another path. */
+const isInvoiceId = (id: string) => ID_PATTERN.test(id) && !/^\.{1,2}$/.test(id);
 /** How long a process holds an order's creation lock at most (longer than any provider call). */
 const ORDER_LOCK_MS = 30_000;
 /** How long a request waits for another process that is creating the order's invoice or asking for a status. */
@@ -114,6 +120,8 @@ const WAIT_STEP_MS = 50;
 const STATUS_KEEP_MS = 60_000;
 /** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
 const UNKNOWN_LOOKUPS_PER_SECOND = 10;
+/** Callbacks the handler cannot place by their reference, asked about at the provider per second per process. */
+const UNPLACED_CALLBACKS_PER_SECOND = 5;
 /** Provider calls that must bring news (a callback's confirmation), per invoice, at most one per this interval. */
 const CONFIRM_INTERVAL_MS = 1000;
 /** What an event stream tells the browser: reconnect after this long, and a comment line this often. */
@@ -217,7 +225,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const paidMemo = new Map<string, PaidRecord>();
   const statusMemo = new Map<string, CachedStatus>();
   const onPaidMemo = new Map<string, number>();
-  let unknownLookups = { second: 0, count: 0 };
+  const lookupBudgets = new Map<string, { second: number; count: number }>();
+  // After a provider failure for an invoice, polls answer the shared failure while its back-off lasts (1 s, 2 s, ...
+  // up to 30 s), so an outage costs a few calls per invoice, not one per poll.
+  const outage = new FailureBackoff<CachedStatus>({ now, baseMs: 1000, maxMs: 30_000 });
 
   function callbackUrlFor(orderId: string, reference: string): string {
     const url = new URL(callbackBase.href);
@@ -226,12 +237,22 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     return url.href;
   }
 
+  /** A provider error's words for a browser: our own generic sentence, never the provider's text (that is logged). */
+  function publicMessage(error: ProviderError): string {
+    const safe = (error as ProviderError & { publicMessage?: unknown }).publicMessage;
+    return typeof safe === 'string' && safe ? safe : error.message;
+  }
+
   /** Maps a failure while talking to the provider or the store to an answer; the browser learns nothing internal. */
   function failure(error: unknown): Response {
     if (error instanceof ProviderError) {
+      const detail = (error as ProviderError & { detail?: unknown }).detail;
+      if (detail) logger.error(`provider ${provider.name} ${error.code}: ${logSafe(detail, 500)}`);
       if (error.kind === 'invalid-request') return fail(500, 'INVALID_ORDER', error.message, { code: error.code });
-      if (error.kind === 'not-found') return fail(404, 'INVOICE_NOT_FOUND', error.message, { code: error.code });
-      return fail(502, 'PROVIDER_ERROR', error.message, { code: error.code, provider: provider.name });
+      if (error.kind === 'not-found') return fail(404, 'INVOICE_NOT_FOUND', publicMessage(error), { code: error.code });
+      const retryAfterMs = (error as ProviderError & { retryAfterMs?: unknown }).retryAfterMs;
+      const headers: Record<string, string> = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } : {};
+      return fail(502, 'PROVIDER_ERROR', publicMessage(error), { code: error.code, provider: provider.name }, headers);
     }
     if (isStoreError(error)) {
       logger.error(`store failed: ${describe(error)}`);
@@ -280,15 +301,23 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
           const token = strict
             ? await store.acquireLock(`confirm:${invoiceId}`, CONFIRM_INTERVAL_MS)
             : await store.acquireLock(`status:${invoiceId}`, cacheMs);
+          const failing = strict ? undefined : outage.blocked(invoiceId);
+          if (failing) return unwrap(failing.error);
           if (token) {
             // Stamped with when the question was asked: an answer counts as news only from then on.
             const askedAt = now();
             let entry: CachedStatus;
             try {
               entry = { at: askedAt, result: await ask() };
+              outage.succeed(invoiceId);
             } catch (error) {
               if (!(error instanceof ProviderError) || error.kind === 'invalid-request') throw error;
-              entry = { at: askedAt, failure: { code: error.code, message: error.message, kind: error.kind === 'not-found' ? 'not-found' : 'upstream' } };
+              const message = publicMessage(error);
+              entry = { at: askedAt, failure: { code: error.code, message, kind: error.kind === 'not-found' ? 'not-found' : 'upstream' } };
+              if (error.kind !== 'not-found') {
+                outage.fail(invoiceId, entry);
+                logger.error(`provider ${provider.name} failed for invoice ${logSafe(invoiceId)}: ${describe(error)}`);
+              }
             }
             await store.setCachedStatus(invoiceId, entry, STATUS_KEEP_MS);
             return unwrap(remember(statusMemo, invoiceId, entry));
@@ -415,16 +444,23 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   // ---- POST {basePath}/invoice ----------------------------------------------------------------------------------
 
-  async function readJsonBody(request: Request): Promise<{ body: unknown } | Response> {
-    const length = Number(request.headers.get('content-length') ?? '0');
-    if (length > MAX_BODY_BYTES) return fail(413, 'BODY_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES} bytes`);
-    const text = await request.clone().text();
-    if (text.length > MAX_BODY_BYTES) return fail(413, 'BODY_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES} bytes`);
-    if (!text.trim()) return { body: undefined };
+  /** The request's body as text, read as bytes with a hard cap (the read stops at the cap, chunked bodies too). */
+  async function readCappedText(request: Request): Promise<{ text: string } | Response> {
+    const read = await readBodyText(request, { maxBytes: MAX_BODY_BYTES, timeoutMs: 10_000, signal: request.signal });
+    if (read.kind === 'too-large') return fail(413, 'BODY_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (read.kind === 'error') return fail(read.reason === 'timeout' ? 408 : 400, 'BAD_BODY', `The request body could not be read: ${read.message}`);
+    return { text: read.text };
+  }
+
+  async function readJsonBody(request: Request): Promise<{ body: unknown; text: string } | Response> {
+    const read = await readCappedText(request);
+    if (read instanceof Response) return read;
+    const text = read.text;
+    if (!text.trim()) return { body: undefined, text };
     const type = request.headers.get('content-type') ?? '';
-    if (!type.includes('json')) return { body: text };
+    if (!type.includes('json')) return { body: text, text };
     try {
-      return { body: JSON.parse(text) as unknown };
+      return { body: JSON.parse(text) as unknown, text };
     } catch {
       return fail(400, 'BAD_JSON', 'Request body is not valid JSON');
     }
@@ -504,7 +540,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     }
     let order: CheckoutOrder | null | undefined;
     try {
-      order = await options.getOrder(request, parsed.body);
+      // getOrder may read the request itself: it gets one whose body is what was read, within the cap.
+      const readable = new Request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(parsed.text ? { body: parsed.text } : {}),
+      });
+      order = await options.getOrder(readable, parsed.body);
     } catch (error) {
       if (error instanceof CheckoutError) return fail(error.status >= 400 && error.status < 600 ? error.status : 400, error.code, error.message);
       logger.error(`getOrder threw: ${describe(error)}`);
@@ -529,6 +571,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return fail(500, 'INVALID_ORDER', `getOrder returned a bad order: ${problem}`);
     }
     const currency = (order.currency ?? provider.defaultCurrency).toUpperCase();
+    const tooSmall = amountProblem(order.amount, currency);
+    if (tooSmall) {
+      logger.error(`getOrder returned a bad order: ${tooSmall}`);
+      return fail(500, 'INVALID_ORDER', `getOrder returned a bad order: ${tooSmall}`);
+    }
     const askedOrder = order;
 
     // Coalesce concurrent requests for one order in this process; a joiner whose amount differs runs its own round.
@@ -561,11 +608,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     return json(200, { status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId });
   }
 
-  /** Bounds how many ids the store does not know are looked up at the provider, so made-up ids cannot flood it. */
-  function mayLookUpUnknown(): boolean {
+  /**
+   * Bounds how often per second this process asks the provider about what the store does not know (made-up ids,
+   * forged callbacks), so nobody can turn the handler into a flood of provider calls.
+   */
+  function withinBudget(kind: string, perSecond: number): boolean {
     const second = Math.floor(now() / 1000);
-    if (unknownLookups.second !== second) unknownLookups = { second, count: 0 };
-    return ++unknownLookups.count <= UNKNOWN_LOOKUPS_PER_SECOND;
+    let budget = lookupBudgets.get(kind);
+    if (!budget || budget.second !== second) lookupBudgets.set(kind, (budget = { second, count: 0 }));
+    return ++budget.count <= perSecond;
   }
 
   /**
@@ -574,7 +625,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
    */
   async function statusFromProvider(invoiceId: string): Promise<Response> {
     const cached = await store.getCachedStatus(invoiceId);
-    if (!cached && !mayLookUpUnknown()) {
+    if (!cached && !withinBudget('unknown-status', UNKNOWN_LOOKUPS_PER_SECOND)) {
       return fail(503, 'STATUS_BUSY', 'Too many lookups of unknown invoices; try again', {}, { 'Retry-After': '1' });
     }
     let result: StatusResult;
@@ -602,7 +653,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
 
   async function status(invoiceId: string): Promise<Response> {
-    if (!ID_PATTERN.test(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
+    if (!isInvoiceId(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
     // The store is read once per invoice per process; afterwards a payment shows through the shared status.
     let record = recordMemo.get(invoiceId);
     const known = paidMemo.get(invoiceId) ?? (record ? undefined : await store.getPaid(invoiceId));
@@ -807,13 +858,22 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     let record = reference ? await store.getInvoiceByReference(reference) : undefined;
     if (!record) {
       // Not ours by reference (an older callback URL, or a store that forgot): the provider says which invoice.
+      if (!withinBudget('unplaced-callback', UNPLACED_CALLBACKS_PER_SECOND)) {
+        return fail(503, 'CALLBACK_BUSY', 'Too many callbacks to look up; try again', {}, { 'Retry-After': '2' });
+      }
+      let readable = request;
+      if (request.method === 'POST') {
+        const read = await readCappedText(request);
+        if (read instanceof Response) return read;
+        readable = new Request(request.url, { method: 'POST', headers: request.headers, body: read.text });
+      }
       let claim;
       try {
-        claim = await provider.readCallback(request);
+        claim = await provider.readCallback(readable);
       } catch (error) {
         return failure(error);
       }
-      if (!claim.invoiceId || !ID_PATTERN.test(claim.invoiceId)) return notFound();
+      if (!claim.invoiceId || !isInvoiceId(claim.invoiceId)) return notFound();
       record = (await store.getInvoice(claim.invoiceId)) ?? undefined;
       if (!record) {
         try {

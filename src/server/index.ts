@@ -8,6 +8,18 @@ export {
   type CallOptions,
 } from './qpay-client.js';
 export { QPayError, QPayValidationError, normalizeQPayCode, type QPayFieldErrors } from './errors.js';
+export {
+  ProviderApiError,
+  publicMessageFor,
+  redactSecrets,
+  DEFAULT_READ_DEADLINE_MS,
+  type ProviderApiErrorInit,
+  type ProviderName,
+} from './transport.js';
+export { readBodyText, readStreamText, DEFAULT_MAX_BODY_BYTES, type BodyReadResult, type BodyReadOptions } from './body.js';
+export { logSafe } from './log.js';
+export { amountProblem, CURRENCY_RULES } from './amounts.js';
+export { FailureBackoff, type BackoffOptions, type BackoffEntry } from './backoff.js';
 export type * from './qpay-types.js';
 export {
   QPayProvider,
@@ -48,8 +60,13 @@ export {
 } from './provider.js';
 export {
   toNodeHandler,
+  createCheckoutServer,
+  applyServerTimeouts,
+  NODE_DEFAULTS,
   nodeRequestToFetch,
   writeFetchResponse,
+  type NodeHandlerOptions,
+  type CheckoutServerOptions,
   type NodeHandler,
   type NodeNext,
   type NodeRequestOptions,
@@ -62,6 +79,7 @@ export {
   tbankTimeStart,
   type TBankQrPayClientOptions,
   type CreateQrParams,
+  type TBankQueryParams,
   type TBankQrPayResponse,
   type TBankQueryResult,
   type TBankTradeStatus,

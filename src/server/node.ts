@@ -1,12 +1,40 @@
 // Node's http (and Express/Connect, Fastify's raw req/res) on one side, the Web Fetch handler on
 // the other. Fetch-native frameworks (Hono, Next.js route handlers) take the handler directly.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// The adapter bounds what one client can cost before the handler runs: a body cap counted in
+// bytes as they arrive (413 at once, the rest never read), a body deadline (408), and 4xx for
+// requests a fetch Request cannot even represent (TRACE, a malformed Host header).
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 
 export interface NodeRequestOptions {
   /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a proxy in front (default false). */
   trustProxy?: boolean;
 }
+
+export interface NodeHandlerOptions extends NodeRequestOptions {
+  /** Largest request body accepted, in bytes (default 64 KiB); more is answered 413 and not read. */
+  maxBodyBytes?: number;
+  /** The whole body must arrive within this many ms of the request (default 10000 ms); else 408. */
+  bodyTimeoutMs?: number;
+}
+
+/** The adapter's own defaults (see the README's "On the server"). */
+export const NODE_DEFAULTS = {
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  bodyTimeoutMs: 10_000,
+  /** Node's `server.headersTimeout`: the request line and headers within 10 s. */
+  headersTimeoutMs: 10_000,
+  /** Node's `server.requestTimeout`: the whole request within 30 s. */
+  requestTimeoutMs: 30_000,
+  /** Node's `server.keepAliveTimeout`: an idle kept-alive connection is closed after 5 s. */
+  keepAliveTimeoutMs: 5_000,
+  /** Node's `server.timeout`: a socket with no activity at all is closed after 30 s. */
+  socketTimeoutMs: 30_000,
+} as const;
+
+/** Methods a fetch `Request` refuses to represent: answered 405 by the adapter, never 500. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 
@@ -85,6 +113,28 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
 }
 
 export type FetchHandler = ((request: Request) => Promise<Response>) & { basePath?: string };
+
+function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Ends the exchange after a refusal while the client may still be sending: the rest is never read. */
+function closeAfter(req: IncomingMessage, res: ServerResponse): void {
+  const stop = () => {
+    req.unpipe();
+    req.destroy();
+  };
+  if (res.writableFinished) stop();
+  else res.once('finish', stop);
+}
 export type NodeNext = (error?: unknown) => void;
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: NodeNext) => Promise<void>;
 
@@ -93,33 +143,115 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: Nod
  * `http.createServer(toNodeHandler(h))`, `app.use(toNodeHandler(h))`. Requests outside the
  * handler's `basePath` go to `next()` when given, else get 404.
  */
-export function toNodeHandler(handler: FetchHandler, options: NodeRequestOptions = {}): NodeHandler {
+export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
   const basePath = handler.basePath;
+  const maxBodyBytes = options.maxBodyBytes ?? NODE_DEFAULTS.maxBodyBytes;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? NODE_DEFAULTS.bodyTimeoutMs;
   return async (req, res, next) => {
     const path = ((req as NodeRequest).originalUrl ?? req.url ?? '/').split('?')[0]!;
     if (basePath !== undefined && path !== basePath && !path.startsWith(`${basePath}/`)) {
       if (next) return next();
-      res.statusCode = 404;
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ error: 'NOT_FOUND', message: 'No such endpoint' }));
+      sendJson(res, 404, { error: 'NOT_FOUND', message: 'No such endpoint' });
       return;
     }
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (FORBIDDEN_METHODS.has(method)) {
+      sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${method} is not supported here` }, { allow: 'GET, HEAD, POST' });
+      closeAfter(req, res);
+      return;
+    }
+
+    // Early refusals (413, 408) win over whatever the handler makes of the cut-off body.
+    let refused = false;
+    const refuse = (status: number, error: string, message: string) => {
+      if (refused) return;
+      refused = true;
+      sendJson(res, status, { error, message }, { connection: 'close' });
+      closeAfter(req, res);
+    };
+    const hasBody = method !== 'GET' && method !== 'HEAD' && !((req as NodeRequest).body !== undefined && (req.readableEnded || req.complete));
+    let bodyTimer: ReturnType<typeof setTimeout> | undefined;
+    if (hasBody) {
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
+        refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+        return;
+      }
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBodyBytes) refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+      });
+      if (!req.readableEnded) {
+        bodyTimer = setTimeout(() => refuse(408, 'BODY_TIMEOUT', `Request body did not arrive within ${bodyTimeoutMs} ms`), bodyTimeoutMs);
+        const clear = () => clearTimeout(bodyTimer);
+        req.once('end', clear);
+        req.once('close', clear);
+      }
+    }
+
     // Aborted when the client goes away before the answer is complete, so long answers (event streams) end.
     const left = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) left.abort();
     });
+    let request: Request;
     try {
-      const response = await handler(nodeRequestToFetch(req, options, left.signal));
+      request = nodeRequestToFetch(req, options, left.signal);
+    } catch {
+      // A Host header or target that makes no URL: the client's mistake, not the server's.
+      clearTimeout(bodyTimer);
+      sendJson(res, 400, { error: 'BAD_REQUEST', message: 'The request URL or Host header is malformed' });
+      closeAfter(req, res);
+      return;
+    }
+    try {
+      const response = await handler(request);
+      clearTimeout(bodyTimer);
+      if (refused || res.headersSent) {
+        await response.body?.cancel().catch(() => undefined);
+        return;
+      }
       await writeFetchResponse(res, response, req.method);
     } catch (error) {
+      clearTimeout(bodyTimer);
+      if (refused) return;
       if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify({ error: 'INTERNAL_ERROR', message: 'Unexpected server error' }));
+        sendJson(res, 500, { error: 'INTERNAL_ERROR', message: 'Unexpected server error' });
       } else {
         res.destroy(error instanceof Error ? error : undefined);
       }
     }
   };
+}
+
+export interface CheckoutServerOptions extends NodeHandlerOptions {
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  socketTimeoutMs?: number;
+  /** Passed to `http.createServer` (e.g. `maxHeaderSize`). */
+  server?: ServerOptions;
+}
+
+/**
+ * Sets the kit's connection timeouts on a Node server you created yourself (see NODE_DEFAULTS):
+ * headers within 10 s, the whole request within 30 s, idle keep-alive 5 s, idle socket 30 s.
+ */
+export function applyServerTimeouts(server: Server, options: Omit<CheckoutServerOptions, 'server'> = {}): Server {
+  server.headersTimeout = options.headersTimeoutMs ?? NODE_DEFAULTS.headersTimeoutMs;
+  server.requestTimeout = options.requestTimeoutMs ?? NODE_DEFAULTS.requestTimeoutMs;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? NODE_DEFAULTS.keepAliveTimeoutMs;
+  server.setTimeout(options.socketTimeoutMs ?? NODE_DEFAULTS.socketTimeoutMs);
+  return server;
+}
+
+/** `http.createServer(toNodeHandler(handler, options))` with the kit's timeouts applied. */
+export function createCheckoutServer(handler: FetchHandler, options: CheckoutServerOptions = {}): Server {
+  const server = createServer(options.server ?? {}, toNodeHandler(handler, options));
+  // Node hands CONNECT to a 'connect' listener, not the request handler; without one it drops the socket.
+  server.on('connect', (_req, socket) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  return applyServerTimeouts(server, options);
 }

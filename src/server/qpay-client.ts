@@ -1,7 +1,18 @@
 // A QPay v2 merchant API client for servers: token caching and refresh, one shared token request
-// for concurrent callers, one re-login and retry on 401, bounded retries for read-only calls,
-// timeouts, and errors that never carry the credentials or tokens.
+// for concurrent callers, one re-login and retry on 401, auth failures remembered with back-off
+// (an outage or a 401 storm does not become a login per call), and the shared provider transport
+// (timeouts, a deadline for read calls, retries of safe calls only, errors that never carry the
+// credentials or tokens).
+import { FailureBackoff } from './backoff.js';
 import { QPayError, qpayErrorFromResponse } from './errors.js';
+import {
+  DEFAULT_READ_DEADLINE_MS,
+  DEFAULT_TIMEOUT_MS,
+  ProviderTransport,
+  raceDeadline,
+  type ProviderApiErrorInit,
+  type TransportAnswer,
+} from './transport.js';
 import type {
   QPayInvoiceDetails,
   QPayInvoiceRequest,
@@ -17,7 +28,7 @@ import type {
   QPayTokenResponse,
 } from './qpay-types.js';
 import {
-  validateId,
+  validatePathId,
   validateInvoiceRequest,
   validateOffset,
   validateSimpleInvoiceRequest,
@@ -43,9 +54,19 @@ export interface QPayClientOptions {
   baseUrl: string;
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
-  /** Per request, default 15000 ms. */
+  /** Per attempt, default 15000 ms. */
   timeoutMs?: number;
+  /**
+   * Total time a read-only call may take, the login and every retry included (default 8000 ms:
+   * the element gives up on a status request after 10 s, so the shop answers before it does).
+   */
+  readDeadlineMs?: number;
   retry?: RetryOptions;
+  /**
+   * After a failed login (or a 401 right after a fresh login), calls fail at once with the same
+   * error for this long, doubling per consecutive failure up to `maxMs` (default 1000 → 60000 ms).
+   */
+  authBackoff?: { baseMs?: number; maxMs?: number };
   /** Renew the access token this long before `expires_in` (default 60000 ms). */
   tokenRefreshMarginMs?: number;
   /** Clock in epoch ms (tests). */
@@ -64,6 +85,8 @@ interface CachedToken {
   /** Epoch ms. */
   expiresAt: number;
   refreshExpiresAt: number;
+  /** Epoch ms from which a renewal is due (never sooner than MIN_TOKEN_REUSE_MS after the login). */
+  renewAt: number;
 }
 
 interface RequestSpec {
@@ -74,14 +97,24 @@ interface RequestSpec {
   idempotent: boolean;
   context: string;
   signal?: AbortSignal;
+  /** Monotonic ms (transport clock) by which the whole call must be over. */
+  deadlineAt?: number;
 }
 
-/** QPay sends absolute epoch seconds; a small value can only be a duration, so treat it as one. */
-function epochSecondsToMs(value: unknown, nowMs: number): number {
+/** QPay sends absolute epoch seconds; a small value can only be a duration, so treat it as one. Undefined when absent. */
+function epochSecondsToMs(value: unknown, nowMs: number): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return nowMs;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
   return n < 1_000_000_000 ? nowMs + n * 1000 : n * 1000;
 }
+
+/** A token answer without `expires_in` is used for this long (QPay's real tokens last 24 h). */
+const ASSUMED_TOKEN_LIFETIME_MS = 10 * 60_000;
+/**
+ * A token is used at least this long, even when `expires_in` is shorter than the refresh margin:
+ * a login per call would be a storm. If QPay really expired it, its 401 brings one re-login.
+ */
+const MIN_TOKEN_REUSE_MS = 30_000;
 
 function basicAuth(id: string, secret: string): string {
   const bytes = new TextEncoder().encode(`${id}:${secret}`);
@@ -93,21 +126,18 @@ function basicAuth(id: string, secret: string): string {
 /** Time a refresh request needs to reach QPay before the refresh token expires. */
 const REFRESH_SKEW_MS = 5000;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class QPayClient {
   // Private fields: `console.log(client)` and JSON.stringify never show the secret or tokens.
   readonly #clientId: string;
   readonly #clientSecret: string;
   readonly #baseUrl: string;
-  readonly #fetch: typeof fetch;
+  readonly #transport: ProviderTransport;
+  readonly #readDeadlineMs: number;
   readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
   readonly #marginMs: number;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  /** Keys `login` (the credential) and `reauth` (401s that a fresh login did not cure). */
+  readonly #authBackoff: FailureBackoff<QPayError>;
   #token: CachedToken | undefined;
   #tokenRequest: Promise<CachedToken> | undefined;
 
@@ -129,15 +159,30 @@ export class QPayClient {
     this.#baseUrl = base.href.replace(/\/+$/, '');
     const f = options.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw new TypeError('QPayClient: no fetch available; pass options.fetch');
-    // Call through a wrapper so that a later-patched global fetch (msw, tests) is honoured.
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#timeoutMs = options.timeoutMs ?? 15_000;
-    this.#retries = Math.max(0, Math.min(options.retry?.retries ?? 2, 5));
-    this.#baseDelayMs = options.retry?.baseDelayMs ?? 200;
-    this.#maxDelayMs = options.retry?.maxDelayMs ?? 2000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#readDeadlineMs = options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
     this.#marginMs = options.tokenRefreshMarginMs ?? 60_000;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? defaultSleep;
+    this.#authBackoff = new FailureBackoff({ now: this.#now, baseMs: options.authBackoff?.baseMs ?? 1000, maxMs: options.authBackoff?.maxMs ?? 60_000 });
+    const baseDelayMs = options.retry?.baseDelayMs ?? 200;
+    const maxDelayMs = options.retry?.maxDelayMs ?? 2000;
+    this.#transport = new ProviderTransport({
+      provider: 'qpay',
+      baseUrl: this.#baseUrl,
+      // Call through a wrapper so that a later-patched global fetch (msw, tests) is honoured.
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeoutMs: this.#timeoutMs,
+      retries: options.retry?.retries ?? 2,
+      retryDelay: (attempt) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      secrets: () => [
+        this.#clientSecret,
+        this.#token?.accessToken,
+        this.#token?.refreshToken,
+        basicAuth(this.#clientId, this.#clientSecret).slice(6),
+      ],
+      makeError: (init: ProviderApiErrorInit) => new QPayError({ ...init, operation: init.operation }),
+    });
   }
 
   /** The base URL requests go to (no secrets). */
@@ -188,57 +233,91 @@ export class QPayClient {
     }
     const now = this.#now();
     const refreshToken = typeof answer.refresh_token === 'string' && answer.refresh_token ? answer.refresh_token : previousRefresh;
+    const expiresAt = epochSecondsToMs(answer.expires_in, now) ?? now + ASSUMED_TOKEN_LIFETIME_MS;
     this.#token = {
       accessToken: answer.access_token,
       ...(refreshToken ? { refreshToken } : {}),
-      expiresAt: epochSecondsToMs(answer.expires_in, now),
-      refreshExpiresAt: epochSecondsToMs(answer.refresh_expires_in, now),
+      expiresAt,
+      refreshExpiresAt: epochSecondsToMs(answer.refresh_expires_in, now) ?? expiresAt,
+      renewAt: Math.max(expiresAt - this.#marginMs, now + MIN_TOKEN_REUSE_MS),
     };
     return this.#token;
   }
 
-  /** The cached access token, or one shared renewal (refresh first, then a fresh login). */
-  async #accessToken(signal?: AbortSignal): Promise<string> {
+  /**
+   * The cached access token, or one shared renewal (refresh first, then a fresh login). While
+   * logins are failing, callers get the last login error at once (back-off per credential).
+   */
+  async #accessToken(spec: Pick<RequestSpec, 'signal' | 'deadlineAt' | 'context'>): Promise<string> {
     const cached = this.#token;
-    if (cached && this.#now() < cached.expiresAt - this.#marginMs) return cached.accessToken;
+    if (cached && this.#now() < cached.renewAt) return cached.accessToken;
+    const blocked = this.#authBackoff.blocked('login');
+    if (blocked) throw this.#backoffError(blocked.error, blocked.retryAt);
     if (!this.#tokenRequest) {
-      this.#tokenRequest = this.#renew(signal).finally(() => {
-        this.#tokenRequest = undefined;
-      });
-    }
-    return (await this.#tokenRequest).accessToken;
-  }
-
-  async #renew(signal?: AbortSignal): Promise<CachedToken> {
-    const cached = this.#token;
-    const opts = signal ? { signal } : {};
-    // QPay's refresh token expires together with the access token (same epoch in the sandbox), so
-    // it is usable during the renewal margin; keep only a few seconds for the request itself.
-    if (cached?.refreshToken && this.#now() < cached.refreshExpiresAt - REFRESH_SKEW_MS) {
-      try {
-        await this.refresh(opts);
-        return this.#token!;
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        // An expired or revoked refresh token: fall through to a fresh login.
-      }
-    }
-    await this.token(opts);
-    return this.#token!;
-  }
-
-  /** After a 401: drop the token that failed (unless another caller already replaced it) and log in. */
-  async #reloginAfter401(failedToken: string, signal?: AbortSignal): Promise<string> {
-    if (this.#token?.accessToken === failedToken) this.#token = undefined;
-    if (!this.#tokenRequest && !this.#token) {
-      const opts = signal ? { signal } : {};
-      this.#tokenRequest = this.token(opts)
-        .then(() => this.#token!)
+      // The shared renewal has its own timeouts, not one caller's: an impatient caller must not
+      // fail everybody else's login. Each caller waits only as long as its own deadline.
+      this.#tokenRequest = this.#renew()
+        .then(
+          (token) => {
+            this.#authBackoff.succeed('login');
+            return token;
+          },
+          (error: unknown) => {
+            if (error instanceof QPayError) this.#authBackoff.fail('login', error);
+            throw error;
+          },
+        )
         .finally(() => {
           this.#tokenRequest = undefined;
         });
     }
-    return this.#accessToken(signal);
+    return (await this.#waitForToken(this.#tokenRequest, spec)).accessToken;
+  }
+
+  #waitForToken(request: Promise<CachedToken>, spec: Pick<RequestSpec, 'signal' | 'deadlineAt' | 'context'>): Promise<CachedToken> {
+    return raceDeadline(request, {
+      ...(spec.signal ? { signal: spec.signal } : {}),
+      ...(spec.deadlineAt !== undefined ? { deadlineAt: spec.deadlineAt } : {}),
+      clock: () => this.#transport.clock(),
+      onTimeout: () => new QPayError({ status: 0, code: 'TIMEOUT', operation: spec.context, message: `QPay ${spec.context} failed: no access token within the call's deadline`, detail: 'waiting for the login' }),
+      onAbort: () => new QPayError({ status: 0, code: 'ABORTED', operation: spec.context, retryable: false, detail: 'aborted by the caller while waiting for the login' }),
+    });
+  }
+
+  /** The remembered auth failure, handed out during the back-off without calling QPay. */
+  #backoffError(error: QPayError, retryAt: number): QPayError {
+    const retryAfterMs = Math.max(0, retryAt - this.#now());
+    return new QPayError({
+      status: error.status,
+      code: error.code,
+      operation: error.operation,
+      message: `${error.message}; not retried for ${Math.ceil(retryAfterMs / 1000)} s`,
+      detail: error.detail,
+      retryable: false,
+      retryAfterMs,
+    });
+  }
+
+  async #renew(): Promise<CachedToken> {
+    const cached = this.#token;
+    // QPay's refresh token expires together with the access token (same epoch in the sandbox), so
+    // it is usable during the renewal margin; keep only a few seconds for the request itself.
+    if (cached?.refreshToken && this.#now() < cached.refreshExpiresAt - REFRESH_SKEW_MS) {
+      try {
+        await this.refresh();
+        return this.#token!;
+      } catch {
+        // An expired or revoked refresh token: fall through to a fresh login.
+      }
+    }
+    await this.token();
+    return this.#token!;
+  }
+
+  /** After a 401: drop the token that failed (unless another caller already replaced it) and log in. */
+  async #reloginAfter401(failedToken: string, spec: RequestSpec): Promise<string> {
+    if (this.#token?.accessToken === failedToken) this.#token = undefined;
+    return this.#accessToken(spec);
   }
 
   // ---- invoices ---------------------------------------------------------------------------
@@ -259,13 +338,13 @@ export class QPayClient {
 
   /** `GET /v2/invoice/:invoice_id`. */
   async getInvoice(invoiceId: string, options: CallOptions = {}): Promise<QPayInvoiceDetails> {
-    const id = validateId('invoice_id', invoiceId);
+    const id = validatePathId('invoice_id', invoiceId);
     return (await this.#authorized({ method: 'GET', path: `/v2/invoice/${encodeURIComponent(id)}`, idempotent: true, context: 'invoice get', ...options })) as QPayInvoiceDetails;
   }
 
   /** `DELETE /v2/invoice/:invoice_id`. Not retried: a lost answer is better re-checked than re-sent. */
   async cancelInvoice(invoiceId: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    const id = validateId('invoice_id', invoiceId);
+    const id = validatePathId('invoice_id', invoiceId);
     return (await this.#authorized({ method: 'DELETE', path: `/v2/invoice/${encodeURIComponent(id)}`, idempotent: false, context: 'invoice cancel', ...options })) as Record<string, unknown>;
   }
 
@@ -273,7 +352,7 @@ export class QPayClient {
 
   /** `GET /v2/payment/:payment_id`. */
   async getPayment(paymentId: string, options: CallOptions = {}): Promise<QPayPaymentDetails> {
-    const id = validateId('payment_id', paymentId);
+    const id = validatePathId('payment_id', paymentId);
     return (await this.#authorized({ method: 'GET', path: `/v2/payment/${encodeURIComponent(id)}`, idempotent: true, context: 'payment get', ...options })) as QPayPaymentDetails;
   }
 
@@ -294,12 +373,14 @@ export class QPayClient {
   async checkInvoicePayments(invoiceId: string, options: CallOptions & { pageLimit?: number; maxPages?: number } = {}): Promise<QPayPaymentCheckResponse> {
     const pageLimit = options.pageLimit ?? 100;
     const maxPages = options.maxPages ?? 20;
+    // One deadline for every page: the status route must answer within the element's patience.
+    const deadlineAt = this.#transport.clock() + this.#readDeadlineMs;
     const rows: QPayPaymentRow[] = [];
     let first: QPayPaymentCheckResponse | undefined;
     for (let page = 1; page <= maxPages; page++) {
       const answer = await this.checkPayment(
         { object_type: 'INVOICE', object_id: invoiceId, offset: { page_number: page, page_limit: pageLimit } },
-        options.signal ? { signal: options.signal } : {},
+        { ...(options.signal ? { signal: options.signal } : {}), deadlineAt } as CallOptions,
       );
       first ??= answer;
       rows.push(...answer.rows);
@@ -312,13 +393,13 @@ export class QPayClient {
 
   /** `DELETE /v2/payment/cancel/:payment_id` (card payments). Never retried. */
   async cancelPayment(paymentId: string, request: QPayPaymentCancelRequest = {}, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    const id = validateId('payment_id', paymentId);
+    const id = validatePathId('payment_id', paymentId);
     return (await this.#authorized({ method: 'DELETE', path: `/v2/payment/cancel/${encodeURIComponent(id)}`, body: request, idempotent: false, context: 'payment cancel', ...options })) as Record<string, unknown>;
   }
 
   /** `DELETE /v2/payment/refund/:payment_id`. Never retried. */
   async refundPayment(paymentId: string, request: QPayPaymentCancelRequest = {}, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    const id = validateId('payment_id', paymentId);
+    const id = validatePathId('payment_id', paymentId);
     return (await this.#authorized({ method: 'DELETE', path: `/v2/payment/refund/${encodeURIComponent(id)}`, body: request, idempotent: false, context: 'payment refund', ...options })) as Record<string, unknown>;
   }
 
@@ -334,73 +415,75 @@ export class QPayClient {
 
   // ---- transport --------------------------------------------------------------------------
 
-  /** With a Bearer access token; a 401 gets one fresh login and one more try. */
+  /**
+   * With a Bearer access token; a 401 gets one fresh login and one more try. A 401 that a fresh
+   * login did not cure is remembered: during its back-off, 401s are answered without logging in.
+   */
   async #authorized(spec: RequestSpec): Promise<unknown> {
-    const token = await this.#accessToken(spec.signal);
+    const call: RequestSpec = { ...spec, deadlineAt: spec.deadlineAt ?? this.#deadlineFor(spec) };
+    const token = await this.#accessToken(call);
+    let answer: unknown;
     try {
-      return await this.#send({ ...spec, authorization: `Bearer ${token}` });
+      answer = await this.#send({ ...call, authorization: `Bearer ${token}` });
     } catch (error) {
-      if (!(error instanceof QPayError) || error.status !== 401) throw error;
-      const fresh = await this.#reloginAfter401(token, spec.signal);
-      return this.#send({ ...spec, authorization: `Bearer ${fresh}` });
-    }
-  }
-
-  /** One logical call: retries read-only calls on network errors, 429 and 5xx with capped backoff. */
-  async #send(spec: RequestSpec & { authorization: string }): Promise<unknown> {
-    const attempts = spec.idempotent ? this.#retries + 1 : 1;
-    for (let attempt = 1; ; attempt++) {
+      if (!(error instanceof QPayError) || error.status !== 401 || this.#authBackoff.blocked('reauth')) throw error;
+      const fresh = await this.#reloginAfter401(token, call);
       try {
-        return await this.#once(spec);
-      } catch (error) {
-        const retryable = error instanceof QPayError && (error.status === 0 || error.status === 429 || error.status >= 500);
-        if (!retryable || attempt >= attempts || spec.signal?.aborted) throw error;
-        await this.#sleep(Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1)));
+        answer = await this.#send({ ...call, authorization: `Bearer ${fresh}` });
+      } catch (again) {
+        if (again instanceof QPayError && again.status === 401) this.#authBackoff.fail('reauth', again);
+        throw again;
       }
     }
+    this.#authBackoff.succeed('reauth');
+    return answer;
   }
 
-  async #once(spec: RequestSpec & { authorization: string }): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+  /** Read-only calls end by `readDeadlineMs`; creating calls get one attempt of `timeoutMs` after the login. */
+  #deadlineFor(spec: RequestSpec): number | undefined {
+    return spec.idempotent ? this.#transport.clock() + this.#readDeadlineMs : undefined;
+  }
+
+  /** One logical call through the shared transport: retries read-only calls on network errors, 429 and 5xx. */
+  async #send(spec: RequestSpec & { authorization: string }): Promise<unknown> {
     const headers: Record<string, string> = { Authorization: spec.authorization, Accept: 'application/json' };
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(`${this.#baseUrl}${spec.path}`, {
+    return this.#transport.call(
+      {
+        operation: spec.context,
         method: spec.method,
+        path: spec.path,
         headers,
         ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (spec.signal?.aborted) {
-        throw new QPayError({ status: 0, code: 'ABORTED', message: `QPay ${spec.context} was aborted by the caller` });
-      }
-      if (timeout.aborted) {
-        throw new QPayError({ status: 0, code: 'TIMEOUT', message: `QPay ${spec.context} timed out after ${this.#timeoutMs} ms` });
-      }
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-      throw new QPayError({ status: 0, code: 'NETWORK_ERROR', message: this.#redact(`QPay ${spec.context} could not reach ${this.#baseUrl} (${reason})`) });
+        idempotent: spec.idempotent,
+        ...(spec.signal ? { signal: spec.signal } : {}),
+        ...(spec.deadlineAt !== undefined ? { deadlineAt: spec.deadlineAt } : {}),
+      },
+      (answer) => this.#interpret(answer, spec.context),
+    );
+  }
+
+  #interpret(answer: TransportAnswer, context: string): unknown {
+    if (answer.status < 200 || answer.status >= 300) {
+      throw qpayErrorFromResponse(answer.status, answer.text, context, (t) => this.#redact(t));
     }
-    if (!response.ok) throw qpayErrorFromResponse(response.status, text, spec.context, (t) => this.#redact(t));
-    if (!text.trim()) return {};
+    if (!answer.text.trim()) return {};
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(answer.text) as unknown;
     } catch {
-      throw new QPayError({ status: response.status, code: 'INVALID_RESPONSE', message: `QPay ${spec.context} answered ${response.status} with a body that is not JSON` });
+      throw new QPayError({
+        status: answer.status,
+        code: 'INVALID_RESPONSE',
+        operation: context,
+        message: `QPay ${context} answered ${answer.status} with a body that is not JSON`,
+        detail: this.#transport.detail(answer.text),
+        retryable: false,
+      });
     }
   }
 
-  /** Removes the secret and any token this client holds from a text. */
+  /** Removes the secret and any token this client holds (and anything shaped like a credential). */
   #redact(text: string): string {
-    const secrets = [this.#clientSecret, this.#token?.accessToken, this.#token?.refreshToken, basicAuth(this.#clientId, this.#clientSecret).slice(6)];
-    let out = text;
-    for (const secret of secrets) {
-      if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-    }
-    return out;
+    return this.#transport.redact(text);
   }
 }

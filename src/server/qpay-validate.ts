@@ -186,6 +186,21 @@ export function validateId(field: string, id: unknown): string {
   return id;
 }
 
+/**
+ * An id that becomes one URL path segment (`/v2/invoice/{id}`): besides `validateId`, no `.` or
+ * `..` (a dot segment would turn `GET /v2/invoice/..` into `GET /v2/` with the bearer token), no
+ * slash, backslash, `?`, `#`, `%`, whitespace or control character. QPay's ids are UUIDs and digits.
+ */
+export function validatePathId(field: string, id: unknown): string {
+  const checked = validateId(field, id);
+  if (checked === '.' || checked === '..') throw new QPayValidationError(field, `must not be a dot segment, got ${JSON.stringify(checked)}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\?#%\s\u0000-\u001f\u007f]/.test(checked)) {
+    throw new QPayValidationError(field, `must not contain slashes, ?, #, %, whitespace or control characters, got ${JSON.stringify(checked.slice(0, 40))}`);
+  }
+  return checked;
+}
+
 /** Validates a required short string (e.g. payment list `object_id`, max 45). */
 export function validateString(field: string, value: unknown, max?: number): void {
   checkValue(field, value, str(max, true));

@@ -2,8 +2,15 @@
 // `codeUrl`) and operation QUERY (its status). Every request is signed and every successful
 // answer's signature is checked (see tbank-sign.ts); a bad or missing one is an error, never a
 // payment. The sign key lives in a private field and never appears in errors, logs or answers.
-import { ProviderError } from './provider.js';
 import { formatTBankAmount, signTBank, verifyTBankSignature } from './tbank-sign.js';
+import {
+  DEFAULT_READ_DEADLINE_MS,
+  DEFAULT_TIMEOUT_MS,
+  ProviderApiError,
+  ProviderTransport,
+  type ProviderApiErrorInit,
+  type TransportAnswer,
+} from './transport.js';
 
 export const TBANK_DEFAULT_BASE_URL = 'https://qrpay-secured.tbank.ru';
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';
@@ -21,7 +28,12 @@ export interface TBankQrPayClientOptions {
   fetch?: typeof fetch;
   /** Per attempt. Default 15 s. */
   timeoutMs?: number;
-  /** Waits before each retry of the read-only QUERY (network error or 5xx). Default [250, 750]. */
+  /**
+   * Total time one QUERY may take, retries included. Default 8000 ms: the element gives up on a
+   * status request after 10 s, so the shop answers before it does.
+   */
+  readDeadlineMs?: number;
+  /** Waits before each retry of the read-only QUERY (network error, 429 or 5xx). Default [250, 750]. */
   retryDelaysMs?: readonly number[];
   /** Clock for `timeStart`; tests inject one. */
   now?: () => number;
@@ -38,6 +50,14 @@ export interface CreateQrParams {
   /** Where TBank POSTs the payment notification. */
   notifyUrl?: string;
   terminalOperationId?: string;
+}
+
+/** QUERY's parameters, as TBank's `query-agg` page types them (both Numbers on the wire). */
+export interface TBankQueryParams {
+  /** QRPAY's `outTradeNo` (digits). */
+  oriTransactionNo: string | number;
+  /** The `outTransactionNo` QRPAY was sent with; default: the one this client remembers from its `createQr`. */
+  outTransactionNo?: number | string;
 }
 
 /** QRPAY's answer, as the document shows it (plus whatever else TBank sends). */
@@ -79,27 +99,40 @@ export interface TBankQueryResult {
 }
 
 /**
- * A failed TBank call: TBank's own `code`/`msg` when it answered, or our code for transport and
- * integrity failures. A `ProviderError`, so the checkout handler answers 502 with the code.
+ * A failed TBank call: TBank's own `code` when it answered, or our code for transport and
+ * integrity failures. A `ProviderApiError` (so the checkout handler answers 502 with the code),
+ * with the same fields as `QPayError`: `provider`, `operation`, `code`, `status`, `detail`,
+ * `publicMessage`. TBank's `msg` is kept (redacted) in `msg` and `detail`, never in `message`.
  */
-export class TBankError extends ProviderError {
+export class TBankError extends ProviderApiError {
   override name = 'TBankError';
-  /** TBank's `msg` (or our explanation). */
+  /** TBank's `msg` (redacted), or our explanation. */
   readonly msg: string;
-  /** HTTP status, 0 when there was no HTTP answer (network, timeout, local validation). */
+  /** HTTP status, 0 when there was no HTTP answer (network, timeout, local validation). Same as `status`. */
   readonly httpStatus: number;
-  readonly operation?: TBankOperation;
+  declare readonly operation: TBankOperation | string;
 
   /** `code`: TBank's, or one of NETWORK_ERROR, TIMEOUT, HTTP_<status>, BAD_RESPONSE, BAD_SIGNATURE, INVALID_PARAMS. */
-  constructor(code: string, msg: string, httpStatus: number, operation?: TBankOperation) {
-    super(
-      `TBank${operation ? ` ${operation}` : ''}: ${code}${msg ? ` - ${msg}` : ''}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`,
-      code,
-      code === 'INVALID_PARAMS' ? 'invalid-request' : 'upstream',
-    );
-    this.msg = msg;
-    this.httpStatus = httpStatus;
-    if (operation) this.operation = operation;
+  constructor(code: string, msg: string, httpStatus: number, operation?: TBankOperation);
+  constructor(init: ProviderApiErrorInit);
+  constructor(codeOrInit: string | ProviderApiErrorInit, msg = '', httpStatus = 0, operation?: TBankOperation) {
+    const init: ProviderApiErrorInit =
+      typeof codeOrInit === 'string'
+        ? {
+            provider: 'tbank',
+            operation: operation ?? 'request',
+            code: codeOrInit,
+            status: httpStatus,
+            detail: msg,
+            ...(codeOrInit === 'INVALID_PARAMS'
+              ? // Our own validation text: safe, and what the shop's developer needs to see.
+                { kind: 'invalid-request' as const, message: `TBank${operation ? ` ${operation}` : ''}: INVALID_PARAMS - ${msg}` }
+              : {}),
+          }
+        : { ...codeOrInit, provider: 'tbank' };
+    super(init);
+    this.msg = init.detail ?? '';
+    this.httpStatus = init.status;
   }
 }
 
@@ -117,10 +150,10 @@ function invalid(message: string, operation: TBankOperation): TBankError {
   return new TBankError('INVALID_PARAMS', message, 0, operation);
 }
 
-function toTransactionNo(value: unknown): number {
+function toTransactionNo(value: unknown, operation: TBankOperation = 'QRPAY'): number {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
-    throw invalid(`outTransactionNo must be a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`, 'QRPAY');
+    throw invalid(`outTransactionNo must be a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`, operation);
   }
   return number;
 }
@@ -138,8 +171,6 @@ function textOf(value: unknown): string {
   return '';
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class TBankQrPayClient {
   readonly agentId: string;
   readonly mchId: string;
@@ -147,10 +178,12 @@ export class TBankQrPayClient {
   readonly baseUrl: string;
   readonly signType: TBankSignType;
   readonly #signKey: string;
-  readonly #fetch: typeof fetch;
-  readonly #timeoutMs: number;
-  readonly #retryDelaysMs: readonly number[];
+  readonly #transport: ProviderTransport;
+  readonly #readDeadlineMs: number;
   readonly #now: () => number;
+  /** outTradeNo → the outTransactionNo QRPAY was sent with, for QUERY (bounded, oldest forgotten first). */
+  readonly #transactionNos = new Map<string, number>();
+  #lastQuerySequence = 0;
 
   constructor(options: TBankQrPayClientOptions) {
     for (const name of ['agentId', 'mchId', 'terId', 'signKey'] as const) {
@@ -170,10 +203,19 @@ export class TBankQrPayClient {
     this.baseUrl = baseUrl;
     this.signType = signType;
     this.#signKey = options.signKey;
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#timeoutMs = options.timeoutMs ?? 15_000;
-    this.#retryDelaysMs = options.retryDelaysMs ?? [250, 750];
     this.#now = options.now ?? Date.now;
+    this.#readDeadlineMs = options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
+    const delays = options.retryDelaysMs ?? [250, 750];
+    this.#transport = new ProviderTransport({
+      provider: 'tbank',
+      baseUrl: `${baseUrl}${OPERATIONS_PATH}`,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retries: delays.length,
+      retryDelay: (attempt) => delays[attempt - 1] ?? delays[delays.length - 1] ?? 0,
+      secrets: () => [this.#signKey],
+      makeError: (init) => new TBankError(init),
+    });
   }
 
   /** Operation QRPAY: registers a payment and answers the SBP `codeUrl`. Never retried (it creates). */
@@ -217,6 +259,7 @@ export class TBankQrPayClient {
     if (answer.totalAmount !== undefined && formatTBankAmountSafe(answer.totalAmount) !== totalAmount) {
       throw new TBankError('BAD_RESPONSE', `QRPAY answered amount ${textOf(answer.totalAmount)}, asked ${totalAmount}`, 200, 'QRPAY');
     }
+    this.#rememberTransactionNo(outTradeNo, outTransactionNo);
     return {
       ...answer,
       code: 'SUCCESS',
@@ -227,11 +270,24 @@ export class TBankQrPayClient {
     };
   }
 
-  /** Operation QUERY: the status of a QRPAY operation (`oriTransactionNo` = its `outTradeNo`). Retried on network errors and 5xx. */
-  async query(params: { oriTransactionNo: string | number }): Promise<TBankQueryResult> {
+  /**
+   * Operation QUERY: the status of a QRPAY operation. As TBank's QUERY page (`query-agg`) types
+   * them, both numbers are sent as JSON numbers: `oriTransactionNo` (the `outTradeNo` QRPAY
+   * answered, digits only) and `outTransactionNo` (the `outTransactionNo` QRPAY was sent with:
+   * pass it, or this client uses the one it remembers from its own `createQr`). Retried on network
+   * errors, 429 and 5xx within `readDeadlineMs`.
+   */
+  async query(params: TBankQueryParams): Promise<TBankQueryResult> {
     const oriTransactionNo = textOf(params?.oriTransactionNo).trim();
     if (!oriTransactionNo) throw invalid('query needs oriTransactionNo (the outTradeNo of QRPAY)', 'QUERY');
-    const answer = await this.#call('QUERY', { ...this.#identity(), oriTransactionNo });
+    if (!/^\d{1,30}$/.test(oriTransactionNo)) {
+      throw invalid(`oriTransactionNo must be the digits of QRPAY's outTradeNo (TBank types it Number), got ${JSON.stringify(oriTransactionNo.slice(0, 40))}`, 'QUERY');
+    }
+    const outTransactionNo =
+      params.outTransactionNo !== undefined
+        ? toTransactionNo(params.outTransactionNo, 'QUERY')
+        : (this.#transactionNos.get(oriTransactionNo) ?? this.#nextQuerySequence());
+    const answer = await this.#call('QUERY', { ...this.#identity(), outTransactionNo, oriTransactionNo });
 
     // oriTransactionNo is covered by the signature: when echoed, it binds the status to our operation.
     const echoed = textOf(answer.oriTransactionNo ?? answer.outTradeNo);
@@ -263,6 +319,20 @@ export class TBankQrPayClient {
     return (['agentId', 'mchId', 'terId'] as const).every((name) => record[name] === undefined || textOf(record[name]) === this[name]);
   }
 
+  #rememberTransactionNo(outTradeNo: string, outTransactionNo: number): void {
+    this.#transactionNos.set(outTradeNo, outTransactionNo);
+    if (this.#transactionNos.size > 10_000) this.#transactionNos.delete(this.#transactionNos.keys().next().value as string);
+  }
+
+  /**
+   * ASSUMPTION (TBank's page does not say what QUERY's outTransactionNo is when the QRPAY one is
+   * unknown, e.g. after a restart): a fresh POS sequence number, as every operation has one.
+   */
+  #nextQuerySequence(): number {
+    this.#lastQuerySequence = Math.max(this.#lastQuerySequence + 1, this.#now() * 1000);
+    return this.#lastQuerySequence;
+  }
+
   #identity() {
     return {
       agentId: this.agentId,
@@ -282,20 +352,20 @@ export class TBankQrPayClient {
     // `method` is part of what is signed but, as in the document's request example, not sent.
     body.signature = await signTBank({ ...body, method }, this.#signKey);
 
-    const retries = operation === 'QUERY' ? this.#retryDelaysMs : [];
-    let answer: { status: number; json: Record<string, unknown> };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        answer = await this.#send(operation, body);
-        break;
-      } catch (error) {
-        const retryable = error instanceof TBankError && (error.httpStatus === 0 || error.httpStatus >= 500);
-        if (!retryable || attempt >= retries.length) throw error;
-        await sleep(retries[attempt]!);
-      }
-    }
+    const idempotent = operation === 'QUERY';
+    const { status, json } = await this.#transport.call(
+      {
+        operation,
+        method: 'POST',
+        path: operation,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: tbankJson(body),
+        idempotent,
+        ...(idempotent ? { deadlineAt: this.#transport.clock() + this.#readDeadlineMs } : {}),
+      },
+      (answer) => this.#interpret(operation, answer),
+    );
 
-    const { status, json } = answer;
     if (!(await verifyTBankSignature(json, this.#signKey, method))) {
       throw new TBankError('BAD_SIGNATURE', `${operation} answer has a missing or invalid signature`, status, operation);
     }
@@ -307,53 +377,59 @@ export class TBankQrPayClient {
     return json;
   }
 
-  /** One HTTP attempt. Answers a SUCCESS body; everything else becomes a TBankError. */
-  async #send(operation: TBankOperation, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(`${this.baseUrl}${OPERATIONS_PATH}${operation}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (controller.signal.aborted) {
-        throw new TBankError('TIMEOUT', `no answer within ${this.#timeoutMs} ms`, 0, operation);
-      }
-      throw new TBankError('NETWORK_ERROR', this.#redact(error instanceof Error ? error.message : String(error)), 0, operation);
-    } finally {
-      clearTimeout(timer);
-    }
-
+  /** One HTTP answer: a SUCCESS body, or a TBankError (retryable on 429 and 5xx). */
+  #interpret(operation: TBankOperation, answer: TransportAnswer): { status: number; json: Record<string, unknown> } {
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      json = answer.text ? JSON.parse(answer.text) : undefined;
     } catch {
       json = undefined;
     }
     const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
     const code = record ? textOf(record.code).trim() : '';
     if (code && code !== 'SUCCESS') {
-      throw new TBankError(this.#redact(code), this.#redact(textOf(record!.msg)), response.status, operation);
+      throw new TBankError({
+        provider: 'tbank',
+        operation,
+        code: this.#transport.redact(code),
+        status: answer.status,
+        detail: this.#transport.detail(textOf(record!.msg)),
+      });
     }
-    if (!response.ok) {
-      throw new TBankError(`HTTP_${response.status}`, response.statusText || '', response.status, operation);
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new TBankError({
+        provider: 'tbank',
+        operation,
+        code: `HTTP_${answer.status}`,
+        status: answer.status,
+        detail: this.#transport.detail(`${answer.statusText} ${answer.text}`.trim()),
+      });
     }
     if (!record || code !== 'SUCCESS') {
-      throw new TBankError('BAD_RESPONSE', `${operation} answered no JSON object with code SUCCESS`, response.status, operation);
+      throw new TBankError({
+        provider: 'tbank',
+        operation,
+        code: 'BAD_RESPONSE',
+        status: answer.status,
+        retryable: false,
+        detail: this.#transport.detail(`${operation} answered no JSON object with code SUCCESS: ${answer.text}`),
+      });
     }
-    return { status: response.status, json: record };
+    return { status: answer.status, json: record };
   }
+}
 
-  /** Belt and braces: nothing TBank or the network says may carry the key out. */
-  #redact(text: string): string {
-    return this.#signKey.length >= 4 ? text.split(this.#signKey).join('[redacted]') : text;
+/**
+ * JSON for TBank: the operation numbers TBank types Number go out as JSON numbers, written from
+ * their digits (an `outTradeNo` may exceed 2^53, which a JS number would round).
+ */
+function tbankJson(body: Record<string, unknown>): string {
+  let text = JSON.stringify(body);
+  for (const name of ['oriTransactionNo', 'outTransactionNo']) {
+    const value = body[name];
+    if (typeof value === 'string' && /^\d+$/.test(value)) text = text.replace(`"${name}":"${value}"`, `"${name}":${value}`);
   }
+  return text;
 }
 
 function formatTBankAmountSafe(value: unknown): string | undefined {

@@ -15,7 +15,7 @@ async function rejects(promise: Promise<unknown>): Promise<QPayError> {
     await promise;
   } catch (error) {
     assert.ok(error instanceof QPayError, `expected a QPayError, got ${String(error)}`);
-    errorTexts.push(error.message, String(error), JSON.stringify(error), inspect(error), error.stack ?? '');
+    errorTexts.push(error.message, error.detail, error.publicMessage, String(error), JSON.stringify(error), inspect(error), error.stack ?? '');
     return error;
   }
   assert.fail('expected the call to fail');
@@ -333,7 +333,8 @@ describe('QPayClient secrets', () => {
     controls.failNext('invoice/get', { status: 400, body: { error: 'BAD', message: `token ${token.access_token} secret ${[...local.values][0]}` } });
     const error = await rejects(client.getInvoice('abc'));
     assert.deepEqual(local.leaks(error.message), []);
-    assert.match(error.message, /\[redacted\]/);
+    assert.deepEqual(local.leaks(error.detail), []);
+    assert.match(error.detail, /\[redacted\]/);
   });
 
   it('never shows the secret or tokens in inspect/JSON of the client or in any error of this file', async () => {

@@ -7,11 +7,11 @@ import { fixture, makeClient, makeClock, makeMockServer } from './qpay-test-kit.
 type ErrorFixture = { http_status: number; body?: unknown; body_text?: string };
 const shapes = fixture<Record<string, ErrorFixture>>('qpay-error-responses.json');
 
-/** What each fixture must become: [status, code, field, message fragment]. */
+/** What each fixture must become: [status, code, field, fragment of QPay's text kept in `detail`]. */
 const expected: Record<string, [number, string, string | undefined, RegExp]> = {
   documented_flat: [404, 'INVOICE_NOTFOUND', undefined, /Invoice not found/],
   payment_settled: [409, 'PAYMENT_SETTLED', undefined, /PAYMENT_SETTLED/],
-  no_credentials_sandbox_spelling: [401, 'NO_CREDENTIALS', undefined, /NO_CREDENTIALS/],
+  no_credentials_sandbox_spelling: [401, 'NO_CREDENTIALS', undefined, /NO_CREDENDIALS/], // code normalised, QPay's text kept as sent,
   no_credentials_production_spelling: [401, 'NO_CREDENTIALS', undefined, /Хандах эрхгүй/],
   validation_nested_invoice_code: [400, 'INVALID', 'invoice_code', /invoice_code: Invalid!/],
   validation_nested_page_limit: [400, 'MIN_NUMBER', 'page_limit', /page_limit: Number min value \[1\]!/],
@@ -34,15 +34,20 @@ describe('QPay error shapes (reference fixtures)', () => {
       assert.equal(error.status, status);
       assert.equal(error.code, code);
       assert.equal(error.field, field);
-      assert.match(error.message, message);
-      assert.doesNotMatch(error.message, /\[object Object\]/);
+      // QPay's own text is for the shop's log (`detail`), never in `message`, which a browser may see.
+      assert.match(error.detail, message);
+      assert.doesNotMatch(error.detail, /\[object Object\]/);
+      assert.match(error.message, new RegExp(`^QPay invoice get (failed|rejected field \\w+): ${code} \\(HTTP ${status}\\)$`));
+      assert.equal(error.provider, 'qpay');
+      assert.equal(error.operation, 'invoice get');
     });
   }
 
   it('reads `error_code` when `error` is absent', () => {
     const error = qpayErrorFromResponse(400, JSON.stringify({ error_code: 'INVALID_AMOUNT', message: 'Дүн буруу' }), 'invoice create');
     assert.equal(error.code, 'INVALID_AMOUNT');
-    assert.match(error.message, /Дүн буруу/);
+    assert.match(error.detail, /Дүн буруу/);
+    assert.doesNotMatch(error.message, /Дүн буруу/);
   });
 
   it('reads the code from `message` when it is the only field', () => {
@@ -53,7 +58,8 @@ describe('QPay error shapes (reference fixtures)', () => {
     const body = { error: { amount: { type: 'REQUIRED', message: 'Required!' }, invoice_code: { type: 'INVALID', message: 'Invalid!' } } };
     const error = qpayErrorFromResponse(400, JSON.stringify(body), 'invoice create');
     assert.deepEqual(Object.keys(error.fields ?? {}), ['amount', 'invoice_code']);
-    assert.match(error.message, /amount: Required!; invoice_code: Invalid!/);
+    assert.match(error.detail, /amount: Required!; invoice_code: Invalid!/);
+    assert.equal(error.message, 'QPay invoice create rejected field amount: REQUIRED (HTTP 400)');
   });
 
   it('answers an empty body with the HTTP status as code', () => {

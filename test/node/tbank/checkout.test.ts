@@ -150,7 +150,7 @@ test('a TBank notification is confirmed with QUERY before onPaid runs, exactly o
   assert.equal(paidEvents.length, 1);
   assert.equal(queriesAtOnPaid[0], queriesBefore + 1, 'onPaid ran without a confirming QUERY');
   const confirming = mock.controls.calls.filter((call) => call.operation === 'QUERY').at(-1);
-  assert.equal((confirming?.body as Record<string, unknown>).oriTransactionNo, outTradeNo);
+  assert.equal((confirming?.body as Record<string, unknown>).oriTransactionNo, Number(outTradeNo));
 
   // TBank retries its notification and the element polls at the same time: still once.
   clock += 1500;

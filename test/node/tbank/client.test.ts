@@ -102,7 +102,9 @@ test('query follows the operation through pending, paid and refunds', async () =
   assert.equal(paid.status, 'PAID');
   assert.equal(paid.totalAmount, 250);
   const sent = mock.controls.calls.at(-1)?.body as Record<string, unknown>;
-  assert.equal(sent.oriTransactionNo, outTradeNo);
+  // As TBank's QUERY page (query-agg) types them: both Numbers, outTransactionNo the QRPAY one.
+  assert.equal(sent.oriTransactionNo, Number(outTradeNo));
+  assert.equal(sent.outTransactionNo, 7);
   assert.equal(sent.method, undefined, 'method is signed, not sent');
 
   mock.controls.refund(outTradeNo, { partial: true });
