@@ -212,7 +212,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   /** A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses. */
   const leaseMs = onPaidTimeoutMs + 15_000;
   const heartbeatMs = options.streamHeartbeatMs ?? 15_000;
-  const logger: CheckoutLogger = options.logger ?? { error: (message) => console.error(`[qpay-checkout] ${message}`) };
+  const sink: CheckoutLogger = options.logger ?? { error: (message) => console.error(`[qpay-checkout] ${message}`) };
+  // Every line is made safe at this one place: order ids and callback parameters come from outside, and a CR/LF in
+  // one must never forge a second log line.
+  const logger: CheckoutLogger = { error: (message) => sink.error(logSafe(message, 2000)) };
 
   // Per-process coalescing on top of the store's cross-process locks.
   const creating = new Map<string, Promise<CreateOutcome>>();
@@ -247,7 +250,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   function failure(error: unknown): Response {
     if (error instanceof ProviderError) {
       const detail = (error as ProviderError & { detail?: unknown }).detail;
-      if (detail) logger.error(`provider ${provider.name} ${error.code}: ${logSafe(detail, 500)}`);
+      if (detail) logger.error(`provider ${provider.name} ${error.code}: ${String(detail).slice(0, 500)}`);
       if (error.kind === 'invalid-request') return fail(500, 'INVALID_ORDER', error.message, { code: error.code });
       if (error.kind === 'not-found') return fail(404, 'INVOICE_NOT_FOUND', publicMessage(error), { code: error.code });
       const retryAfterMs = (error as ProviderError & { retryAfterMs?: unknown }).retryAfterMs;
@@ -316,7 +319,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
               entry = { at: askedAt, failure: { code: error.code, message, kind: error.kind === 'not-found' ? 'not-found' : 'upstream' } };
               if (error.kind !== 'not-found') {
                 outage.fail(invoiceId, entry);
-                logger.error(`provider ${provider.name} failed for invoice ${logSafe(invoiceId)}: ${describe(error)}`);
+                logger.error(`provider ${provider.name} failed for invoice ${invoiceId}: ${describe(error)}`);
               }
             }
             await store.setCachedStatus(invoiceId, entry, STATUS_KEEP_MS);

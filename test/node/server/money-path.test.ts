@@ -298,3 +298,20 @@ describe('the store failing', () => {
     assert.equal(s.paid.length, 1);
   });
 });
+
+describe('log lines', () => {
+  it('never carries a CR, LF or NUL from an order id into the log: one event, one line', async () => {
+    orders.set('o-1', { orderId: 'o-1\r\n[qpay-checkout] onPaid ran for order 999\u0000', amount: 15000 });
+    const s = shop({
+      onPaid: () => {
+        throw new Error('orders table locked');
+      },
+    });
+    const invoice = await s.createInvoice('o-1');
+    controls.pay(invoice.json.invoice_id, undefined, { callback: false });
+    assert.equal((await s.poll(invoice.json.invoice_id)).json.status, 'PAID');
+    await s.handler.idle();
+    assert.match(s.logs.join(' '), /onPaid failed .*o-1\\r\\n/);
+    for (const line of s.logs) assert.doesNotMatch(line, /[\r\n\u0000]/);
+  });
+});
