@@ -9,6 +9,8 @@
 //   requests   status requests in 10 min visible / hidden, a 60 s outage, after PAID (virtual time)
 //   leaks      heap and live timers/fetches/listeners after mount/unmount cycles with polling on
 //   server     the status route under many pollers on 127.0.0.1 (QPay mocked in-process)
+//   cluster    the same over 1 process on MemoryStore and 3 processes on real Redis and PostgreSQL, and a callback
+//              on one process -> PAID on another (bench/server/cluster-bench.ts)
 // Timed figures are medians over repeated runs with min and max. Nothing is asserted: the bench
 // fails only when it cannot measure. `--quick` (CI) runs fewer repetitions and a short server run.
 // Builds first (scripts/build.mjs) when dist/ is missing or older than the sources.
@@ -30,8 +32,8 @@ if (unknownArgs.length > 0) {
 
 const INTERVAL = 2000; // the element's default poll-interval
 const SETTINGS = quick
-  ? { qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 } }
-  : { qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 } };
+  ? { qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 }, cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 } }
+  : { qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 }, cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 } };
 
 const benchStarted = Date.now();
 /** Progress lines carry the seconds since the start, to see where the time goes. */
@@ -156,6 +158,8 @@ async function main() {
     const { pollers, invoices: invoiceCount, durationMs } = SETTINGS.server;
     progress(`Server: ${pollers} pollers over ${invoiceCount} invoices for ${durationMs / 1000} s, paced and flood…`);
     const serverResults = await runServerBench({ ...SETTINGS.server, interval: INTERVAL });
+    progress(`Cluster: ${SETTINGS.cluster.pollers} pollers, 1 process on MemoryStore, 3 on Redis, 3 on PostgreSQL…`);
+    const clusterResults = await runClusterBench({ ...SETTINGS.cluster, interval: INTERVAL });
 
     const results = {
       meta: {
@@ -181,6 +185,7 @@ async function main() {
       requests,
       leaks: browser.leaks,
       server: serverResults,
+      cluster: clusterResults,
     };
     mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -189,6 +194,27 @@ async function main() {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** bench/server/cluster-bench.ts in its own process (TypeScript through tsx, real Redis and PostgreSQL servers). */
+function runClusterBench(settings) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server/cluster-bench.ts'), JSON.stringify(settings)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`cluster bench exited with code ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (error) {
+        reject(new Error(`cluster bench printed no result: ${error.message}`));
+      }
+    });
+  });
 }
 
 // ---- the table ------------------------------------------------------------------------------------
@@ -257,6 +283,15 @@ function printTable(r) {
     const label = mode === 'paced' ? `paced (every ${s.interval} ms)` : 'flood (back to back)';
     row(`${label}: requests/s, p50 / p99 latency`, `${m.rps} req/s, ${m.p50Ms} / ${m.p99Ms} ms${m.failed ? `, ${m.failed} failed` : ''}`);
     row(`${label}: QPay calls (payment checks), token requests`, `${m.qpayCalls} (${m.paymentChecks}), ${m.tokenRequests} tokens: ${m.requestsPerQPayCall} status requests per QPay call`);
+  }
+
+  const c = r.cluster;
+  section(`Cluster: status route, ${c.pollers} pollers over ${c.invoices} invoices, ${c.durationMs / 1000} s, every ${c.interval} ms, spread over the processes`);
+  for (const [label, setup] of [['1 process, MemoryStore', c.memory], ['3 processes, Redis', c.redis], ['3 processes, PostgreSQL', c.postgres]]) {
+    row(`${label}: requests/s, p50 / p99`, `${setup.rps} req/s, ${setup.p50Ms} / ${setup.p99Ms} ms${setup.failed ? `, ${setup.failed} failed` : ''}`);
+    row(`${label}: QPay status calls per invoice per second`, `${setup.callsPerInvoicePerSecond} (${setup.paymentChecks} in all)`);
+    const t = setup.callbackToPaidMs;
+    row(`${label}: callback on one process -> PAID on ${setup.processes > 1 ? 'another' : 'the same'}`, `${t.median} ms median, p95 ${t.p95} ms`);
   }
 
   const widths = [0, 1, 2].map((i) => Math.max(...rows.filter((cells) => cells.length > 1).map((cells) => String(cells[i] ?? '').length)));
