@@ -38,6 +38,9 @@ export function createTransactionNumbers(now: () => number = Date.now): () => nu
   };
 }
 
+/** TBank types `outTradeNo` Number; it is asked about as its digits. */
+const OUT_TRADE_NO = /^\d{1,30}$/;
+
 function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
 }
@@ -116,6 +119,8 @@ export class TBankProvider implements CheckoutProvider {
    * its payment is still confirmed and reported. QUERY gives back the operation's amount (not our reference).
    */
   async lookupInvoice(invoiceId: string): Promise<ProviderInvoice | null> {
+    // TBank's outTradeNo is a number: anything else was not made by TBank, and is not asked about.
+    if (!OUT_TRADE_NO.test(invoiceId)) return null;
     let result;
     try {
       result = await this.#client.query({ oriTransactionNo: invoiceId });
@@ -144,7 +149,7 @@ export class TBankProvider implements CheckoutProvider {
     // Unsigned notifications still name an operation worth a QUERY; a bad signature names nothing.
     if (record.signature !== undefined && !authentic) return { invoiceId: null, authentic: false };
     const id = text(record.outTradeNo) || text(record.oriTransactionNo);
-    return { invoiceId: /^[0-9A-Za-z_-]{1,64}$/.test(id) ? id : null, authentic };
+    return { invoiceId: OUT_TRADE_NO.test(id) ? id : null, authentic };
   }
 
   callbackResponse(): Response {

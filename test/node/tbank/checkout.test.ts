@@ -245,3 +245,11 @@ test('a TBankProvider configured for another currency: the QR, the record and on
   await usd.idle();
   assert.deepEqual(paidEvents.map((event) => [event.currency, event.amount]), [['USD', 12.5]]);
 });
+
+test('an id that is not TBank\'s (not digits) is 404 on the status and events routes, with no QUERY', async () => {
+  for (const id of ['abc', 'A-1', '..x']) {
+    assert.equal((await status(id)).code, 404, id);
+    assert.equal((await handler(new Request(`${SHOP}/qpay/events/${id}`))).status, 404, id);
+  }
+  assert.equal(queries(), 0);
+});
