@@ -84,22 +84,29 @@ function findChromium() {
   throw new Error(`no Chromium found (set CHROMIUM_PATH; tried ${candidates.join(', ')})`);
 }
 
-/** The request counts on virtual time, run as TypeScript through tsx in its own process. */
-function runRequestCounts(runs) {
+/** A TypeScript bench script run through tsx in its own process; resolves with the JSON of its last output line. */
+function runTsBench(script, args) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'requests.ts'), '--runs', String(runs)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench/requests.ts exited with code ${code}`));
-      resolvePromise(JSON.parse(out));
+      if (code !== 0) return reject(new Error(`${script} exited with code ${code}`));
+      try {
+        resolvePromise(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (error) {
+        reject(new Error(`${script} printed no result: ${error.message}`));
+      }
     });
   });
 }
+
+/** The request counts on virtual time (bench/requests.ts). */
+const runRequestCounts = (runs) => runTsBench('bench/requests.ts', ['--runs', String(runs)]);
+
+/** The cluster bench (bench/server/cluster-bench.ts): real Redis and PostgreSQL servers, several shop processes. */
+const runClusterBench = (settings) => runTsBench('bench/server/cluster-bench.ts', [JSON.stringify(settings)]);
 
 // ---- the run --------------------------------------------------------------------------------------
 
@@ -194,27 +201,6 @@ async function main() {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** bench/server/cluster-bench.ts in its own process (TypeScript through tsx, real Redis and PostgreSQL servers). */
-function runClusterBench(settings) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server/cluster-bench.ts'), JSON.stringify(settings)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`cluster bench exited with code ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)));
-      } catch (error) {
-        reject(new Error(`cluster bench printed no result: ${error.message}`));
-      }
-    });
-  });
 }
 
 // ---- the table ------------------------------------------------------------------------------------
