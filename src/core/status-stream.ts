@@ -19,13 +19,11 @@ export interface StatusStreamOptions {
   /** An event that was not believed, or a stream that never opened (`kind: 'stream'`, reported once). */
   onError(error: PollError): void;
   /**
-   * True once a status has arrived on the (re)opened stream, false when the connection drops or fails: the
-   * caller polls slowly while it is true. A stream that opens but delivers nothing (a buffering proxy) never
-   * counts as healthy.
+   * True with every status that arrives, false when the connection drops or fails (repeated; the poller's
+   * setRelaxed ignores repeats): the caller polls slowly while it is true. A stream that opens but delivers
+   * nothing (a buffering proxy) never counts as healthy.
    */
   onHealth(healthy: boolean): void;
-  /** After a stream that had worked was closed for good (say a 503): wait this long and open it again; default 30000. */
-  reopenAfter?: number;
 }
 
 export interface StatusStream {
@@ -33,6 +31,7 @@ export interface StatusStream {
   stop(): void;
 }
 
+/** After a stream that had worked was closed for good (say a 503 while the server is busy): open it again this much later. */
 const REOPEN_AFTER = 30000;
 
 export function createStatusStream(options: StatusStreamOptions): StatusStream {
@@ -41,15 +40,8 @@ export function createStatusStream(options: StatusStreamOptions): StatusStream {
   let source: EventSource | undefined;
   let reopenTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  let healthy = false;
   /** A status event arrived at least once on this stream: a later failure is an outage, not a wrong URL. */
   let everWorked = false;
-
-  const setHealth = (next: boolean): void => {
-    if (healthy === next) return;
-    healthy = next;
-    onHealth(next);
-  };
 
   function open(): void {
     const current = (source = new options.EventSource(url));
@@ -64,17 +56,17 @@ export function createStatusStream(options: StatusStreamOptions): StatusStream {
       if (outcome instanceof PollError) return onError(outcome);
       everWorked = true;
       if (isFinal(outcome.status)) stop();
-      else setHealth(true);
+      else onHealth(true);
       onStatus(outcome.status, outcome.body);
     });
     current.addEventListener('error', () => {
       if (stopped || source !== current) return;
-      setHealth(false);
+      onHealth(false);
       // CONNECTING: the browser retries by itself. CLOSED: it gave up (an error status or another content type).
       if (current.readyState !== current.CLOSED) return;
       source = undefined;
       if (everWorked) {
-        reopenTimer = setTimeout(open, options.reopenAfter ?? REOPEN_AFTER);
+        reopenTimer = setTimeout(open, REOPEN_AFTER);
         return;
       }
       onError(

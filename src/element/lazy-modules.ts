@@ -8,7 +8,7 @@ import { styles } from './styles.js';
 
 type QrModule = typeof import('./qr-draw.js');
 type BankListModule = typeof import('./bank-list.js');
-export type StatusSources = [typeof import('../core/poller.js'), typeof import('../core/status-stream.js') | undefined];
+type StatusSourcesModule = typeof import('./status-sources.js');
 
 type Host = ReactiveControllerHost & { readonly renderRoot: HTMLElement | DocumentFragment };
 
@@ -17,8 +17,8 @@ export class LazyModules implements ReactiveController {
   qr: QrModule | undefined;
   /** The phone layout's bank list code; `null` when it failed to load (the QR is shown instead). */
   bankList: BankListModule | null | undefined;
-  /** The poller, and the event stream when it was asked for. */
-  statusSources: StatusSources | undefined;
+  /** The status poller and event stream code. */
+  statusSources: StatusSourcesModule | undefined;
   #loads = new Set<Promise<void>>();
   #qrLoad: Promise<void> | undefined;
   #bankListLoad: Promise<void> | undefined;
@@ -73,15 +73,13 @@ export class LazyModules implements ReactiveController {
     });
   }
 
-  /** The status poller (and the event stream code when `withStream`); `loaded` runs once they are here. */
-  loadStatusSources(withStream: boolean, loaded: () => void): void {
-    if (this.statusSources && (!withStream || this.statusSources[1])) return;
+  /** The status poller and event stream code; `loaded` runs once it is here. */
+  loadStatusSources(loaded: () => void): void {
     this.#statusLoad ??= this.#run(
-      Promise.all([import('../core/poller.js'), withStream ? import('../core/status-stream.js') : undefined]),
+      import('./status-sources.js'),
       'the status poller',
-      (modules) => {
-        this.#statusLoad = undefined;
-        this.statusSources = modules;
+      (module) => {
+        this.statusSources = module;
         loaded();
       },
       (error) => {

@@ -2,8 +2,7 @@
 // status polling, formatting) and renders the result. No side effects on import: registering the
 // tag is `define.ts`'s job.
 
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
 import { formatCountdown, formatMoney } from '../core/format.js';
@@ -93,58 +92,81 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
 export class QPayCheckoutElement extends LitElement {
   static override styles = styles;
 
+  /** Lit's reactive properties, each declared as a field below. */
+  static override properties: PropertyDeclarations = {
+    invoice: {},
+    invoiceUrl: { attribute: 'invoice-url' },
+    statusUrl: { attribute: 'status-url' },
+    eventsUrl: { attribute: 'events-url' },
+    pollInterval: { attribute: 'poll-interval', type: Number },
+    mode: {},
+    order: { attribute: false },
+    orderAttribute: { attribute: 'order' },
+    banks: { attribute: false },
+    rememberBank: { attribute: false },
+    langAttribute: { attribute: 'lang' },
+    view: { state: true },
+    status: { state: true },
+    blocked: { state: true },
+    trouble: { state: true },
+    qrShown: { state: true },
+    bankFilter: { state: true },
+    copyNote: { state: true },
+    remaining: { state: true },
+  };
+
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
-  @property() invoice: unknown;
+  declare invoice: unknown;
 
   /** Merchant URL to POST `order` to; its JSON answer is the invoice. Used when `invoice` is not set. */
-  @property({ attribute: 'invoice-url' }) invoiceUrl: string | undefined;
+  declare invoiceUrl: string | undefined;
 
   /** Merchant status endpoint, polled with GET; `{id}` is replaced by the invoice id. */
-  @property({ attribute: 'status-url' }) statusUrl: string | undefined;
+  declare statusUrl: string | undefined;
 
   /** Merchant status event stream (`text/event-stream`); `{id}` is replaced by the invoice id. Polling slows to a safety net while it delivers. */
-  @property({ attribute: 'events-url' }) eventsUrl: string | undefined;
+  declare eventsUrl: string | undefined;
 
   /** Milliseconds between status checks. */
-  @property({ attribute: 'poll-interval', type: Number }) pollInterval = 2000;
+  pollInterval = 2000;
 
   /** Layout: `auto`, `mobile` or `desktop`. */
-  @property() mode: QPayCheckoutMode = 'auto';
+  mode: QPayCheckoutMode = 'auto';
 
   /**
    * JSON body of the `invoice-url` POST (the `order` attribute, as JSON text, is used when this is unset).
    * Changing it after the POST does not re-post (that would make a second invoice).
    */
-  @property({ attribute: false }) order: unknown;
+  declare order: unknown;
 
   /** The `order` attribute: the order as JSON text, for pages without scripts of their own. */
-  @property({ attribute: 'order' }) protected orderAttribute: string | null | undefined;
+  protected declare orderAttribute: string | null | undefined;
 
   /** NSPK `c2bmembers.json`-shaped bank list for SBP `codeUrl` invoices. */
-  @property({ attribute: false }) banks: unknown;
+  declare banks: unknown;
 
   /** Phones: put the customer's last used bank first, remembered in this origin's `localStorage` when they tap one. `false` neither reads nor writes it. */
-  @property({ attribute: false }) rememberBank = true;
+  rememberBank = true;
 
   /**
    * Mirrors the native `lang` attribute so a change re-renders; the native `lang` property keeps
    * working (and reflecting) because this field has another name.
    */
-  @property({ attribute: 'lang' }) protected langAttribute: string | null | undefined;
+  protected declare langAttribute: string | null | undefined;
 
   /** The invoice shown; undefined while idle, loading or after a fatal error. */
-  @state() private view: InvoiceView | undefined;
+  private declare view: InvoiceView | undefined;
   /** Its last known status; the state derives from it. */
-  @state() private status: PaymentStatus | undefined;
+  private declare status: PaymentStatus | undefined;
   /** Why there is no invoice to show: `invoice-url` is loading, or a fatal error. */
-  @state() private blocked: 'loading' | 'error' | undefined;
+  private declare blocked: 'loading' | 'error' | undefined;
   /** The last status check failed (checking goes on). */
-  @state() private trouble: boolean | undefined;
-  @state() private qrShown: boolean | undefined;
-  @state() private bankFilter = '';
-  @state() private copyNote: '' | 'copied' | 'copyFailed' | undefined;
+  private declare trouble: boolean | undefined;
+  private declare qrShown: boolean | undefined;
+  private bankFilter = '';
+  private declare copyNote: '' | 'copied' | 'copyFailed' | undefined;
   /** Milliseconds to expires_at, on the server's clock; updated every second. */
-  @state() private remaining = 0;
+  private remaining = 0;
 
   /** Invoices that ended here: shown as paid or expired again when passed again. */
   #ended = new Map<string, 'PAID' | 'EXPIRED'>();
@@ -156,8 +178,10 @@ export class QPayCheckoutElement extends LitElement {
   #modules = new LazyModules(this, (error) => this.#report(error, false));
   #status = new StatusController(this, this.#modules, {
     onStatus: (view, status, body) => this.#onStatus(view, status, body),
-    onError: (error) => this.#report(error, false),
-    onTrouble: (trouble) => (this.trouble = trouble),
+    onError: (error, trouble) => {
+      this.trouble ||= trouble;
+      this.#report(error, false);
+    },
     onWake: () => this.#tick(),
   });
 
@@ -333,6 +357,7 @@ export class QPayCheckoutElement extends LitElement {
   // ---- status ----------------------------------------------------------------------------------
 
   #onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void {
+    this.trouble = false;
     if (status === 'EXPIRED') return this.#expire(view);
     if (!this.#setStatus(view, status) || !isFinal(status)) return;
     this.#stop();

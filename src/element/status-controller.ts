@@ -8,9 +8,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { clockOffset, isPlausibleClockOffset } from '../core/format.js';
-import type { Poller } from '../core/poller.js';
-import type { StatusStream } from '../core/status-stream.js';
-import { expandStatusUrl } from '../core/status-url.js';
+import type { StatusSources } from './status-sources.js';
 import type { LazyModules } from './lazy-modules.js';
 
 /** Where and how often to ask about one invoice. */
@@ -23,10 +21,11 @@ export interface StatusSettings {
 export interface StatusCallbacks {
   /** A believed status of `view` (after a final one, everything is already stopped). */
   onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void;
-  /** A non-fatal problem: a check failed, an answer was not believed, a URL cannot be used, the server clock is off. */
-  onError(error: Error): void;
-  /** The last check failed (true) or an answer came (false). */
-  onTrouble(trouble: boolean): void;
+  /**
+   * A non-fatal problem. `trouble`: a check failed or an answer was not believed (the customer may want to know
+   * the connection is poor); otherwise a setup problem (a URL cannot be used, no event stream, the server clock).
+   */
+  onError(error: Error, trouble: boolean): void;
   /** The customer may be back (or the clock offset changed): re-check the countdown. */
   onWake(): void;
 }
@@ -38,8 +37,8 @@ export class StatusController implements ReactiveController {
   #clockDistrusted = false;
   /** When this invoice's status was last asked (epoch ms): a re-attached element waits an interval from it. */
   #lastCheckAt: number | undefined;
-  #poller: Poller | undefined;
-  #stream: StatusStream | undefined;
+  /** The poller and event stream of the invoice watched (see status-sources.ts, loaded on first use). */
+  #sources: StatusSources | undefined;
   /** The invoice and settings being watched (also while the status code loads). */
   #watching: { view: InvoiceView; settings: StatusSettings } | undefined;
 
@@ -80,14 +79,13 @@ export class StatusController implements ReactiveController {
   /** Stops both sources; nothing they started calls back after this. */
   stop(): void {
     this.#watching = undefined;
-    this.#poller?.stop();
-    this.#stream?.stop();
-    this.#poller = this.#stream = undefined;
+    this.#sources?.stop();
+    this.#sources = undefined;
   }
 
   /** Asks the status endpoint now (no-op unless polling, or while a request is in flight). */
   checkNow(): void {
-    this.#poller?.checkNow();
+    this.#sources?.checkNow();
   }
 
   noteServerDate(header: string | null, receivedAt: number): void {
@@ -96,7 +94,7 @@ export class StatusController implements ReactiveController {
     const plausible = isPlausibleClockOffset(offset);
     if (!plausible && !this.#clockDistrusted) {
       const minutes = Math.round(offset / 60000);
-      this.callbacks.onError(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`));
+      this.callbacks.onError(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
     }
     this.#clockDistrusted = !plausible;
     this.clockOffset = plausible ? offset : 0;
@@ -105,73 +103,24 @@ export class StatusController implements ReactiveController {
 
   #start(): void {
     const watching = this.#watching;
-    if (!watching || this.#poller || this.#stream) return;
-    const { view, settings } = watching;
+    if (!watching || this.#sources) return;
+    const module = this.modules.statusSources;
+    // Once loaded, start again: whatever invoice is being watched by then is the one asked about.
+    if (!module) return this.modules.loadStatusSources(() => this.#start());
+    const { view } = watching;
     const { callbacks } = this;
-    const base = document.baseURI;
-    // An unusable URL is not fatal for the customer: the QR still works, and the other source may.
-    const expand = (template: string | undefined): string | undefined => {
-      if (!template) return undefined;
-      try {
-        return expandStatusUrl(template, view.id, base);
-      } catch (error) {
-        callbacks.onError(error as Error);
-        return undefined;
-      }
-    };
-    const statusUrl = expand(settings.statusUrl);
-    // Browsers without EventSource (and pages that set no events-url) poll at the normal pace.
-    const eventsUrl = typeof EventSource === 'function' ? expand(settings.eventsUrl) : undefined;
-    if (!statusUrl && !eventsUrl) return void (this.#watching = undefined);
-    const modules = this.modules.statusSources;
-    if (!modules || (eventsUrl && !modules[1])) return this.modules.loadStatusSources(!!eventsUrl, () => this.#start());
-
-    const [{ createPoller }, streamModule] = modules;
-    // A PAID naming another invoice or a smaller amount is not this invoice's payment.
-    const expect = { invoiceId: view.id, amount: view.amount };
     // Both sources are stopped whenever this invoice is replaced or ends, and call nothing after that.
-    const onStatus = (status: PaymentStatus, body: unknown): void => {
-      if (this.#watching !== watching) return;
-      if (isFinal(status)) this.stop();
-      callbacks.onTrouble(false);
-      callbacks.onStatus(view, status, body);
-    };
-    const onError = (error: Error): void => {
-      if (this.#watching !== watching) return;
-      callbacks.onTrouble(true);
-      callbacks.onError(error);
-    };
-    if (statusUrl) {
-      const poller = (this.#poller = createPoller({
-        url: statusUrl,
-        fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
-        interval: settings.pollInterval,
-        lastCheckAt: this.#lastCheckAt,
-        expect,
-        onStatus,
-        onError,
-        onServerDate: (header, receivedAt) => this.noteServerDate(header, receivedAt),
-      }));
-      if (document.visibilityState === 'hidden') poller.setHidden(true);
-    }
-    if (eventsUrl && streamModule) {
-      this.#stream = streamModule.createStatusStream({
-        url: eventsUrl,
-        EventSource,
-        expect,
-        onStatus,
-        onError: (error) => {
-          if (this.#watching !== watching) return;
-          // A stream that never opened is a setup problem, not a connection one: polling goes on unbothered.
-          if (error.kind !== 'stream') callbacks.onTrouble(true);
-          callbacks.onError(error);
-        },
-        // While statuses flow on the stream, polling is only a safety net.
-        onHealth: (healthy) => this.#poller?.setRelaxed(healthy),
-      });
-    }
-    // The stream's first event may already have ended everything.
-    if (this.#watching === watching) this.#poller?.start();
+    this.#sources = module.openStatusSources(view, watching.settings, {
+      onStatus: (status, body) => {
+        if (isFinal(status)) this.stop();
+        callbacks.onStatus(view, status, body);
+      },
+      onError: callbacks.onError,
+      onServerDate: (header, receivedAt) => this.noteServerDate(header, receivedAt),
+      fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
+      lastCheckAt: this.#lastCheckAt,
+    });
+    if (!this.#sources) this.#watching = undefined;
   }
 
   #listen(method: 'addEventListener' | 'removeEventListener'): void {
@@ -181,7 +130,7 @@ export class StatusController implements ReactiveController {
 
   #onVisibilityChange = (): void => {
     const hidden = document.visibilityState === 'hidden';
-    this.#poller?.setHidden(hidden);
+    this.#sources?.setHidden(hidden);
     if (!hidden) this.#onReturn();
   };
 
@@ -189,6 +138,6 @@ export class StatusController implements ReactiveController {
   #onReturn = (): void => {
     // Timers may have been frozen (back-forward cache, sleeping tab): the countdown re-checks the clock first.
     this.callbacks.onWake();
-    if (this.#watching) this.#poller?.checkNow();
+    this.#sources?.checkNow();
   };
 }
