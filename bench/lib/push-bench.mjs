@@ -5,44 +5,18 @@
 //   outage             every /qpay connection cut for `outageMs`; its end -> the page next learns the status
 //   traffic            /qpay requests and bytes on the wire of a waiting page, scaled to 10 minutes
 //   streams            N open event streams on the shop process: memory per stream, idle CPU, QPay calls per second
-import { fork } from 'node:child_process';
 import { request as httpRequest, Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { summarize } from './stats.mjs';
+import { startChild } from './child.mjs';
 
 const shopScript = fileURLToPath(new URL('../server/shop-server.mjs', import.meta.url));
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const MODES = ['stream', 'poll', 'baseline'];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function startShop(bundlesDir) {
-  const child = fork(shopScript, [bundlesDir], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = new Promise((resolve, reject) => {
-    child.once('message', (message) => (message?.type === 'ready' ? resolve(message) : reject(new Error('shop server: unexpected first message'))));
-    child.once('exit', (code) => reject(new Error(`shop server exited early (code ${code})`)));
-  });
-  /** Sends a message and waits for the answer of its type. */
-  const ask = (message) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (answer) => {
-        if (answer?.type !== message.type) return;
-        child.off('message', onMessage);
-        if (answer.error) reject(new Error(`shop server, ${message.type}: ${answer.error}`));
-        else resolve(answer);
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
-  const close = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.send('close');
-      setTimeout(() => child.kill(), 5000).unref();
-    });
-  return { ready, ask, close };
-}
+const startShop = (bundlesDir) => startChild(shopScript, [bundlesDir], ['--expose-gc']);
 
 /** Opens `count` event streams on `urls` (round robin) from this process; resolves once each has sent its first event. */
 async function openStreams(urls, count) {
