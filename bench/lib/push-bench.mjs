@@ -53,13 +53,13 @@ export async function runPushBench({ executablePath, bundlesDir, reps, interval,
   const results = { interval, reps, outageMs, outagePages, trafficMs };
   try {
     /** A page in its own browser context (its own connections) with one widget that has learned the status. */
-    async function widgetPage(mode) {
+    async function widgetPage(mode, pageNumber = 0) {
       const context = await browser.newContext();
       const page = await context.newPage();
       page.on('pageerror', (error) => log(`  page error (${mode}): ${error.message}`));
       await page.goto(`${origin}/pages/push.html`);
       const { invoice } = await shop.ask({ type: 'invoice' });
-      await page.evaluate(([inv, m]) => window.pushBench.mount(inv, m), [invoice, mode]);
+      await page.evaluate(([inv, m, n]) => window.pushBench.mount(inv, m, n), [invoice, mode, pageNumber]);
       return { context, page, invoice };
     }
 
@@ -83,25 +83,30 @@ export async function runPushBench({ executablePath, bundlesDir, reps, interval,
     // ---- outage -------------------------------------------------------------------------------------
     log(`  push: ${outageMs / 1000} s outage, ${outagePages} pages per widget…`);
     const outaged = [];
-    for (const mode of MODES) for (let i = 0; i < outagePages; i++) outaged.push({ mode, ...(await widgetPage(mode)) });
+    for (const mode of MODES) for (let i = 0; i < outagePages; i++) outaged.push({ mode, number: outaged.length, ...(await widgetPage(mode, outaged.length)) });
     // Pages start at different moments of their poll interval, as real ones do.
     await sleep(interval);
     const cutBefore = (await shop.ask({ type: 'traffic' })).byTag;
-    await shop.ask({ type: 'outage', down: true });
-    await sleep(outageMs);
-    const { at: upAt } = await shop.ask({ type: 'outage', down: false });
+    // Every connection drops at once, so every page's stream retries in step (every `retry: 3000`): the outage
+    // ends for each page at another moment of that 3 s cycle, or the figure would depend on 60 s mod 3 s.
+    // Both processes read the same wall clock (epoch ms).
+    const start = performance.timeOrigin + performance.now();
+    const upAt = (i) => start + outageMs + (((i % outagePages) + 0.5) / outagePages) * 3000;
+    await shop.ask({ type: 'outage', until: Object.fromEntries(outaged.map(({ number }) => [number, upAt(number)])) });
+    await sleep(outageMs + 3000);
     const cutAfter = (await shop.ask({ type: 'traffic' })).byTag;
-    const recovered = await Promise.all(outaged.map(({ page }) => page.evaluate(([since]) => window.pushBench.seenAfter(since, 60_000), [upAt])));
+    const recovered = await Promise.all(outaged.map(({ page, number }) => page.evaluate(([since]) => window.pushBench.seenAfter(since, 60_000), [upAt(number)])));
     results.outageRecovery = {};
     for (const mode of MODES) {
-      const times = recovered.filter((_, i) => outaged[i].mode === mode);
+      const times = recovered.map((t, i) => (t === null ? null : t - upAt(outaged[i].number))).filter((_, i) => outaged[i].mode === mode);
       results.outageRecovery[mode] = {
-        ...summarize(times.filter((t) => t !== null).map((t) => t - upAt), 0),
+        ...summarize(times.filter((t) => t !== null), 0),
         neverRecovered: times.filter((t) => t === null).length,
         // Requests the pages sent into the outage (each one cut), per page.
         attemptsPerPage: ((cutAfter[mode]?.cut ?? 0) - (cutBefore[mode]?.cut ?? 0)) / outagePages,
       };
     }
+    await shop.ask({ type: 'outage', until: null });
     await Promise.all(outaged.map(({ context }) => context.close()));
 
     // ---- traffic of a waiting page ---------------------------------------------------------------------

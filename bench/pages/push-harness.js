@@ -30,10 +30,10 @@ window.EventSource = class extends NativeEventSource {
 
 let paid;
 
-/** Mounts one widget for `invoice`; resolves once it has learned the status the first time. */
-async function mount(invoice, mode) {
+/** Mounts one widget for `invoice` (its requests tagged with `mode` and `page`); resolves once it has learned the status the first time. */
+async function mount(invoice, mode, page = 0) {
   const stage = document.getElementById('stage');
-  const tag = `?bench=${mode}`;
+  const tag = `?bench=${mode}&page=${page}`;
   const statusUrl = `/qpay/status/{id}${tag}`;
   if (mode === 'baseline') {
     while (!window.NaiveCheckout) await new Promise((resolve) => setTimeout(resolve, 5));

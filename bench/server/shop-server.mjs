@@ -8,7 +8,8 @@
 // Messages (each answered with the same `type`):
 //   {type:'invoice', amount}       -> {invoice}            a new invoice through POST /qpay/invoice
 //   {type:'pay', invoiceId}        -> {callbackAt}         paid in the mock; its callback handed to the handler at callbackAt (epoch ms)
-//   {type:'outage', down}          -> {at}                 down: every /qpay request and open connection is cut (a network error)
+//   {type:'outage', until}         -> {at}                 an outage from now: every /qpay connection is cut, and each request is cut
+//                                                          (a network error) until `until[page]` (epoch ms; `?page=` of the request)
 //   {type:'traffic'}               -> {byTag}              per `?bench=` tag: /qpay requests and bytes on the wire (both ways) so far
 //   {type:'counts'}                -> {qpayCalls, cpuMs, heapUsed, rss, streams}  (after a GC; `reset` first)
 //   {type:'reset'}                 -> {}                   zeroes the QPay call count and the CPU mark
@@ -54,7 +55,8 @@ function retag(socket, tag) {
   if (tag === undefined) sockets.delete(socket);
   else sockets.set(socket, { tag, from: bytesOf(socket) });
 }
-let down = false;
+/** During an outage: page -> epoch ms when its requests are answered again. */
+let downUntil = null;
 const server = createServer({ keepAliveTimeout: 30_000 });
 server.on('connection', (socket) => {
   retag(socket, '');
@@ -79,7 +81,7 @@ server.on('request', (req, res) => {
   const path = url.pathname;
   if (path.startsWith('/qpay/')) {
     const tag = url.searchParams.get('bench') ?? '';
-    if (down) {
+    if (downUntil && now() < (downUntil[url.searchParams.get('page')] ?? 0)) {
       tagged(tag).cut += 1;
       return req.socket.destroy();
     }
@@ -120,8 +122,8 @@ async function answer(message) {
       return { callbackAt };
     }
     case 'outage':
-      down = message.down;
-      if (down) for (const socket of sockets.keys()) socket.destroy();
+      downUntil = message.until;
+      for (const socket of sockets.keys()) socket.destroy();
       return { at: now() };
     case 'traffic': {
       const byTag = {};
