@@ -90,6 +90,22 @@ describe('<qpay-checkout> events-url (server-sent events)', () => {
     await waitForOpen(channel, 0);
   });
 
+  it('still checks at once on return to the page, pageshow and online while the stream is healthy', async () => {
+    const inv = await invoice();
+    const id = inv.invoice_id;
+    const channel = await pushChannel({ initial: statusEvent(answer(id, 'NEW')), status: JSON.stringify(answer(id, 'NEW')) });
+    const el = await mount(channel, inv);
+    await waitForOpen(channel, 1);
+    await quiet(300);
+    for (const type of ['online', 'pageshow', 'focus']) {
+      const before = (await channel.state()).statusHits;
+      window.dispatchEvent(new Event(type));
+      await waitUntil(async () => (await channel.state()).statusHits === before + 1, `no check on ${type}`, { timeout: 1000 });
+    }
+    el.remove();
+    await waitForOpen(channel, 0);
+  });
+
   for (const [name, mode] of [
     ["a proxy's HTML page", 'html'],
     ['a 404', '404'],
