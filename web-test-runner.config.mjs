@@ -9,6 +9,7 @@ import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pushTestServer } from './test/browser/helpers/push-server.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -88,7 +89,7 @@ export default {
   concurrentBrowsers: 1,
   testsFinishTimeout: 180000,
   testFramework: { config: { timeout: 10000 } },
-  middleware: [serveMockServiceWorker],
+  middleware: [serveMockServiceWorker, pushTestServer],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
     reactAsEsm,

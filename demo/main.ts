@@ -275,6 +275,7 @@ function checkoutPanel(): TemplateResult {
       html`<qpay-checkout
         invoice-url=${`${provider.basePath}/invoice`}
         status-url=${`${provider.basePath}/status/{id}`}
+        events-url=${`${provider.basePath}/events/{id}`}
         poll-interval="1500"
         mode=${state.layout}
         lang=${state.lang}

@@ -11,6 +11,9 @@
 //   server     the status route under many pollers on 127.0.0.1 (QPay mocked in-process)
 //   cluster    the same over 1 process on MemoryStore and 3 processes on real Redis and PostgreSQL, and a callback
 //              on one process -> PAID on another (bench/server/cluster-bench.ts)
+//   push       the shop's real checkout handler and pages in Chromium: provider callback -> paid event, the end
+//              of an outage -> status seen again, traffic of a waiting page, and many open event streams on one
+//              process; for the element with events-url, the element polling only, and the naive baseline
 // Timed figures are medians over repeated runs with min and max. Nothing is asserted: the bench
 // fails only when it cannot measure. `--quick` (CI) runs fewer repetitions and a short server run.
 // Builds first (scripts/build.mjs) when dist/ is missing or older than the sources.
@@ -32,8 +35,16 @@ if (unknownArgs.length > 0) {
 
 const INTERVAL = 2000; // the element's default poll-interval
 const SETTINGS = quick
-  ? { qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 }, cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 } }
-  : { qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 }, cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 } };
+  ? {
+      qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
+      cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
+      push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
+    }
+  : {
+      qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
+      cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
+      push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    };
 
 const benchStarted = Date.now();
 /** Progress lines carry the seconds since the start, to see where the time goes. */
@@ -122,6 +133,7 @@ async function main() {
   const { runBrowserBench } = await import('../bench/lib/browser-bench.mjs');
   const { measureSizes } = await import('../bench/lib/size-bench.mjs');
   const { runServerBench } = await import('../bench/lib/server-bench.mjs');
+  const { runPushBench } = await import('../bench/lib/push-bench.mjs');
   const { summarize } = await import('../bench/lib/stats.mjs');
 
   // The QPay document's invoice response, open for 30 minutes; the drawn path has no qr_image.
@@ -150,6 +162,9 @@ async function main() {
       await server.close();
     }
     const size = measureSizes({ loaded: browser.loaded, fileFor: server.fileFor });
+
+    progress('Push: the shop\'s checkout handler with pages in Chromium…');
+    const push = await runPushBench({ executablePath, bundlesDir: join(scratch, 'bundles'), interval: INTERVAL, ...SETTINGS.push, log: progress });
 
     progress(`Status requests on virtual time (${SETTINGS.requestRuns} runs)…`);
     const counts = await runRequestCounts(SETTINGS.requestRuns);
@@ -193,6 +208,7 @@ async function main() {
       leaks: browser.leaks,
       server: serverResults,
       cluster: clusterResults,
+      push,
     };
     mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -278,7 +294,25 @@ function printTable(r) {
     row(`${label}: QPay status calls per invoice per second`, `${setup.callsPerInvoicePerSecond} (${setup.paymentChecks} in all)`);
     const t = setup.callbackToPaidMs;
     row(`${label}: callback on one process -> PAID on ${setup.processes > 1 ? 'another' : 'the same'}`, `${t.median} ms median, p95 ${t.p95} ms`);
+    const e = setup.callbackToStreamMs;
+    row(`${label}: callback on one process -> PAID in a stream ${setup.processes > 1 ? 'another' : 'the same'} holds`, `${e.median} ms median, p95 ${e.p95} ms`);
   }
+  const p = r.push;
+  section(`Push: the shop's checkout handler (QPay mocked), element with events-url vs polling only (poll interval ${p.interval} ms)`);
+  const ms95 = (s) => (s?.median == null ? '—' : `${s.median} / ${s.p95} ms (${s.min}–${s.max})`);
+  const cb = p.callbackToPaid;
+  row(`provider callback -> paid event, median / p95: stream`, ms95(cb.stream), ms95(cb.baseline), ratio(cb.stream.median, cb.baseline.median));
+  row(`  polling only`, ms95(cb.poll), ms95(cb.baseline), ratio(cb.poll.median, cb.baseline.median));
+  const out = p.outageRecovery;
+  const rec = (s) => `${ms(s)}${s.neverRecovered ? `, ${s.neverRecovered} never` : ''}, ${s.attemptsPerPage} tries/page`;
+  row(`end of a ${p.outageMs / 1000} s outage -> status seen: stream`, rec(out.stream), rec(out.baseline), ratio(out.stream.median, out.baseline.median));
+  row(`  polling only`, rec(out.poll), rec(out.baseline), ratio(out.poll.median, out.baseline.median));
+  const tr = p.trafficPer10Min;
+  const traffic = (t) => `${t.requests} requests, ${kb(t.bytes)}`;
+  row(`waiting page, per 10 min (from ${p.trafficMs / 1000} s): stream`, traffic(tr.stream), traffic(tr.baseline), ratio(tr.stream.bytes, tr.baseline.bytes));
+  row(`  polling only`, traffic(tr.poll), traffic(tr.baseline), ratio(tr.poll.bytes, tr.baseline.bytes));
+  const st = p.streams;
+  row(`${st.count} open streams over ${st.invoices} invoices, one process`, `${kb(st.heapPerStreamBytes)} heap (${kb(st.rssPerStreamBytes)} RSS) per stream, ${st.idleCpuPercent}% CPU idle, ${st.qpayCallsPerSecond} QPay calls/s`);
 
   const widths = [0, 1, 2].map((i) => Math.max(...rows.filter((cells) => cells.length > 1).map((cells) => String(cells[i] ?? '').length)));
   log(`\n${'figure'.padEnd(widths[0])}  ${'qpay-checkout'.padEnd(widths[1])}  ${'naive baseline'.padEnd(widths[2])}  qpay ÷ baseline`);

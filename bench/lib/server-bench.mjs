@@ -1,38 +1,13 @@
 // Runs the server benchmark: the status server (bench/server/status-server.mjs) and, per mode,
 // the load generator (ben../server/load.mjs), each in its own process, all on 127.0.0.1.
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { startChild } from './child.mjs';
 import { fileURLToPath } from 'node:url';
 
 const serverScript = fileURLToPath(new URL('../server/status-server.mjs', import.meta.url));
 const loadScript = fileURLToPath(new URL('../server/load.mjs', import.meta.url));
 
-function startStatusServer(invoices) {
-  const child = fork(serverScript, [String(invoices)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = new Promise((resolve, reject) => {
-    child.once('message', (message) => (message?.type === 'ready' ? resolve(message) : reject(new Error('status server: unexpected first message'))));
-    child.once('exit', (code) => reject(new Error(`status server exited early (code ${code})`)));
-  });
-  /** Sends a message and waits for the answer of the same type. */
-  const ask = (message) =>
-    new Promise((resolve) => {
-      const onMessage = (answer) => {
-        if (answer?.type === message) {
-          child.off('message', onMessage);
-          resolve(answer);
-        }
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
-  const close = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.send('close');
-      setTimeout(() => child.kill(), 5000).unref();
-    });
-  return { child, ready, ask, close };
-}
+const startStatusServer = (invoices) => startChild(serverScript, [String(invoices)]);
 
 function runLoad(config) {
   return new Promise((resolve, reject) => {

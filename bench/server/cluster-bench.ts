@@ -3,7 +3,7 @@
 // sharing a real Redis and a real PostgreSQL (started here on free ports, as the tests do), all on 127.0.0.1 against
 // the QPay mock served over HTTP. Per setup: requests/s and p50/p99 of paced pollers spread over the processes, QPay
 // status calls per invoice per second, and the time from a callback arriving at one process to the status route of
-// another answering PAID. Prints one JSON line.
+// another answering PAID, and to an event stream that another process holds saying PAID. Prints one JSON line.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { callbackPath, createInvoice, serveQPayMock, startCluster, type Cluster } from '../../test/node/cluster/cluster-kit.js';
@@ -69,6 +69,29 @@ async function measure(cluster: Cluster) {
     waits.push(performance.now() - started);
   }
   waits.sort((a, b) => a - b);
+
+  // The same callback, seen through an event stream held by the first process (what a page with events-url hears).
+  const pushes: number[] = [];
+  for (let i = 0; i < settings.callbackReps; i++) {
+    const { body } = await createInvoice(cluster, 0, `o-${++orderSeq}`);
+    const stream = await cluster.fetch(0, `/qpay/events/${body.invoice_id}`);
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error('cluster bench: the stream ended early');
+        text += value;
+      }
+    };
+    await until(/"status":"NEW"/);
+    const { callbackUrl } = qpay.mock.controls.pay(body.invoice_id, undefined, { callback: false });
+    const started = performance.now();
+    await Promise.all([cluster.fetch(size - 1, callbackPath(callbackUrl!)).then((r) => r.text()), until(/"status":"PAID"/)]);
+    pushes.push(performance.now() - started);
+    await reader.cancel();
+  }
+  pushes.sort((a, b) => a - b);
   const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
   return {
     processes: size,
@@ -79,6 +102,7 @@ async function measure(cluster: Cluster) {
     paymentChecks: checks,
     callsPerInvoicePerSecond,
     callbackToPaidMs: { median: round(percentile(waits, 0.5)), p95: round(percentile(waits, 0.95)), max: round(waits.at(-1) ?? null) },
+    callbackToStreamMs: { median: round(percentile(pushes, 0.5)), p95: round(percentile(pushes, 0.95)), max: round(pushes.at(-1) ?? null) },
   };
 }
 

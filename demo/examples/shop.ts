@@ -15,8 +15,8 @@ export const EXAMPLE_CART: PricedCart = priceCart(
   'MNT',
 );
 
-/** The QPay checkout routes the demo's server kit mounts (see demo/shop-server.ts). */
-export const QPAY_ROUTES = { invoiceUrl: '/qpay/invoice', statusUrl: '/qpay/status/{id}' } as const;
+/** The QPay checkout routes the demo's server kit mounts (see demo/shop-server.ts); the widget listens to the events stream and polls the status route as its fallback. */
+export const QPAY_ROUTES = { invoiceUrl: '/qpay/invoice', statusUrl: '/qpay/status/{id}', eventsUrl: '/qpay/events/{id}' } as const;
 
 const tugrik = new Intl.NumberFormat('en', { style: 'currency', currency: 'MNT', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 });
 
@@ -32,7 +32,7 @@ export function newExampleOrder(): CheckoutOrderBody {
 
 /**
  * Dev only: asks the demo server to pay the QPay mock's invoice as a bank app would. Resolves when the
- * mock took the payment (the widget then sees PAID by polling); rejects with the server's reason.
+ * mock took the payment (the widget then sees PAID pushed on its event stream); rejects with the server's reason.
  */
 export async function simulatePayment(invoiceId: string): Promise<void> {
   let response: Response;

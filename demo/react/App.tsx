@@ -100,6 +100,7 @@ export function App() {
             key={checkout.attempt}
             invoiceUrl={QPAY_ROUTES.invoiceUrl}
             statusUrl={QPAY_ROUTES.statusUrl}
+            eventsUrl={QPAY_ROUTES.eventsUrl}
             pollInterval={1500}
             order={checkout.order}
             lang="en"

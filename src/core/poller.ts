@@ -40,6 +40,8 @@ export interface PollerOptions {
   interval?: number;
   /** Base wait while the page is hidden; default max(interval * 5, 15000); never below interval. */
   hiddenInterval?: number;
+  /** Base wait while `setRelaxed(true)` (a healthy event stream); default 15000; never below interval. */
+  relaxedInterval?: number;
   /** Per-request timeout in ms, default 10000: the request is aborted and counted as a fault. */
   requestTimeout?: number;
   /** Longest wait after repeated faults, default 30000 (a Retry-After may ask for longer). */
@@ -61,9 +63,10 @@ export interface PollerOptions {
 
 /**
  * `too-large`: the answer is over MAX_STATUS_BODY bytes. `untrusted`: it came from another origin
- * (a redirect), or it is a PAID for another invoice or for less than the invoice's amount.
+ * (a redirect), or it is a PAID for another invoice or for less than the invoice's amount. `stream`: the
+ * `events-url` answer was not an event stream (an error status, a proxy's HTML page); polling carries on.
  */
-export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed' | 'too-large' | 'untrusted';
+export type PollErrorKind = 'network' | 'timeout' | 'http' | 'malformed' | 'too-large' | 'untrusted' | 'stream';
 
 export class PollError extends Error {
   override name = 'PollError';
@@ -93,6 +96,11 @@ export interface Poller {
   checkNow(): void;
   /** Hidden: slower schedule (the pending wait is stretched to hiddenInterval). Visible again: checkNow(). */
   setHidden(hidden: boolean): void;
+  /**
+   * Another source (the event stream) is delivering statuses: polling becomes a safety net, at least
+   * `relaxedInterval` apart. False again (the stream failed): the normal pace, from the last answer.
+   */
+  setRelaxed(relaxed: boolean): void;
 }
 
 // The defaults, as plain constants so a minifier can inline them (an object's keys would ship).
@@ -100,6 +108,7 @@ const INTERVAL = 2000;
 const MIN_INTERVAL = 500;
 const MIN_HIDDEN_INTERVAL = 15000;
 const HIDDEN_FACTOR = 5;
+const RELAXED_INTERVAL = 15000;
 const REQUEST_TIMEOUT = 10000;
 const MAX_BACKOFF = 30000;
 /** Longest status answer read, in bytes: a status is a few hundred; a raw QPay check with many rows a few KB. */
@@ -111,6 +120,7 @@ export const POLL_DEFAULTS = {
   minInterval: MIN_INTERVAL,
   minHiddenInterval: MIN_HIDDEN_INTERVAL,
   hiddenFactor: HIDDEN_FACTOR,
+  relaxedInterval: RELAXED_INTERVAL,
   requestTimeout: REQUEST_TIMEOUT,
   maxBackoff: MAX_BACKOFF,
   maxStatusBody: MAX_STATUS_BODY,
@@ -152,7 +162,7 @@ async function readCapped(response: Response, limit: number): Promise<string | n
 }
 
 /** The origin of an absolute URL (or one relative to the page), or null. */
-function originOf(url: string): string | null {
+export function originOf(url: string): string | null {
   try {
     return new URL(url, globalThis.location?.href).origin;
   } catch {
@@ -169,16 +179,39 @@ function safely(callback: () => void): void {
   }
 }
 
+/**
+ * One status answer's text, judged as every source of statuses must (the poller's GETs and the event
+ * stream's `status` events): JSON is the contract, a bare status word (`PAID`) is also understood, and a
+ * PAID is believed only when it agrees with `expect` (see `paidMismatch`). A refusal is a PollError.
+ */
+export function readStatusAnswer(text: string, expect?: PaidExpectation): { status: PaymentStatus; body: unknown } | PollError {
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // stays the text
+  }
+  const paymentStatus = parseStatus(body);
+  const mismatch = paymentStatus === 'PAID' && expect ? paidMismatch(body, expect) : null;
+  return mismatch
+    ? new PollError('untrusted', `Status answer not believed: ${mismatch}`)
+    : paymentStatus
+      ? { status: paymentStatus, body }
+      : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
+}
+
 export function createPoller(options: PollerOptions): Poller {
   const { url, fetch: fetchStatus, clock = systemClock, random = Math.random, expect, onStatus, onError, onServerDate } = options;
   const ownOrigin = originOf(url);
   const interval = Math.max(MIN_INTERVAL, positiveOr(options.interval, INTERVAL));
   const hiddenInterval = Math.max(interval, positiveOr(options.hiddenInterval, Math.max(interval * HIDDEN_FACTOR, MIN_HIDDEN_INTERVAL)));
+  const relaxedInterval = Math.max(interval, positiveOr(options.relaxedInterval, RELAXED_INTERVAL));
   const requestTimeout = positiveOr(options.requestTimeout, REQUEST_TIMEOUT);
   const maxBackoff = Math.max(interval, positiveOr(options.maxBackoff, MAX_BACKOFF));
 
   let running = false;
   let hidden = false;
+  let relaxed = false;
   /** The request in flight; cleared when it settles, times out or the poller stops. */
   let current: AbortController | null = null;
   /** The one timer: the next check while waiting, the request's timeout while one is in flight. */
@@ -190,7 +223,7 @@ export function createPoller(options: PollerOptions): Poller {
   let notBefore = (options.lastCheckAt ?? -Infinity) + interval;
   let consecutiveFaults = 0;
 
-  const baseInterval = () => (hidden ? hiddenInterval : interval);
+  const baseInterval = () => Math.max(hidden ? hiddenInterval : interval, relaxed ? relaxedInterval : 0);
 
   function scheduleIn(delay: number): void {
     clock.clearTimeout(timer);
@@ -241,24 +274,8 @@ export function createPoller(options: PollerOptions): Poller {
         }
         outcome = new PollError('http', `Status request answered HTTP ${status}`, status);
       } else {
-        // JSON is the contract; a bare status word (`PAID`) is also understood by parseStatus.
         const text = await readCapped(response, MAX_STATUS_BODY);
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text!);
-        } catch {
-          // stays the text
-        }
-        const paymentStatus = parseStatus(body);
-        const mismatch = paymentStatus === 'PAID' && expect ? paidMismatch(body, expect) : null;
-        outcome =
-          text === null
-            ? new PollError('too-large', `Status answer is over ${MAX_STATUS_BODY} bytes`)
-            : mismatch
-              ? new PollError('untrusted', `Status answer not believed: ${mismatch}`)
-              : paymentStatus
-                ? { status: paymentStatus, body }
-                : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
+        outcome = text === null ? new PollError('too-large', `Status answer is over ${MAX_STATUS_BODY} bytes`) : readStatusAnswer(text, expect);
       }
     } catch (error) {
       outcome = new PollError('network', `Status request failed: ${(error as Error)?.message || error}`, undefined, error);
@@ -320,9 +337,20 @@ export function createPoller(options: PollerOptions): Poller {
     hidden = nextHidden;
     if (!hidden) return checkNow();
     // Stretch a pending wait so a hidden page asks no sooner than hiddenInterval after the last answer.
-    const stretchedDueAt = waitStartedAt + hiddenInterval;
-    if (running && !current && stretchedDueAt > timerDueAt) scheduleIn(stretchedDueAt - clock.now());
+    stretchWait();
   }
 
-  return { start, stop, checkNow, setHidden };
+  /** Moves a pending wait (not a back-off after faults) to one base interval after the last answer. */
+  function stretchWait(shorten = false): void {
+    const dueAt = Math.max(waitStartedAt + baseInterval(), notBefore);
+    if (running && !current && (dueAt > timerDueAt || (shorten && consecutiveFaults === 0))) scheduleIn(Math.max(0, dueAt - clock.now()));
+  }
+
+  function setRelaxed(nextRelaxed: boolean): void {
+    if (relaxed === nextRelaxed) return;
+    relaxed = nextRelaxed;
+    stretchWait(!relaxed);
+  }
+
+  return { start, stop, checkNow, setHidden, setRelaxed };
 }

@@ -28,7 +28,8 @@ export interface QPayErrorDetail {
   /**
    * What went wrong. Fatal errors: an `InvoiceError` (unusable invoice, `.code` says why), a
    * `QPayLoadError` (the `invoice-url` request failed), or a QR that cannot be drawn. Non-fatal: a
-   * `PollError` (`.kind`, `.status`, `.retryInMs`) from polling, which goes on (`untrusted`: a PAID
+   * `PollError` (`.kind`, `.status`, `.retryInMs`) from polling or the event stream, which go on (`stream`: the
+   * `events-url` answer is not an event stream, reported once, polling carries on; `untrusted`: a PAID
    * for another invoice or a smaller amount, or an answer redirected to another origin; `too-large`: an
    * answer over 64 KB); a server clock over 5 minutes off (the countdown keeps the device's clock); a
    * `status-url` that cannot be used; or a lazily loaded part that failed to load (the phone bank list: the QR shows
@@ -46,26 +47,49 @@ export interface QPayBankSelectDetail {
   link: string;
 }
 
-/** A bubbling, composed `CustomEvent` class for one event name and detail type. */
-function eventClass<Detail>(type: string, cancelable = false) {
-  return class extends CustomEvent<Detail> {
-    constructor(detail: Detail) {
+/**
+ * THE map of the element's events: name -> detail type. Everything else derives from it: the event classes
+ * below, `QPayCheckoutEventMap` (and so `GlobalEventHandlersEventMap`), the JSX listener props
+ * (src/jsx/shared.ts) and the React wrapper's callbacks (src/react).
+ */
+export interface QPayCheckoutEventDetails {
+  /** Once per invoice when the merchant says PAID (by stream or poll). */
+  'qpay-paid': QPayPaidDetail;
+  /** On every status change. */
+  'qpay-status': QPayStatusDetail;
+  /** The invoice expired unpaid; status watching has stopped. */
+  'qpay-expired': QPayExpiredDetail;
+  /** Fatal or not; see QPayErrorDetail. */
+  'qpay-error': QPayErrorDetail;
+  /** A bank link was activated; cancelable. */
+  'qpay-bank-select': QPayBankSelectDetail;
+}
+
+export type QPayCheckoutEventName = keyof QPayCheckoutEventDetails;
+
+/** A bubbling, composed `CustomEvent` class for one event name, with that name's detail type. */
+function eventClass<Name extends QPayCheckoutEventName>(type: Name, cancelable = false) {
+  return class extends CustomEvent<QPayCheckoutEventDetails[Name]> {
+    constructor(detail: QPayCheckoutEventDetails[Name]) {
       super(type, { bubbles: true, composed: true, cancelable, detail });
     }
   };
 }
 
-export const QPayPaidEvent = eventClass<QPayPaidDetail>('qpay-paid');
+export const QPayPaidEvent = eventClass('qpay-paid');
 export type QPayPaidEvent = InstanceType<typeof QPayPaidEvent>;
-export const QPayStatusEvent = eventClass<QPayStatusDetail>('qpay-status');
+export const QPayStatusEvent = eventClass('qpay-status');
 export type QPayStatusEvent = InstanceType<typeof QPayStatusEvent>;
-export const QPayExpiredEvent = eventClass<QPayExpiredDetail>('qpay-expired');
+export const QPayExpiredEvent = eventClass('qpay-expired');
 export type QPayExpiredEvent = InstanceType<typeof QPayExpiredEvent>;
-export const QPayErrorEvent = eventClass<QPayErrorDetail>('qpay-error');
+export const QPayErrorEvent = eventClass('qpay-error');
 export type QPayErrorEvent = InstanceType<typeof QPayErrorEvent>;
 /** Cancelable: `preventDefault()` keeps the browser from following the bank link. */
-export const QPayBankSelectEvent = eventClass<QPayBankSelectDetail>('qpay-bank-select', true);
+export const QPayBankSelectEvent = eventClass('qpay-bank-select', true);
 export type QPayBankSelectEvent = InstanceType<typeof QPayBankSelectEvent>;
+
+/** The element's events by name, as dispatched: what `addEventListener` and the framework bindings are typed with. */
+export type QPayCheckoutEventMap = { [Name in QPayCheckoutEventName]: CustomEvent<QPayCheckoutEventDetails[Name]> };
 
 /**
  * The `invoice-url` request failed: network, timeout, HTTP status, an answer that is not JSON, or an `order`
@@ -90,11 +114,6 @@ export class QPayLoadError extends Error {
 }
 
 declare global {
-  interface GlobalEventHandlersEventMap {
-    'qpay-paid': QPayPaidEvent;
-    'qpay-status': QPayStatusEvent;
-    'qpay-expired': QPayExpiredEvent;
-    'qpay-error': QPayErrorEvent;
-    'qpay-bank-select': QPayBankSelectEvent;
-  }
+  /** The element's events, merged into the DOM's map so `addEventListener('qpay-paid', …)` knows its `detail`. */
+  interface GlobalEventHandlersEventMap extends QPayCheckoutEventMap {}
 }

@@ -2,14 +2,14 @@
 // status polling, formatting) and renders the result. No side effects on import: registering the
 // tag is `define.ts`'s job.
 
-import { LitElement, adoptStyles, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { normalizeInvoice } from '../core/invoice.js';
-import { clockOffset, formatCountdown, formatMoney, isPlausibleClockOffset } from '../core/format.js';
-import type { Poller } from '../core/poller.js';
-import { expandStatusUrl } from '../core/status-url.js';
+import { formatCountdown, formatMoney } from '../core/format.js';
 import { QPayBankSelectEvent, QPayErrorEvent, QPayExpiredEvent, QPayLoadError, QPayPaidEvent, QPayStatusEvent } from './events.js';
-import { loadMessages, messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
+import { messagesFor, resolveLanguage, type Language, type Messages } from './i18n/index.js';
+import { LazyModules } from './lazy-modules.js';
+import { StatusController } from './status-controller.js';
 import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
 
@@ -24,9 +24,6 @@ export type QPayCheckoutLayout = 'mobile' | 'desktop';
  */
 export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expired' | 'failed' | 'error';
 
-type QrModule = typeof import('./qr-draw.js');
-type PollerModule = typeof import('../core/poller.js');
-type BankListModule = typeof import('./bank-list.js');
 type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
 
 /** How long the "copied" feedback stays. */
@@ -40,8 +37,9 @@ const button = (label: string, onClick: () => void) => html`<button type="button
 const labelled = (label: string, value: string) => html`<span class="sr">${label}: </span>${value}`;
 
 /**
- * A QR payment checkout: shows the invoice's QR (and, on phones, bank-app links), polls the
- * merchant's status endpoint until the payment is final, and tells the page with events.
+ * A QR payment checkout: shows the invoice's QR (and, on phones, bank-app links), listens to the
+ * merchant's status stream and/or polls its status endpoint until the payment is final, and tells the
+ * page with events.
  *
  * @summary QR payment checkout for QPay (Mongolia) and TBank SBP (Russia) invoices.
  * @tag qpay-checkout
@@ -50,6 +48,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property, or the `order` attribute) and whose JSON answer is the invoice. Posted once the document has parsed and its deferred scripts have run, then one more task.
  * @attr {string} order - The order as JSON text, POSTed to `invoice-url`, for pages without scripts of their own. The `order` property takes precedence.
  * @attr {string} status-url - The merchant's status endpoint, polled with GET. `{id}` is replaced by the URL-encoded invoice id; without it `invoice_id=<id>` is added to the query.
+ * @attr {string} events-url - The merchant's status event stream (`text/event-stream`, the server kit's `GET {basePath}/events/{id}`), same `{id}` rules as `status-url`. Where the browser has EventSource, the element listens to it and polls `status-url` only every 15 s while statuses flow; when the stream fails it polls at the normal pace again.
  * @attr {number} poll-interval - Milliseconds between status checks (default 2000, at least 500).
  * @attr {string} lang - `mn` (default), `en` or `ru`.
  * @attr {'auto' | 'mobile' | 'desktop'} mode - Layout: `auto` (default) picks `mobile` for a coarse pointer or a mobile user agent.
@@ -65,7 +64,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
  * @event {QPayStatusEvent} qpay-status - On every status change. `detail: {invoiceId, status, previous}`.
  * @event {QPayExpiredEvent} qpay-expired - The invoice expired unpaid; polling has stopped. `detail: {invoiceId, expiresAt}`.
- * @event {QPayErrorEvent} qpay-error - `detail: {error, fatal}`. Fatal: unusable invoice or failed `invoice-url`. Not fatal: a polling fault (polling goes on), or a lazily loaded part that failed (the phone bank list: the QR shows instead; a language pack: Mongolian shows).
+ * @event {QPayErrorEvent} qpay-error - `detail: {error, fatal}`. Fatal: unusable invoice or failed `invoice-url`. Not fatal: a polling fault (polling goes on), an `events-url` answer that is not an event stream (once; polling goes on), or a lazily loaded part that failed (the phone bank list: the QR shows instead; a language pack: Mongolian shows).
  * @event {QPayBankSelectEvent} qpay-bank-select - A bank link was activated. `detail: {name, link}`. Cancelable: `preventDefault()` stops the navigation.
  *
  * @csspart qr - The QR code (an `<img>` of the provider's PNG, or a drawn `<svg>`).
@@ -93,11 +92,12 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
 export class QPayCheckoutElement extends LitElement {
   static override styles = styles;
 
-  /** Lit's reactive properties: the public inputs with their attributes, then internal state (no attribute). */
+  /** Lit's reactive properties, each declared as a field below. */
   static override properties: PropertyDeclarations = {
     invoice: {},
     invoiceUrl: { attribute: 'invoice-url' },
     statusUrl: { attribute: 'status-url' },
+    eventsUrl: { attribute: 'events-url' },
     pollInterval: { attribute: 'poll-interval', type: Number },
     mode: {},
     order: { attribute: false },
@@ -105,9 +105,14 @@ export class QPayCheckoutElement extends LitElement {
     banks: { attribute: false },
     rememberBank: { attribute: false },
     langAttribute: { attribute: 'lang' },
-    ...Object.fromEntries(
-      ['view', 'status', 'blocked', 'trouble', 'qrShown', 'bankFilter', 'copyNote', 'remaining'].map((name) => [name, { state: true }]),
-    ),
+    view: { state: true },
+    status: { state: true },
+    blocked: { state: true },
+    trouble: { state: true },
+    qrShown: { state: true },
+    bankFilter: { state: true },
+    copyNote: { state: true },
+    remaining: { state: true },
   };
 
   /** The provider's invoice: an object, or JSON text (the `invoice` attribute). Takes precedence over `invoiceUrl`. */
@@ -118,6 +123,9 @@ export class QPayCheckoutElement extends LitElement {
 
   /** Merchant status endpoint, polled with GET; `{id}` is replaced by the invoice id. */
   declare statusUrl: string | undefined;
+
+  /** Merchant status event stream (`text/event-stream`); `{id}` is replaced by the invoice id. Polling slows to a safety net while it delivers. */
+  declare eventsUrl: string | undefined;
 
   /** Milliseconds between status checks. */
   pollInterval = 2000;
@@ -144,7 +152,7 @@ export class QPayCheckoutElement extends LitElement {
    * Mirrors the native `lang` attribute so a change re-renders; the native `lang` property keeps
    * working (and reflecting) because this field has another name.
    */
-  protected declare langAttribute: string | null;
+  protected declare langAttribute: string | null | undefined;
 
   /** The invoice shown; undefined while idle, loading or after a fatal error. */
   private declare view: InvoiceView | undefined;
@@ -152,7 +160,7 @@ export class QPayCheckoutElement extends LitElement {
   private declare status: PaymentStatus | undefined;
   /** Why there is no invoice to show: `invoice-url` is loading, or a fatal error. */
   private declare blocked: 'loading' | 'error' | undefined;
-  /** The last status check failed (polling goes on). */
+  /** The last status check failed (checking goes on). */
   private declare trouble: boolean | undefined;
   private declare qrShown: boolean | undefined;
   private bankFilter = '';
@@ -160,13 +168,6 @@ export class QPayCheckoutElement extends LitElement {
   /** Milliseconds to expires_at, on the server's clock; updated every second. */
   private remaining = 0;
 
-  #poller: Poller | undefined;
-  /** Server clock minus local clock, from the Date headers of the merchant's answers. */
-  #clockOffset = 0;
-  /** The server's clock was reported as implausible and is not used (until it is plausible again). */
-  #clockDistrusted = false;
-  /** When this invoice's status was last asked (epoch ms): a re-attached element waits an interval from it. */
-  #lastCheckAt: number | undefined;
   /** Invoices that ended here: shown as paid or expired again when passed again. */
   #ended = new Map<string, 'PAID' | 'EXPIRED'>();
   /** The remaining time screen readers were last told (changes only with `remaining`). */
@@ -174,17 +175,15 @@ export class QPayCheckoutElement extends LitElement {
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   #loadController: AbortController | undefined;
-  /** Lazy modules and language packs on their way; `updateComplete` waits for them. */
-  #loads = new Set<Promise<void>>();
-  #qrModule: QrModule | undefined;
-  /** The status poller and its answer checks: loaded once a status-url is there to poll (the QR shows first). */
-  #pollerModule: PollerModule | undefined;
-  #pollerLoad: Promise<void> | undefined;
-  #qrLoad: Promise<void> | undefined;
-  /** The phone layout's bank list code; `null` when it failed to load (the QR is shown instead). */
-  #bankList: BankListModule | null | undefined;
-  #bankListLoad: Promise<void> | undefined;
-  #languageLoad: Language | undefined;
+  #modules = new LazyModules(this, (error) => this.#report(error, false));
+  #status = new StatusController(this, this.#modules, {
+    onStatus: (view, status, body) => this.#onStatus(view, status, body),
+    onError: (error, trouble) => {
+      this.trouble ||= trouble;
+      this.#report(error, false);
+    },
+    onWake: () => this.#tick(),
+  });
 
   /** The layout in effect: `mode`, or for `auto` what the device suggests. */
   get layout(): QPayCheckoutLayout {
@@ -207,12 +206,11 @@ export class QPayCheckoutElement extends LitElement {
 
   /** Asks the status endpoint now (no-op unless polling, or while a request is in flight). */
   check(): void {
-    this.#poller?.checkNow();
+    this.#status.checkNow();
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#listen('addEventListener');
     // A load cut short by removal runs again.
     if (this.blocked === 'loading' && !this.#loadController) void this.#loadInvoice();
     this.#resume();
@@ -220,15 +218,9 @@ export class QPayCheckoutElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#listen('removeEventListener');
     this.#cancelLoad();
     this.#stop();
     this.#setCopyNote('');
-  }
-
-  #listen(method: 'addEventListener' | 'removeEventListener'): void {
-    document[method]('visibilitychange', this.#onVisibilityChange);
-    for (const type of ['pageshow', 'focus', 'online']) window[method](type, this.#onReturn);
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -238,35 +230,17 @@ export class QPayCheckoutElement extends LitElement {
       // An order set after a POST that failed (say it went out before the page's script set it): no invoice was
       // made, so posting again makes no second one.
       void this.#loadInvoice();
-    } else if (changed.has('statusUrl') || changed.has('pollInterval')) {
-      // Same invoice, new endpoint or pace: start over with a poller built for it.
+    } else if (changed.has('statusUrl') || changed.has('eventsUrl') || changed.has('pollInterval')) {
+      // Same invoice, new endpoints or pace: start over with sources built for them.
       this.#stop();
       this.#resume();
     }
-    const language = this.#language();
-    if (!messagesFor(language) && this.#languageLoad !== language) {
-      this.#languageLoad = language;
-      this.#lazy(loadMessages(language), `the ${language} texts`, () => {}, (error) => this.#report(error, false));
-    }
+    this.#modules.language(this.#language());
     const view = this.view;
     if (view && this.state === 'waiting') {
       // Phones with bank links to show: fetch the bank list code now (it arrives before updateComplete resolves).
-      if (!this.#qrIsMain(view)) {
-        const loaded = (module: BankListModule): void => {
-          this.#bankList = module;
-          adoptStyles(this.renderRoot as ShadowRoot, [styles, module.phoneStyles]);
-        };
-        this.#bankListLoad ??= this.#lazy(import('./bank-list.js'), 'the bank list', loaded, (error) => {
-          this.#bankList = null;
-          this.#report(error, false);
-        });
-      }
-      if (view.qr.kind === 'text' && (this.#qrIsMain(view) || this.qrShown)) {
-        this.#qrLoad ??= this.#lazy(import('./qr-draw.js'), 'the QR encoder', (module) => (this.#qrModule = module), (error) => {
-          this.#qrLoad = undefined;
-          this.#fail(error);
-        });
-      }
+      if (!this.#qrIsMain(view)) this.#modules.loadBankList();
+      if (view.qr.kind === 'text' && (this.#qrIsMain(view) || this.qrShown)) this.#modules.loadQr((error) => this.#fail(error));
     }
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.state;
@@ -275,23 +249,8 @@ export class QPayCheckoutElement extends LitElement {
   /** Also waits for the lazy modules and language packs still loading, and the render that shows them. */
   protected override async getUpdateComplete(): Promise<boolean> {
     let complete = await super.getUpdateComplete();
-    while (this.#loads.size > 0) {
-      await Promise.all(this.#loads);
-      complete = await super.getUpdateComplete();
-    }
+    while (await this.#modules.settled()) complete = await super.getUpdateComplete();
     return complete;
-  }
-
-  /** Runs a lazy load of `what`; `updateComplete` waits for it, and the element re-renders once it settled. */
-  #lazy<T>(load: Promise<T>, what: string, loaded: (value: T) => void, failed: (error: Error) => void): Promise<void> {
-    const settled: Promise<void> = load
-      .then(loaded, (error: unknown) => failed(new Error(`Could not load ${what}`, { cause: error })))
-      .finally(() => {
-        this.#loads.delete(settled);
-        this.requestUpdate();
-      });
-    this.#loads.add(settled);
-    return settled;
   }
 
   /** `error` is always an Error: ours, the core's, or the platform's (fetch, import, URL). */
@@ -337,7 +296,7 @@ export class QPayCheckoutElement extends LitElement {
     this.qrShown = false;
     this.bankFilter = '';
     this.#spoken = undefined;
-    this.#lastCheckAt = undefined;
+    this.#status.forgetInvoice();
   }
 
   /** A fatal problem: this invoice cannot be used. */
@@ -347,57 +306,17 @@ export class QPayCheckoutElement extends LitElement {
     this.#report(error, true);
   }
 
-  /** Starts whatever should run now: the countdown and polling, when connected and waiting. */
+  /** Starts whatever should run now: the countdown and status watching, when connected and waiting. */
   #resume(): void {
     this.#tick();
     const view = this.view;
-    if (!view || !this.isConnected || this.state !== 'waiting' || this.#poller || !this.statusUrl) return;
-    let url: string;
-    try {
-      url = expandStatusUrl(this.statusUrl, view.id, document.baseURI);
-    } catch (error) {
-      // The QR still works without status checks, so this is not fatal for the customer.
-      this.#report(error, false);
-      return;
-    }
-    const module = this.#pollerModule;
-    if (!module) {
-      // Once loaded, resume again: whatever invoice is shown by then is the one polled for.
-      const loaded = (loadedModule: PollerModule): void => {
-        this.#pollerModule = loadedModule;
-        this.#resume();
-      };
-      this.#pollerLoad ??= this.#lazy(import('../core/poller.js'), 'the status poller', loaded, (error) => {
-        this.#pollerLoad = undefined;
-        this.#report(error, false);
-      });
-      return;
-    }
-    // The poller is stopped whenever this invoice is replaced or ends, and calls nothing after that, so
-    // its answers are about the invoice shown (`view` or, after the same invoice was passed again, its copy).
-    const poller = module.createPoller({
-      url,
-      fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
-      interval: this.pollInterval,
-      lastCheckAt: this.#lastCheckAt,
-      // A PAID naming another invoice or a smaller amount is not this invoice's payment.
-      expect: { invoiceId: view.id, amount: view.amount },
-      onStatus: (status, body) => this.#onStatus(view, status, body),
-      onError: (error) => {
-        this.trouble = true;
-        this.#report(error, false);
-      },
-      onServerDate: (header, receivedAt) => this.#noteServerDate(header, receivedAt),
-    });
-    this.#poller = poller;
-    if (document.visibilityState === 'hidden') poller.setHidden(true);
-    poller.start();
+    if (!view || !this.isConnected || this.state !== 'waiting') return;
+    this.#status.watch(view, { statusUrl: this.statusUrl, eventsUrl: this.eventsUrl, pollInterval: this.pollInterval });
   }
 
-  /** Stops polling and the countdown. */
+  /** Stops status watching and the countdown. */
   #stop(): void {
-    this.#poller?.stop();
-    this.#poller = undefined;
+    this.#status.stop();
     clearTimeout(this.#tickTimer);
   }
 
@@ -426,7 +345,7 @@ export class QPayCheckoutElement extends LitElement {
     if (this.#loadController !== controller) return; // superseded or removed meanwhile
     this.#loadController = undefined;
     if (!loaded) return this.#fail(failure instanceof QPayLoadError ? failure : new QPayLoadError(String(failure), undefined, failure));
-    this.#noteServerDate(loaded.dateHeader, loaded.receivedAt);
+    this.#status.noteServerDate(loaded.dateHeader, loaded.receivedAt);
     this.#useInvoice(loaded.invoice);
   }
 
@@ -462,19 +381,6 @@ export class QPayCheckoutElement extends LitElement {
     if (this.#setStatus(view, 'EXPIRED')) this.dispatchEvent(new QPayExpiredEvent({ invoiceId: view.id, expiresAt: view.expiresAt }));
   }
 
-  #noteServerDate(header: string | null, receivedAt: number): void {
-    if (!header) return;
-    const offset = clockOffset(header, receivedAt);
-    const plausible = isPlausibleClockOffset(offset);
-    if (!plausible && !this.#clockDistrusted) {
-      const minutes = Math.round(offset / 60000);
-      this.#report(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
-    }
-    this.#clockDistrusted = !plausible;
-    this.#clockOffset = plausible ? offset : 0;
-    this.#tick();
-  }
-
   /**
    * While waiting on an invoice with an expiry: updates the countdown and what screen readers hear,
    * expires the invoice when its time is up, and wakes again just after the shown second changes.
@@ -483,28 +389,13 @@ export class QPayCheckoutElement extends LitElement {
     clearTimeout(this.#tickTimer);
     const view = this.view;
     if (view?.expiresAt === undefined || !this.isConnected || this.state !== 'waiting') return;
-    const remaining = view.expiresAt - Date.now() - this.#clockOffset;
+    const remaining = view.expiresAt - Date.now() - this.#status.clockOffset;
     if (remaining <= 0) return this.#expire(view);
     const spoken = spokenRemaining(remaining);
     if (spoken.key !== this.#spoken?.key) this.#spoken = spoken;
     this.remaining = remaining;
     this.#tickTimer = setTimeout(() => this.#tick(), (remaining % 1000 || 1000) + 5);
   }
-
-  // ---- page events -----------------------------------------------------------------------------
-
-  #onVisibilityChange = (): void => {
-    const hidden = document.visibilityState === 'hidden';
-    this.#poller?.setHidden(hidden);
-    if (!hidden) this.#onReturn();
-  };
-
-  /** The customer may be back from the bank app (or back online): check at once. */
-  #onReturn = (): void => {
-    // Timers may have been frozen (back-forward cache, sleeping tab): the tick re-checks the clock first.
-    this.#tick();
-    if (this.state === 'waiting') this.#poller?.checkNow();
-  };
 
   // ---- rendering -------------------------------------------------------------------------------
 
@@ -514,7 +405,7 @@ export class QPayCheckoutElement extends LitElement {
 
   /** Desktop, a phone with no bank links, or a bank list that failed to load: the QR is what the customer uses. */
   #qrIsMain(view: InvoiceView): boolean {
-    return this.layout === 'desktop' || this.#bankList === null || (view.banks.length === 0 && !view.primaryLink);
+    return this.layout === 'desktop' || this.#modules.bankList === null || (view.banks.length === 0 && !view.primaryLink);
   }
 
   protected override render(): TemplateResult {
@@ -556,7 +447,7 @@ export class QPayCheckoutElement extends LitElement {
       return html`<p class="heading">${t.scanQr}</p>
         ${this.#renderQr(view, t)} ${copy ? html`<div class="actions">${copy}</div>` : nothing}`;
     }
-    const module = this.#bankList;
+    const module = this.#modules.bankList;
     // The phone layout's code is on its way (a moment): a spinner holds its place.
     if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
     return module.renderPhonePayment(view, this.banks, language, {
@@ -578,9 +469,9 @@ export class QPayCheckoutElement extends LitElement {
     let drawn: TemplateResult | undefined;
     if (qr.kind === 'image') {
       drawn = html`<img part="qr" class="qr" src=${`data:image/png;base64,${qr.base64Png}`} alt=${t.qrAlt} @error=${() => this.#qrImageFailed(view)} />`;
-    } else if (this.#qrModule) {
+    } else if (this.#modules.qr) {
       try {
-        drawn = this.#qrModule.drawQr(qr.text, t.qrAlt);
+        drawn = this.#modules.qr.drawQr(qr.text, t.qrAlt);
       } catch (error) {
         // Text too long for any QR version: the invoice cannot be shown. Report after this render.
         queueMicrotask(() => this.view === view && this.#fail(new Error(`The QR text (${qr.text.length} characters) is too long for a QR code`, { cause: error })));

@@ -4,16 +4,10 @@
 // Types only: this module has no runtime code.
 
 import type { QPayCheckoutElement, QPayCheckoutMode } from '../element/qpay-checkout.js';
-import type {
-  QPayBankSelectEvent,
-  QPayErrorEvent,
-  QPayExpiredEvent,
-  QPayPaidEvent,
-  QPayStatusEvent,
-} from '../element/events.js';
+import type { QPayCheckoutEventMap } from '../element/events.js';
 
 /** The element's public inputs (the contract's properties); `lang` is the native attribute. */
-export type QPayCheckoutPropertyName = 'invoice' | 'invoiceUrl' | 'statusUrl' | 'pollInterval' | 'mode' | 'order' | 'banks' | 'rememberBank';
+export type QPayCheckoutPropertyName = 'invoice' | 'invoiceUrl' | 'statusUrl' | 'eventsUrl' | 'pollInterval' | 'mode' | 'order' | 'banks' | 'rememberBank';
 
 /** The inputs as properties: frameworks that set properties on custom elements (all four do) use these. */
 export type QPayCheckoutProperties = Partial<Pick<QPayCheckoutElement, QPayCheckoutPropertyName>>;
@@ -24,6 +18,7 @@ export interface QPayCheckoutAttributes {
   invoice?: string;
   'invoice-url'?: string;
   'status-url'?: string;
+  'events-url'?: string;
   /** Milliseconds between status checks (default 2000). */
   'poll-interval'?: number | string;
   mode?: QPayCheckoutMode;
@@ -31,18 +26,9 @@ export interface QPayCheckoutAttributes {
   lang?: string;
 }
 
-/** The element's events by name (the same map the element adds to `GlobalEventHandlersEventMap`). */
-export interface QPayCheckoutEventMap {
-  'qpay-paid': QPayPaidEvent;
-  'qpay-status': QPayStatusEvent;
-  'qpay-expired': QPayExpiredEvent;
-  'qpay-error': QPayErrorEvent;
-  'qpay-bank-select': QPayBankSelectEvent;
-}
-
 /** One listener prop per event, named `${Prefix}qpay-paid` and so on (`on` for React 19 and Svelte 5, `on:` for Solid). */
 export type QPayCheckoutListeners<Prefix extends string> = {
   [Name in keyof QPayCheckoutEventMap as `${Prefix}${Name}`]?: (event: QPayCheckoutEventMap[Name]) => void;
 };
 
-export type { QPayCheckoutElement };
+export type { QPayCheckoutElement, QPayCheckoutEventMap };

@@ -11,6 +11,7 @@ import '../element/define.js';
 import { QPayCheckoutElement } from '../element/qpay-checkout.js';
 import type {
   QPayBankSelectEvent,
+  QPayCheckoutEventMap,
   QPayErrorEvent,
   QPayExpiredEvent,
   QPayPaidEvent,
@@ -18,32 +19,29 @@ import type {
 } from '../element/events.js';
 import type { QPayCheckoutProperties } from '../jsx/shared.js';
 
-/** Callback prop name -> the event it listens to, typed with the event's class. */
-const events = {
-  onPaid: 'qpay-paid' as EventName<QPayPaidEvent>,
-  onStatus: 'qpay-status' as EventName<QPayStatusEvent>,
-  onExpired: 'qpay-expired' as EventName<QPayExpiredEvent>,
-  onError: 'qpay-error' as EventName<QPayErrorEvent>,
-  onBankSelect: 'qpay-bank-select' as EventName<QPayBankSelectEvent>,
-};
+/**
+ * Callback prop name -> the event it listens to (a name of the element's one event map); the props' types
+ * derive from it. onPaid: `qpay-paid`, once per invoice, `detail` `{invoiceId, status: 'PAID', response}`;
+ * onStatus: every change, `{invoiceId, status, previous}`; onExpired; onError: `{error, fatal}`; onBankSelect:
+ * cancelable, `event.preventDefault()` keeps the page from following the bank link.
+ */
+const EVENT_PROPS = {
+  onPaid: 'qpay-paid',
+  onStatus: 'qpay-status',
+  onExpired: 'qpay-expired',
+  onError: 'qpay-error',
+  onBankSelect: 'qpay-bank-select',
+} as const satisfies Record<string, keyof QPayCheckoutEventMap>;
+type EventProps = typeof EVENT_PROPS;
 
-/** The wrapper's event callbacks. */
-export interface QPayCheckoutEventProps {
-  /** `qpay-paid`: once per invoice; `event.detail` is `{invoiceId, status: 'PAID', response}`. */
-  onPaid?: (event: QPayPaidEvent) => void;
-  /** `qpay-status`: every status change; `event.detail` is `{invoiceId, status, previous}`. */
-  onStatus?: (event: QPayStatusEvent) => void;
-  /** `qpay-expired`: the invoice expired unpaid. */
-  onExpired?: (event: QPayExpiredEvent) => void;
-  /** `qpay-error`: `event.detail` is `{error, fatal}`. */
-  onError?: (event: QPayErrorEvent) => void;
-  /** `qpay-bank-select`: cancelable; `event.preventDefault()` keeps the page from following the bank link. */
-  onBankSelect?: (event: QPayBankSelectEvent) => void;
-}
+/** The wrapper's event callbacks, each typed with its event's detail. */
+export type QPayCheckoutEventProps = { [Prop in keyof EventProps]?: (event: QPayCheckoutEventMap[EventProps[Prop]]) => void };
+
+const events = EVENT_PROPS as { [Prop in keyof EventProps]: EventName<QPayCheckoutEventMap[EventProps[Prop]]> };
 
 /**
  * Props of `<QPayCheckout>`: React's HTML props (className, style, id, lang, ...), the element's
- * inputs as properties (`invoice`, `invoiceUrl`, `statusUrl`, `pollInterval`, `mode`, `order`,
+ * inputs as properties (`invoice`, `invoiceUrl`, `statusUrl`, `eventsUrl`, `pollInterval`, `mode`, `order`,
  * `banks`, `rememberBank`), the event callbacks, and a ref to the element (for `check()`).
  */
 export type QPayCheckoutProps = Omit<React.HTMLAttributes<QPayCheckoutElement>, keyof QPayCheckoutEventProps | keyof QPayCheckoutProperties> &

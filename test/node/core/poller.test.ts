@@ -664,3 +664,29 @@ describe('re-attach throttle (issue 10)', () => {
     poller.stop();
   });
 });
+
+describe('setRelaxed (a healthy event stream beside the poller)', () => {
+  test('relaxed: a safety-net check every 15 s; back to the interval at once when the stream fails', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew);
+    poller.start();
+    await clock.advance(1 * SECOND);
+    poller.setRelaxed(true); // the stream delivered a status: the pending 2 s wait stretches to 15 s
+    await clock.advance(44 * SECOND);
+    assert.deepEqual(requestTimes(), [0, 15000, 30000, 45000]);
+    await clock.advance(5 * SECOND);
+    poller.setRelaxed(false); // 5 s since the last answer, more than the interval: checks now
+    await clock.advance(0);
+    await clock.advance(4 * SECOND);
+    assert.deepEqual(requestTimes(), [0, 15000, 30000, 45000, 50000, 52000, 54000]);
+    poller.stop();
+  });
+
+  test('relaxed is never faster than the interval', async () => {
+    const { clock, poller, requestTimes } = setup(alwaysNew, { interval: 20000, relaxedInterval: 15000 });
+    poller.start();
+    poller.setRelaxed(true);
+    await clock.advance(41 * SECOND);
+    assert.deepEqual(requestTimes(), [0, 20000, 40000]);
+    poller.stop();
+  });
+});

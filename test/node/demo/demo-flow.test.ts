@@ -1,7 +1,7 @@
 // End to end: `npm start`'s dev server (Vite with the project's vite.config.ts and its demo shop
 // plugin, the QPay and TBank mocks under msw/node) driven in a real Chromium with playwright-core.
 // The page's cart goes through the real checkout handlers, "Simulate payment" pays the mock,
-// and the widget reaches PAID by polling, for QPay and for TBank on desktop (QR) and a phone
+// and the widget reaches PAID pushed on its event stream (events-url), for QPay and for TBank on desktop (QR) and a phone
 // (open-in-bank link to the codeUrl). Playwright's CSS locators pierce the widget's shadow root.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,12 @@ describe('demo shop end to end (npm start in Chromium)', { skip, timeout: 90_000
   // Vite's own log lines, kept so the test can see onPaid on the server.
   let serverLog: string[];
   const pageErrors: string[] = [];
+  /** Per page: the event streams it opened and what the status route answered it. */
+  interface StatusTraffic {
+    streams: string[];
+    polledStatuses: Promise<unknown>[];
+  }
+  const statusTraffic = new WeakMap<Page, StatusTraffic>();
 
   before(async () => {
     demo = await startDemoServer();
@@ -43,6 +49,12 @@ describe('demo shop end to end (npm start in Chromium)', { skip, timeout: 90_000
   async function openShop(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    const traffic: StatusTraffic = { streams: [], polledStatuses: [] };
+    statusTraffic.set(page, traffic);
+    page.on('request', (request) => /\/events\/[^/]+$/.test(new URL(request.url()).pathname) && traffic.streams.push(request.url()));
+    page.on('response', (response) => {
+      if (/\/status\/[^/]+$/.test(new URL(response.url()).pathname)) traffic.polledStatuses.push(response.json().then((body) => body.status, () => null));
+    });
     await page.goto(baseUrl);
     // /demo-api/config answered: the footer names each provider's mode.
     await page.getByText('TBank SBP: mock').waitFor(WAIT);
@@ -58,12 +70,16 @@ describe('demo shop end to end (npm start in Chromium)', { skip, timeout: 90_000
     return { invoice: (await response.json()) as InvoiceAnswer, sent: response.request().postDataJSON() as Record<string, unknown> };
   }
 
+  /** Simulates the payment and sees PAID, pushed on the widget's event stream (no status poll said PAID). */
   async function simulateAndSeePaid(page: Page): Promise<void> {
     const simulate = page.getByRole('button', { name: 'Simulate payment' });
+    const { streams, polledStatuses } = statusTraffic.get(page)!;
     // Enabled once the widget's first status poll named the invoice.
     await page.locator('button.simulate:not([disabled])').waitFor(WAIT);
     await simulate.click();
     await page.locator('qpay-checkout[data-state="paid"]').waitFor(WAIT);
+    assert.ok(streams.length >= 1, 'the widget opened no event stream');
+    assert.ok(!(await Promise.all(polledStatuses)).includes('PAID'), 'PAID came from a status poll, not the stream');
     const widgetStatus = await page.locator('qpay-checkout [part="status"]').textContent();
     assert.match(widgetStatus ?? '', /Payment received/);
     await page.locator('#order-status.paid').waitFor(WAIT);
