@@ -4,9 +4,7 @@
 // the QPay mock served over HTTP. Per setup: requests/s and p50/p99 of paced pollers spread over the processes, QPay
 // status calls per invoice per second, and the time from a callback arriving at one process to the status route of
 // another answering PAID, and to an event stream that another process holds saying PAID. Prints one JSON line.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { callbackPath, createInvoice, serveQPayMock, startCluster, type Cluster } from '../../test/node/cluster/cluster-kit.js';
+import { callbackPath, createInvoice, readEventStream, runLoad, serveQPayMock, startCluster, type Cluster } from '../../test/node/cluster/cluster-kit.js';
 import { startPostgres, startRedis, type TestServer } from '../../test/node/helpers/servers.js';
 
 interface Settings {
@@ -17,17 +15,6 @@ interface Settings {
   callbackReps: number;
 }
 const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
-const LOAD = fileURLToPath(new URL('./load.mjs', import.meta.url));
-
-function runLoad(config: Record<string, unknown>): Promise<{ requests: number; failed: number; rps: number; p50Ms: number; p99Ms: number; elapsedMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`load exited ${code}`))));
-  });
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
 const qpay = await serveQPayMock();
 let orderSeq = 0;
@@ -45,10 +32,7 @@ async function measure(cluster: Cluster) {
     baseUrls: cluster.shops.map((shop) => shop.baseUrl),
     invoiceIds,
     pollers: settings.pollers,
-    connections: 256,
     durationMs: settings.durationMs,
-    warmupMs: 0,
-    mode: 'paced',
     interval: settings.interval,
   });
   const checks = qpay.mock.controls.calls.count('payment/check');
@@ -74,22 +58,14 @@ async function measure(cluster: Cluster) {
   const pushes: number[] = [];
   for (let i = 0; i < settings.callbackReps; i++) {
     const { body } = await createInvoice(cluster, 0, `o-${++orderSeq}`);
-    const stream = await cluster.fetch(0, `/qpay/events/${body.invoice_id}`);
-    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = '';
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(text)) {
-        const { done, value } = await reader.read();
-        if (done) throw new Error('cluster bench: the stream ended early');
-        text += value;
-      }
-    };
-    await until(/"status":"NEW"/);
+    const stream = readEventStream(await cluster.fetch(0, `/qpay/events/${body.invoice_id}`));
+    if (!(await stream.until(/"status":"NEW"/))) throw new Error('cluster bench: the stream ended before NEW');
     const { callbackUrl } = qpay.mock.controls.pay(body.invoice_id, undefined, { callback: false });
     const started = performance.now();
-    await Promise.all([cluster.fetch(size - 1, callbackPath(callbackUrl!)).then((r) => r.text()), until(/"status":"PAID"/)]);
+    const [, pushed] = await Promise.all([cluster.fetch(size - 1, callbackPath(callbackUrl!)).then((r) => r.text()), stream.until(/"status":"PAID"/)]);
+    if (!pushed) throw new Error('cluster bench: the stream ended before PAID');
     pushes.push(performance.now() - started);
-    await reader.cancel();
+    await stream.cancel();
   }
   pushes.sort((a, b) => a - b);
   const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);

@@ -22,6 +22,12 @@ export interface BackoffEntry<E> {
   retryAt: number;
 }
 
+/** The wait before attempt `failures + 1`: `baseMs` × 2^(failures − 1), capped at `maxMs` (0 failures: no wait). */
+export function doublingDelay(baseMs: number, maxMs: number, failures: number): number {
+  if (failures < 1) return 0;
+  return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+}
+
 export class FailureBackoff<E = unknown> {
   readonly #now: () => number;
   readonly #baseMs: number;
@@ -46,7 +52,7 @@ export class FailureBackoff<E = unknown> {
   fail(key: string, error: E): BackoffEntry<E> {
     const previous = this.#entries.get(key);
     const failures = (previous?.failures ?? 0) + 1;
-    const waitMs = Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(failures - 1, 30));
+    const waitMs = doublingDelay(this.#baseMs, this.#maxMs, failures);
     const entry = { error, failures, retryAt: this.#now() + waitMs };
     this.#entries.delete(key); // re-insert: Map order is the eviction order
     this.#entries.set(key, entry);

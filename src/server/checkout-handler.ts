@@ -10,8 +10,8 @@
 // When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
 import { FINAL_STATUSES, type PaymentStatus } from '../core/types.js';
 import { amountProblem } from './amounts.js';
-import { FailureBackoff } from './backoff.js';
-import { readBodyText } from './body.js';
+import { FailureBackoff, doublingDelay } from './backoff.js';
+import { DEFAULT_MAX_BODY_BYTES, readBodyText } from './body.js';
 import { logSafe } from './log.js';
 import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from './provider.js';
 import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from './reference.js';
@@ -107,7 +107,6 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   idle(): Promise<void>;
 };
 
-const MAX_BODY_BYTES = 64 * 1024;
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** An id that can stand as one path segment at the provider: `.` and `..` would name another path. */
 const isInvoiceId = (id: string) => ID_PATTERN.test(id) && !/^\.{1,2}$/.test(id);
@@ -159,8 +158,8 @@ function normalizeBasePath(path: string): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Checks what `getOrder` returned; a bad order is the shop's bug, so the answer is 500. */
-function orderProblem(order: CheckoutOrder): string | null {
+/** Checks what `getOrder` returned (its amount in `currency`); a bad order is the shop's bug, so the answer is 500. */
+function orderProblem(order: CheckoutOrder, currency: string): string | null {
   if (typeof order !== 'object') return 'getOrder must return an object';
   if (typeof order.orderId !== 'string' || !order.orderId.trim()) return 'orderId must be a non-empty string';
   if (order.orderId.length > 128) return 'orderId is longer than 128 characters';
@@ -169,7 +168,7 @@ function orderProblem(order: CheckoutOrder): string | null {
   }
   if (order.currency !== undefined && !/^[A-Za-z]{3}$/.test(order.currency)) return 'currency must be an ISO 4217 code';
   if (order.description !== undefined && typeof order.description !== 'string') return 'description must be a string';
-  return null;
+  return amountProblem(order.amount, currency);
 }
 
 /** Amounts compared in minor units so 100.1 + 0.2 style sums do not miss by a hair. */
@@ -296,6 +295,9 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       pending = (async () => {
         const local = statusMemo.get(invoiceId);
         if (local && local.at >= freshAfter) return unwrap(local);
+        // During an outage, pollers get the shared failure until its back-off ends, with no store round trip.
+        const failing = strict ? undefined : outage.blocked(invoiceId);
+        if (failing) return unwrap(failing.error);
         for (let waited = 0; ; waited += WAIT_STEP_MS) {
           const cached = await store.getCachedStatus(invoiceId);
           if (cached && cached.at >= freshAfter) return unwrap(remember(statusMemo, invoiceId, cached));
@@ -304,8 +306,6 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
           const token = strict
             ? await store.acquireLock(`confirm:${invoiceId}`, CONFIRM_INTERVAL_MS)
             : await store.acquireLock(`status:${invoiceId}`, cacheMs);
-          const failing = strict ? undefined : outage.blocked(invoiceId);
-          if (failing) return unwrap(failing.error);
           if (token) {
             // Stamped with when the question was asked: an answer counts as news only from then on.
             const askedAt = now();
@@ -373,10 +373,6 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   // ---- onPaid: once per paid invoice, under a lease, with a timeout and back-off ----------------------------------
 
-  function retryDelay(attempt: number): number {
-    return Math.min(onPaidRetryMaxMs, onPaidRetryMs * 2 ** Math.max(0, attempt - 1));
-  }
-
   /** Runs onPaid unless it already succeeded or another caller holds it: `done`, `busy` or `failed`. */
   function deliver(paid: PaidRecord): Promise<Delivery> {
     const quietUntil = onPaidMemo.get(paid.invoiceId) ?? 0;
@@ -412,7 +408,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
           });
           await Promise.race([run, timeout]);
         } catch (error) {
-          const delay = retryDelay(claim.attempt);
+          const delay = doublingDelay(onPaidRetryMs, onPaidRetryMaxMs, claim.attempt);
           logger.error(
             `onPaid failed for invoice ${paid.invoiceId} (order ${paid.orderId}, attempt ${claim.attempt}); retried after ${delay} ms: ${describe(error)}`,
           );
@@ -449,11 +445,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** The request's body as text, read as bytes with a hard cap (the read stops at the cap, chunked bodies too). */
   async function readCappedText(request: Request): Promise<{ text: string } | Response> {
-    const read = await readBodyText(request, { maxBytes: MAX_BODY_BYTES, timeoutMs: 10_000, signal: request.signal });
-    if (read.kind === 'too-large') return fail(413, 'BODY_TOO_LARGE', `Request body is larger than ${MAX_BODY_BYTES} bytes`);
+    const read = await readBodyText(request, { maxBytes: DEFAULT_MAX_BODY_BYTES, timeoutMs: 10_000, signal: request.signal });
+    if (read.kind === 'too-large') return fail(413, 'BODY_TOO_LARGE', `Request body is larger than ${DEFAULT_MAX_BODY_BYTES} bytes`);
     if (read.kind === 'error') return fail(read.reason === 'timeout' ? 408 : 400, 'BAD_BODY', `The request body could not be read: ${read.message}`);
     return { text: read.text };
   }
+
+  /** The same request with `text` as its body, for code that reads the body itself after the handler read it. */
+  const withBody = (request: Request, text: string) =>
+    new Request(request.url, { method: request.method, headers: request.headers, ...(text ? { body: text } : {}) });
 
   async function readJsonBody(request: Request): Promise<{ body: unknown; text: string } | Response> {
     const read = await readCappedText(request);
@@ -544,12 +544,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     let order: CheckoutOrder | null | undefined;
     try {
       // getOrder may read the request itself: it gets one whose body is what was read, within the cap.
-      const readable = new Request(request.url, {
-        method: request.method,
-        headers: request.headers,
-        ...(parsed.text ? { body: parsed.text } : {}),
-      });
-      order = await options.getOrder(readable, parsed.body);
+      order = await options.getOrder(withBody(request, parsed.text), parsed.body);
     } catch (error) {
       if (error instanceof CheckoutError) return fail(error.status >= 400 && error.status < 600 ? error.status : 400, error.code, error.message);
       logger.error(`getOrder threw: ${describe(error)}`);
@@ -568,16 +563,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       logger.error(`No order for POST ${basePath}/invoice: getOrder returned ${order} for ${sent} (404 ORDER_NOT_FOUND)`);
       return fail(404, 'ORDER_NOT_FOUND', 'No order matches this request');
     }
-    const problem = orderProblem(order);
+    const currency = typeof order?.currency === 'string' ? order.currency.toUpperCase() : provider.defaultCurrency;
+    const problem = orderProblem(order, currency);
     if (problem) {
       logger.error(`getOrder returned a bad order: ${problem}`);
       return fail(500, 'INVALID_ORDER', `getOrder returned a bad order: ${problem}`);
-    }
-    const currency = (order.currency ?? provider.defaultCurrency).toUpperCase();
-    const tooSmall = amountProblem(order.amount, currency);
-    if (tooSmall) {
-      logger.error(`getOrder returned a bad order: ${tooSmall}`);
-      return fail(500, 'INVALID_ORDER', `getOrder returned a bad order: ${tooSmall}`);
     }
     const askedOrder = order;
 
@@ -627,15 +617,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
    * decides. onPaid waits for the provider's callback, which names the order.
    */
   async function statusFromProvider(invoiceId: string): Promise<Response> {
-    const cached = await store.getCachedStatus(invoiceId);
-    if (!cached && !withinBudget('unknown-status', UNKNOWN_LOOKUPS_PER_SECOND)) {
-      return fail(503, 'STATUS_BUSY', 'Too many lookups of unknown invoices; try again', {}, { 'Retry-After': '1' });
-    }
     let result: StatusResult;
     try {
       result = await sharedStatus(
         invoiceId,
         async () => {
+          // Only a call that is really due counts against the budget; shared answers cost nothing.
+          if (!withinBudget('unknown-status', UNKNOWN_LOOKUPS_PER_SECOND)) throw busy('Too many lookups of unknown invoices; try again');
           const known = await provider.lookupInvoice(invoiceId);
           if (!known) throw new ProviderError('No invoice with this id was created here', 'INVOICE_NOT_FOUND', 'not-found');
           const answer = await provider.checkStatus(invoiceId);
@@ -647,9 +635,6 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
         false,
       );
     } catch (error) {
-      if (error instanceof ProviderError && error.kind === 'not-found') {
-        return fail(404, 'INVOICE_NOT_FOUND', 'No invoice with this id was created here');
-      }
       return failure(error);
     }
     return json(200, { status: result.status, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
@@ -868,7 +853,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       if (request.method === 'POST') {
         const read = await readCappedText(request);
         if (read instanceof Response) return read;
-        readable = new Request(request.url, { method: 'POST', headers: request.headers, body: read.text });
+        readable = withBody(request, read.text);
       }
       let claim;
       try {

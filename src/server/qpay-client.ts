@@ -3,7 +3,7 @@
 // (an outage or a 401 storm does not become a login per call), and the shared provider transport
 // (timeouts, a deadline for read calls, retries of safe calls only, errors that never carry the
 // credentials or tokens).
-import { FailureBackoff } from './backoff.js';
+import { FailureBackoff, doublingDelay } from './backoff.js';
 import { QPayError, qpayErrorFromResponse } from './errors.js';
 import {
   DEFAULT_READ_DEADLINE_MS,
@@ -173,7 +173,7 @@ export class QPayClient {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: this.#timeoutMs,
       retries: options.retry?.retries ?? 2,
-      retryDelay: (attempt) => Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)),
+      retryDelay: (attempt) => doublingDelay(baseDelayMs, maxDelayMs, attempt),
       ...(options.sleep ? { sleep: options.sleep } : {}),
       secrets: () => [
         this.#clientSecret,

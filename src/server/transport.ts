@@ -3,6 +3,7 @@
 // and one error shape. Provider text is redacted BEFORE it is shortened (a secret echoed past the
 // cut never shows half of itself), kept in `detail` for the shop's logger, and never put in the
 // error's `message` or `publicMessage`, which are ours alone and safe to show a browser.
+import { doublingDelay } from './backoff.js';
 import { readStreamText } from './body.js';
 import { ProviderError } from './provider.js';
 
@@ -183,7 +184,7 @@ export class ProviderTransport {
       sleep: defaultSleep,
       maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
       clock: () => performance.now(),
-      retryDelay: (attempt) => Math.min(2000, 200 * 2 ** (attempt - 1)),
+      retryDelay: (attempt) => doublingDelay(200, 2000, attempt),
       ...options,
     };
     this.#o.retries = Math.max(0, Math.min(this.#o.retries, 5));

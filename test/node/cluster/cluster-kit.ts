@@ -13,6 +13,32 @@ import { createQPayMock, type QPayMock } from '../../../src/mock/index.js';
 import { nodeRequestToFetch, writeFetchResponse } from '../../../src/server/index.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const LOAD = fileURLToPath(new URL('../../../bench/server/load.mjs', import.meta.url));
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  failed: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  elapsedMs: number;
+}
+
+/**
+ * The bench's load generator (bench/server/load.mjs) in its own process: `pollers` widgets asking every `interval`
+ * ms, each one's requests spread over `baseUrls` in turn.
+ */
+export function runLoad(config: { baseUrls: string[]; invoiceIds: string[]; pollers: number; durationMs: number; interval: number }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const settings = { ...config, connections: 256, warmupMs: 0, mode: 'paced' };
+    const child = spawn(process.execPath, [LOAD, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`load generator exited with code ${code}`))));
+  });
+}
 
 export interface PaidLine {
   pid: number;
@@ -139,6 +165,26 @@ export async function createInvoice(cluster: Cluster, index: number, orderId: st
     body: JSON.stringify({ orderId }),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Reads an event-stream answer as it arrives: `until(pattern)` resolves true once the text so far matches, false
+ * when the stream ends first.
+ */
+export function readEventStream(response: Response): { until(pattern: RegExp): Promise<boolean>; cancel(): Promise<void> } {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  return {
+    async until(pattern) {
+      while (!pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) return false;
+        text += value;
+      }
+      return true;
+    },
+    cancel: () => reader.cancel(),
+  };
 }
 
 /** The path and query of a provider callback URL, to deliver it to any shop process. */

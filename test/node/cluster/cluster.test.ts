@@ -3,25 +3,9 @@
 // payment survives `kill -9` of the process that created the invoice and a full restart. Then the default
 // MemoryStore in one process that restarts: what the store forgot is rebuilt from QPay.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, startRedis, type TestServer } from '../helpers/servers.js';
-import { callbackPath, createInvoice, serveQPayMock, startCluster, type Cluster } from './cluster-kit.js';
-
-const LOAD = fileURLToPath(new URL('../../../bench/server/load.mjs', import.meta.url));
-
-/** The bench's load generator in its own process: `pollers` widgets polling every `interval` ms, spread over the shops. */
-function runLoad(config: { baseUrls: string[]; invoiceIds: string[]; pollers: number; durationMs: number; interval: number }) {
-  return new Promise<{ requests: number; ok: number; failed: number; rps: number; p50Ms: number; p99Ms: number }>((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify({ ...config, connections: 256, warmupMs: 0, mode: 'paced' })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`load exited ${code}`))));
-  });
-}
+import { callbackPath, createInvoice, readEventStream, runLoad, serveQPayMock, startCluster, type Cluster } from './cluster-kit.js';
 
 const qpay = await serveQPayMock();
 after(() => qpay.close());
@@ -82,24 +66,15 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       const { body: invoice } = await createInvoice(cluster, 0, 'o-650');
       const response = await cluster.fetch(0, `/qpay/events/${invoice.invoice_id}`);
       assert.match(response.headers.get('content-type')!, /^text\/event-stream/);
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let text = '';
-      const until = async (pattern: RegExp) => {
-        while (!pattern.test(text)) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          text += value;
-        }
-        return pattern.test(text);
-      };
-      assert.ok(await until(/"status":"NEW"/));
+      const stream = readEventStream(response);
+      assert.ok(await stream.until(/"status":"NEW"/));
       const { callbackUrl } = qpay.mock.controls.pay(invoice.invoice_id, undefined, { callback: false });
       const started = performance.now();
-      const [answer, pushed] = await Promise.all([cluster.fetch(2, callbackPath(callbackUrl!)).then((r) => r.text()), until(/"status":"PAID"/)]);
+      const [answer, pushed] = await Promise.all([cluster.fetch(2, callbackPath(callbackUrl!)).then((r) => r.text()), stream.until(/"status":"PAID"/)]);
       console.log(`# ${name}: callback on process 3 -> PAID in the stream of process 1 after ${Math.round(performance.now() - started)} ms`);
       assert.equal(answer, 'SUCCESS');
       assert.ok(pushed, 'the stream never said PAID');
-      await reader.cancel();
+      await stream.cancel();
     });
 
     it('kill -9 of the process that made the invoice, then a full restart: onPaid once, status PAID', async () => {
