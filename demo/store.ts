@@ -37,10 +37,10 @@ export async function openDemoStores(storeUrl: string | undefined): Promise<Demo
   }
   const stores = new Map<string, ClosableStore>();
   if (scheme === 'redis:' || scheme === 'rediss:') {
-    const { RedisStore } = await import('../src/server/redis-store.js');
+    const { RedisStore } = await import('../src/server/stores/redis-store.js');
     for (const provider of ['qpay', 'tbank']) stores.set(provider, new RedisStore(url, { prefix: `qpay-demo:${provider}:` }));
   } else if (scheme === 'postgres:' || scheme === 'postgresql:') {
-    const { PostgresStore } = await import('../src/server/postgres-store.js');
+    const { PostgresStore } = await import('../src/server/stores/postgres-store.js');
     for (const provider of ['qpay', 'tbank']) {
       const store = new PostgresStore(url, { tablePrefix: `demo_${provider}_` });
       await store.migrate();

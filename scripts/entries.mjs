@@ -30,8 +30,8 @@ export const STANDALONE_ENTRIES = {
  */
 export const NODE_ENTRIES = {
   server: { candidates: ['src/server/index.ts'] },
-  'server-redis': { candidates: ['src/server/redis-store.ts'], required: true },
-  'server-postgres': { candidates: ['src/server/postgres-store.ts'], required: true },
+  'server-redis': { candidates: ['src/server/stores/redis-store.ts'], required: true },
+  'server-postgres': { candidates: ['src/server/stores/postgres-store.ts'], required: true },
 };
 
 /** The entry behind the self-contained `<script>` file: it must register the element. */

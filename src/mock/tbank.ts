@@ -6,7 +6,7 @@
 // failures, and send the signed notification TBank POSTs to `notifyUrl`.
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { crc16 } from '../core/emv.js';
-import { formatTBankAmount, signTBank, verifyTBankSignature } from '../server/tbank-sign.js';
+import { formatTBankAmount, signTBank, verifyTBankSignature } from '../server/providers/tbank-sign.js';
 import { deliverCallback, type MockPayOptions } from './callback.js';
 
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';

@@ -1,7 +1,7 @@
 // QPay's error answers, turned into one typed error. QPay documents `{"error":"CODE","message":"..."}`,
 // but validation failures put `{field: {type, message}}` objects in both fields, some deployments
 // answer `error_code`, and the sandbox spells NO_CREDENDIALS where production says NO_CREDENTIALS.
-import { ProviderApiError, safeCode, shortenDetail } from './transport.js';
+import { ProviderApiError, safeCode, shortenDetail } from './http/transport.js';
 
 /** Per-field validation detail as QPay nests it: `{invoice_code: {type: 'INVALID', message: 'Invalid!'}}`. */
 export type QPayFieldErrors = Record<string, { type?: string; message?: string }>;

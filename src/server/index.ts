@@ -6,7 +6,7 @@ export {
   type QPayClientOptions,
   type RetryOptions,
   type CallOptions,
-} from './qpay-client.js';
+} from './providers/qpay-client.js';
 export { QPayError, QPayValidationError, normalizeQPayCode, type QPayFieldErrors } from './errors.js';
 export {
   ProviderApiError,
@@ -15,19 +15,19 @@ export {
   DEFAULT_READ_DEADLINE_MS,
   type ProviderApiErrorInit,
   type ProviderName,
-} from './transport.js';
-export { readBodyText, readStreamText, DEFAULT_MAX_BODY_BYTES, type BodyReadResult, type BodyReadOptions } from './body.js';
+} from './http/transport.js';
+export { readBodyText, readStreamText, DEFAULT_MAX_BODY_BYTES, type BodyReadResult, type BodyReadOptions } from './http/body.js';
 export { logSafe } from './log.js';
 export { amountProblem, CURRENCY_RULES } from './amounts.js';
 export { FailureBackoff, type BackoffOptions, type BackoffEntry } from './backoff.js';
-export type * from './qpay-types.js';
+export type * from './providers/qpay-types.js';
 export {
   QPayProvider,
   createQPayCheckoutHandler,
   type QPayProviderOptions,
   type QPayInvoiceExtras,
   type QPayCheckoutHandlerOptions,
-} from './qpay-provider.js';
+} from './providers/qpay-provider.js';
 export {
   createCheckoutHandler,
   CheckoutError,
@@ -35,7 +35,7 @@ export {
   type CheckoutHandlerOptions,
   type CheckoutLogger,
   type PaidEvent,
-} from './checkout-handler.js';
+} from './checkout/checkout-handler.js';
 export {
   MemoryStore,
   type CheckoutStore,
@@ -46,7 +46,7 @@ export {
   type StoreListener,
   type MemoryStoreOptions,
   type MaybePromise,
-} from './store.js';
+} from './stores/store.js';
 export {
   ProviderError,
   type CheckoutProvider,
@@ -57,7 +57,7 @@ export {
   type ProviderInvoice,
   type CallbackClaim,
   type StatusResult,
-} from './provider.js';
+} from './providers/provider.js';
 export {
   toNodeHandler,
   createCheckoutServer,
@@ -71,7 +71,7 @@ export {
   type NodeNext,
   type NodeRequestOptions,
   type FetchHandler,
-} from './node.js';
+} from './http/node.js';
 export {
   TBankQrPayClient,
   TBankError,
@@ -85,6 +85,6 @@ export {
   type TBankTradeStatus,
   type TBankSignType,
   type TBankOperation,
-} from './tbank-client.js';
-export { TBankProvider, createTransactionNumbers, type TBankProviderOptions } from './tbank-provider.js';
-export { signTBank, verifyTBankSignature, tbankCanonicalString, formatTBankAmount } from './tbank-sign.js';
+} from './providers/tbank-client.js';
+export { TBankProvider, createTransactionNumbers, type TBankProviderOptions } from './providers/tbank-provider.js';
+export { signTBank, verifyTBankSignature, tbankCanonicalString, formatTBankAmount } from './providers/tbank-sign.js';

@@ -3,7 +3,7 @@
 import { expect } from '@open-wc/testing';
 import { setupWorker } from 'msw/browser';
 import { createTBankMock } from '../../src/mock/tbank.js';
-import { TBankError, TBankQrPayClient } from '../../src/server/tbank-client.js';
+import { TBankError, TBankQrPayClient } from '../../src/server/providers/tbank-client.js';
 
 const terminal = { agentId: 'A1', mchId: 'M1', terId: 'T1', signKey: 'browser-test-key' };
 const mock = createTBankMock(terminal);

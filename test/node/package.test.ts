@@ -76,7 +76,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     for (const dir of ['src/', 'test/', 'scripts/', 'demo/', 'bench/', 'node_modules/']) {
       assert.ok(!tarballEntries.some((entry) => entry.startsWith(dir)), `${dir} must not be in the package`);
     }
-    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/server.js', 'dist/server-redis.js', 'dist/server-postgres.js', 'dist/types/server/redis-store.d.ts', 'dist/types/server/postgres-store.d.ts', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
+    for (const needed of ['README.md', 'LICENSE', 'custom-elements.json', 'dist/index.js', 'dist/element.js', 'dist/server.js', 'dist/server-redis.js', 'dist/server-postgres.js', 'dist/types/server/stores/redis-store.d.ts', 'dist/types/server/stores/postgres-store.d.ts', 'dist/mock.js', 'dist/react.js', 'dist/qpay-checkout.min.js', 'dist/types/index.d.ts', 'dist/types/react/index.d.ts', 'dist/types/jsx/react.d.ts']) {
       assert.ok(tarballEntries.includes(needed), `${needed} is missing from the package`);
     }
     assert.ok(!tarballEntries.some((entry) => entry.endsWith('.map')), 'no source maps (they would point at src/, which is not shipped)');

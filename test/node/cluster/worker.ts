@@ -13,11 +13,11 @@ if (!QPAY_BASE_URL || !ONPAID_LOG) throw new Error('worker: QPAY_BASE_URL and ON
 async function openStore(): Promise<CheckoutStore & { close?: () => Promise<void> }> {
   if (STORE_URL === 'memory') return new MemoryStore();
   if (STORE_URL.startsWith('redis://')) {
-    const { RedisStore } = await import('../../../src/server/redis-store.js');
+    const { RedisStore } = await import('../../../src/server/stores/redis-store.js');
     return new RedisStore(STORE_URL);
   }
   if (STORE_URL.startsWith('postgres://')) {
-    const { PostgresStore } = await import('../../../src/server/postgres-store.js');
+    const { PostgresStore } = await import('../../../src/server/stores/postgres-store.js');
     const store = new PostgresStore(STORE_URL);
     await store.migrate();
     return store;

@@ -2,7 +2,7 @@
 // log sanitiser, the per-currency amount rules and the failure back-off.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readBodyText, readStreamText } from '../../../src/server/body.js';
+import { readBodyText, readStreamText } from '../../../src/server/http/body.js';
 import { logSafe } from '../../../src/server/log.js';
 import { amountProblem } from '../../../src/server/amounts.js';
 import { FailureBackoff } from '../../../src/server/backoff.js';

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setupServer } from 'msw/node';
 import { QPayError, QPayValidationError, TBankError, TBankQrPayClient } from '../../../src/server/index.js';
-import { ProviderApiError, redactSecrets, shortenDetail } from '../../../src/server/transport.js';
+import { ProviderApiError, redactSecrets, shortenDetail } from '../../../src/server/http/transport.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';
 import { INTERNAL_UPSTREAM, createFaultyFetch } from '../helpers/faulty-fetch.js';
 import { BASE_URL, SIMPLE_INVOICE, SecretCollector, makeClient, makeClock, makeMockServer } from './qpay-test-kit.js';

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { CachedStatus, CheckoutStore, InvoiceRecord, PaidRecord } from '../../../src/server/store.js';
+import type { CachedStatus, CheckoutStore, InvoiceRecord, PaidRecord } from '../../../src/server/stores/store.js';
 
 export interface ContractTarget {
   /** A store on the shared state: another process's view of it. */

@@ -2,7 +2,7 @@
 // retention.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../../src/server/store.js';
+import { MemoryStore } from '../../../src/server/stores/store.js';
 import { invoiceRecord, paidRecord, storeContract } from './contract.js';
 
 storeContract('MemoryStore', async () => {

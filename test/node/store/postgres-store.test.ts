@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/postgres-store.js';
+import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/stores/postgres-store.js';
 import { startPostgres, type TestServer } from '../helpers/servers.js';
 import { invoiceRecord, paidRecord, storeContract, serverOutageContract } from './contract.js';
 

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../../src/server/redis-store.js';
+import { RedisStore } from '../../../src/server/stores/redis-store.js';
 import { startRedis, type TestServer } from '../helpers/servers.js';
 import { invoiceRecord, paidRecord, storeContract, unique, serverOutageContract } from './contract.js';
 

@@ -3,11 +3,11 @@
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupServer } from 'msw/node';
-import { createCheckoutHandler, type CheckoutHandler, type PaidEvent } from '../../../src/server/checkout-handler.js';
-import { TBankQrPayClient } from '../../../src/server/tbank-client.js';
-import { TBankProvider } from '../../../src/server/tbank-provider.js';
+import { createCheckoutHandler, type CheckoutHandler, type PaidEvent } from '../../../src/server/checkout/checkout-handler.js';
+import { TBankQrPayClient } from '../../../src/server/providers/tbank-client.js';
+import { TBankProvider } from '../../../src/server/providers/tbank-provider.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';
-import { signTBank } from '../../../src/server/tbank-sign.js';
+import { signTBank } from '../../../src/server/providers/tbank-sign.js';
 
 const SIGN_KEY = 'checkout-test-sign-key-5f0c1e2d';
 const terminal = { agentId: 'A900', mchId: 'M900000000000001', terId: 'T9001' };

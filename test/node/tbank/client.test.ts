@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
 import { setupServer } from 'msw/node';
-import { TBankError, TBankQrPayClient, tbankTimeStart } from '../../../src/server/tbank-client.js';
-import { ProviderError } from '../../../src/server/provider.js';
+import { TBankError, TBankQrPayClient, tbankTimeStart } from '../../../src/server/providers/tbank-client.js';
+import { ProviderError } from '../../../src/server/providers/provider.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';
 import { crc16 } from '../../../src/core/emv.js';
 

@@ -2,10 +2,10 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { setupServer } from 'msw/node';
-import { TBankError, TBankQrPayClient } from '../../../src/server/tbank-client.js';
-import { TBankProvider, createTransactionNumbers } from '../../../src/server/tbank-provider.js';
+import { TBankError, TBankQrPayClient } from '../../../src/server/providers/tbank-client.js';
+import { TBankProvider, createTransactionNumbers } from '../../../src/server/providers/tbank-provider.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';
-import { signTBank } from '../../../src/server/tbank-sign.js';
+import { signTBank } from '../../../src/server/providers/tbank-sign.js';
 
 const SIGN_KEY = 'provider-test-key-6b1f2c3d4e5f';
 const terminal = { agentId: 'A1', mchId: 'M000000000000001', terId: 'T4005' };

@@ -7,7 +7,7 @@ import {
   signTBank,
   tbankCanonicalString,
   verifyTBankSignature,
-} from '../../../src/server/tbank-sign.js';
+} from '../../../src/server/providers/tbank-sign.js';
 
 const fixtureText = (name: string): string => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
 

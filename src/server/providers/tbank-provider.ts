@@ -1,7 +1,7 @@
 // TBank QRPAY behind the checkout handler's provider seam: an order becomes a QRPAY operation
 // (the element shows its SBP `codeUrl`), status comes from QUERY, and TBank's notification to
 // `notifyUrl` only names the operation, which the handler then confirms with QUERY.
-import { statusFromWord } from '../core/status.js';
+import { statusFromWord } from '../../core/status.js';
 import type { CallbackClaim, CheckoutOrder, CheckoutProvider, CreatedInvoice, InvoiceTarget, ProviderInvoice, StatusResult } from './provider.js';
 import { TBankError, type TBankQrPayClient } from './tbank-client.js';
 

@@ -1,7 +1,7 @@
 // Checks invoice and paging requests against the v2 document's field tables (required fields and
 // "Урт ихдээ" maximum lengths) before anything is sent, so a shop sees which field is wrong
 // instead of QPay's nested `{field: {type: 'INVALID'}}` answer. Pure; throws QPayValidationError.
-import { QPayValidationError } from './errors.js';
+import { QPayValidationError } from '../errors.js';
 
 type Rule =
   | { kind: 'string'; required?: boolean; max?: number }

@@ -10,7 +10,7 @@ import {
   ProviderTransport,
   type ProviderApiErrorInit,
   type TransportAnswer,
-} from './transport.js';
+} from '../http/transport.js';
 
 export const TBANK_DEFAULT_BASE_URL = 'https://qrpay-secured.tbank.ru';
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';

@@ -1,10 +1,10 @@
 // QPay behind the CheckoutProvider seam: simple-form invoices (or the shop's own full form), the
 // payment check as the source of truth, and QPay's GET callback answered with plain `SUCCESS`.
-import { parseStatus } from '../core/status.js';
-import { QPayError } from './errors.js';
+import { parseStatus } from '../../core/status.js';
+import { QPayError } from '../errors.js';
 import type { QPayClient } from './qpay-client.js';
 import type { QPayInvoiceRequest } from './qpay-types.js';
-import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './checkout-handler.js';
+import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from '../checkout/checkout-handler.js';
 import {
   ProviderError,
   type CallbackClaim,

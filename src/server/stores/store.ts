@@ -2,7 +2,7 @@
 // that every implementation passes: MemoryStore here (one process), RedisStore (`qpay-checkout/server/redis`)
 // and PostgresStore (`qpay-checkout/server/postgres`) for several processes. The provider stays the source of
 // truth: what a store forgets, the handler rebuilds from the provider (see checkout-handler.ts).
-import type { StatusResult, ElementInvoice } from './provider.js';
+import type { StatusResult, ElementInvoice } from '../providers/provider.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 

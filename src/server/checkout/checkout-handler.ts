@@ -8,14 +8,14 @@
 // The status route answers PAID at once and runs onPaid beside it (with a timeout, under a lease); the callback
 // waits for onPaid and answers non-success until it has succeeded somewhere, so the provider retries.
 // When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
-import { FINAL_STATUSES, type PaymentStatus } from '../core/types.js';
-import { amountProblem } from './amounts.js';
-import { FailureBackoff, doublingDelay } from './backoff.js';
-import { DEFAULT_MAX_BODY_BYTES, readBodyText } from './body.js';
-import { logSafe } from './log.js';
-import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from './provider.js';
-import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from './reference.js';
-import { MemoryStore, type CachedStatus, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from './store.js';
+import { FINAL_STATUSES, type PaymentStatus } from '../../core/types.js';
+import { amountProblem } from '../amounts.js';
+import { FailureBackoff, doublingDelay } from '../backoff.js';
+import { DEFAULT_MAX_BODY_BYTES, readBodyText } from '../http/body.js';
+import { logSafe } from '../log.js';
+import { ProviderError, type CheckoutOrder, type CheckoutProvider, type StatusResult } from '../providers/provider.js';
+import { REFERENCE_PATTERN, newInvoiceReference, referenceBelongsToOrder } from '../reference.js';
+import { MemoryStore, type CachedStatus, type CheckoutStore, type InvoiceRecord, type MaybePromise, type PaidRecord } from '../stores/store.js';
 
 /** Throw this from `getOrder` to answer the browser with your own status, code and message. */
 export class CheckoutError extends Error {

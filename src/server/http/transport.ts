@@ -3,9 +3,9 @@
 // and one error shape. Provider text is redacted BEFORE it is shortened (a secret echoed past the
 // cut never shows half of itself), kept in `detail` for the shop's logger, and never put in the
 // error's `message` or `publicMessage`, which are ours alone and safe to show a browser.
-import { doublingDelay } from './backoff.js';
+import { doublingDelay } from '../backoff.js';
 import { readStreamText } from './body.js';
-import { ProviderError } from './provider.js';
+import { ProviderError } from '../providers/provider.js';
 
 export type ProviderName = 'qpay' | 'tbank';
 

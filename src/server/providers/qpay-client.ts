@@ -3,8 +3,8 @@
 // (an outage or a 401 storm does not become a login per call), and the shared provider transport
 // (timeouts, a deadline for read calls, retries of safe calls only, errors that never carry the
 // credentials or tokens).
-import { FailureBackoff, doublingDelay } from './backoff.js';
-import { QPayError, qpayErrorFromResponse } from './errors.js';
+import { FailureBackoff, doublingDelay } from '../backoff.js';
+import { QPayError, qpayErrorFromResponse } from '../errors.js';
 import {
   DEFAULT_READ_DEADLINE_MS,
   DEFAULT_TIMEOUT_MS,
@@ -12,7 +12,7 @@ import {
   raceDeadline,
   type ProviderApiErrorInit,
   type TransportAnswer,
-} from './transport.js';
+} from '../http/transport.js';
 import type {
   QPayInvoiceDetails,
   QPayInvoiceRequest,

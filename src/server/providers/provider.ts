@@ -1,7 +1,7 @@
 // The seam between the checkout handler and a payment provider (QPay, TBank, ...).
 // The handler owns routing, idempotency, coalescing and exactly-once onPaid; a provider
 // only knows how to talk to its own API.
-import type { PaymentStatus } from '../core/types.js';
+import type { PaymentStatus } from '../../core/types.js';
 
 /** What the merchant's `getOrder(request)` tells the handler. Never taken from the browser. */
 export interface CheckoutOrder {
