@@ -23,19 +23,17 @@ export { FailureBackoff, type BackoffOptions, type BackoffEntry } from './backof
 export type * from './providers/qpay-types.js';
 export {
   QPayProvider,
-  createQPayCheckoutHandler,
   type QPayProviderOptions,
   type QPayInvoiceExtras,
-  type QPayCheckoutHandlerOptions,
 } from './providers/qpay-provider.js';
+export { createCheckoutHandler, createQPayCheckoutHandler, type QPayCheckoutHandlerOptions } from './checkout/handler.js';
 export {
-  createCheckoutHandler,
   CheckoutError,
   type CheckoutHandler,
   type CheckoutHandlerOptions,
   type CheckoutLogger,
   type PaidEvent,
-} from './checkout/checkout-handler.js';
+} from './checkout/options.js';
 export {
   MemoryStore,
   type CheckoutStore,

@@ -4,7 +4,6 @@ import { parseStatus } from '../../core/status.js';
 import { QPayError } from '../errors.js';
 import type { QPayClient } from './qpay-client.js';
 import type { QPayInvoiceRequest } from './qpay-types.js';
-import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from '../checkout/checkout-handler.js';
 import {
   ProviderError,
   type CallbackClaim,
@@ -157,17 +156,4 @@ export class QPayProvider implements CheckoutProvider {
   callbackResponse(): Response {
     return new Response('SUCCESS', { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
   }
-}
-
-export type QPayCheckoutHandlerOptions = Omit<CheckoutHandlerOptions, 'provider'> &
-  Omit<QPayProviderOptions, 'now'>;
-
-/**
- * The QPay shortcut: `createCheckoutHandler` with a `QPayProvider` built from `client` and `invoiceCode` (and the
- * provider's other options).
- */
-export function createQPayCheckoutHandler(options: QPayCheckoutHandlerOptions): CheckoutHandler {
-  const { client, invoiceCode, invoiceReceiverCode, invoiceTtlMs, buildInvoice, ...handlerOptions } = options ?? ({} as QPayCheckoutHandlerOptions);
-  const provider = new QPayProvider({ client, invoiceCode, invoiceReceiverCode, invoiceTtlMs, buildInvoice, now: handlerOptions.now });
-  return createCheckoutHandler({ ...handlerOptions, provider });
 }

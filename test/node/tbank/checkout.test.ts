@@ -3,7 +3,8 @@
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupServer } from 'msw/node';
-import { createCheckoutHandler, type CheckoutHandler, type PaidEvent } from '../../../src/server/checkout/checkout-handler.js';
+import { createCheckoutHandler } from '../../../src/server/checkout/handler.js';
+import type { CheckoutHandler, PaidEvent } from '../../../src/server/checkout/options.js';
 import { TBankQrPayClient } from '../../../src/server/providers/tbank-client.js';
 import { TBankProvider } from '../../../src/server/providers/tbank-provider.js';
 import { createTBankMock } from '../../../src/mock/tbank.js';

@@ -1,0 +1,88 @@
+// What every part of the checkout reads: the options checked once, with their defaults resolved, and the
+// per-process services (each owns its own in-flight state). `createCheckoutHandler` builds it once.
+import { logSafe } from '../log.js';
+import type { CheckoutProvider } from '../providers/provider.js';
+import { MemoryStore, type CheckoutStore } from '../stores/store.js';
+import type { Delivery } from './delivery.js';
+import type { Ledger } from './ledger.js';
+import type { CheckoutHandlerOptions, CheckoutLogger } from './options.js';
+import type { ProviderChecks } from './provider-checks.js';
+import type { Watchers } from './watchers.js';
+
+/** The options as the checkout uses them: validated, defaults filled in, the logger made log-safe. */
+export interface CheckoutSettings {
+  provider: CheckoutProvider;
+  store: CheckoutStore;
+  logger: CheckoutLogger;
+  now: () => number;
+  /** The prefix the routes live under, normalized: '' or '/segment(s)' without a trailing slash. */
+  basePath: string;
+  /** `callbackUrl` parsed; each invoice's callback URL is this plus `order` and `ref`. */
+  callbackBase: URL;
+  getOrder: CheckoutHandlerOptions['getOrder'];
+  onPaid: CheckoutHandlerOptions['onPaid'];
+  waitUntil: CheckoutHandlerOptions['waitUntil'];
+  cacheMs: number;
+  reuseMarginMs: number;
+  onPaidTimeoutMs: number;
+  onPaidRetryMs: number;
+  onPaidRetryMaxMs: number;
+  /** How long a process holds an onPaid claim before another may take it over. */
+  leaseMs: number;
+  heartbeatMs: number;
+}
+
+/** The settings plus this process's services; routes are plain functions over it. */
+export interface CheckoutContext extends CheckoutSettings {
+  checks: ProviderChecks;
+  ledger: Ledger;
+  delivery: Delivery;
+  watchers: Watchers;
+}
+
+function normalizeBasePath(path: string): string {
+  const trimmed = `/${path.trim().replace(/^\/+|\/+$/g, '')}`;
+  return trimmed === '/' ? '' : trimmed;
+}
+
+/** Checks the options (a mistake throws a TypeError at start-up, naming the option) and resolves their defaults. */
+export function resolveSettings(options: CheckoutHandlerOptions): CheckoutSettings {
+  if (!options || typeof options !== 'object') throw new TypeError('createCheckoutHandler: options are required');
+  if (typeof options.getOrder !== 'function') throw new TypeError('createCheckoutHandler: getOrder is required');
+  if (typeof options.onPaid !== 'function') throw new TypeError('createCheckoutHandler: onPaid is required');
+  const provider = options.provider;
+  if (!provider || typeof provider.createInvoice !== 'function' || typeof provider.checkStatus !== 'function') {
+    throw new TypeError('createCheckoutHandler: provider is required (a QPayProvider, a TBankProvider, or your own CheckoutProvider; for QPay, createQPayCheckoutHandler takes client and invoiceCode)');
+  }
+  let callbackBase: URL;
+  try {
+    callbackBase = new URL(options.callbackUrl);
+  } catch {
+    throw new TypeError('createCheckoutHandler: callbackUrl must be an absolute URL');
+  }
+  const now = options.now ?? Date.now;
+  const onPaidTimeoutMs = options.onPaidTimeoutMs ?? 30_000;
+  const sink: CheckoutLogger = options.logger ?? { error: (message) => console.error(`[qpay-checkout] ${message}`) };
+  return {
+    provider,
+    store: options.store ?? new MemoryStore({ now }),
+    // Every line is made safe at this one place: order ids and callback parameters come from outside, and a CR/LF in
+    // one must never forge a second log line.
+    logger: { error: (message) => sink.error(logSafe(message, 2000)) },
+    now,
+    basePath: normalizeBasePath(options.basePath ?? '/qpay'),
+    callbackBase,
+    // Called as methods of the options object, as the shop wrote them.
+    getOrder: (request, body) => options.getOrder(request, body),
+    onPaid: (event) => options.onPaid(event),
+    waitUntil: options.waitUntil && ((work) => options.waitUntil?.(work)),
+    cacheMs: options.statusCacheMs ?? 1000,
+    reuseMarginMs: options.reuseMarginMs ?? 60_000,
+    onPaidTimeoutMs,
+    onPaidRetryMs: options.onPaidRetryMs ?? 5000,
+    onPaidRetryMaxMs: options.onPaidRetryMaxMs ?? 10 * 60_000,
+    // A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses.
+    leaseMs: onPaidTimeoutMs + 15_000,
+    heartbeatMs: options.streamHeartbeatMs ?? 15_000,
+  };
+}

@@ -1,0 +1,69 @@
+// GET {basePath}/status/:invoiceId: {status, paid_amount, invoice_id}, with at most one provider call per invoice
+// per `statusCacheMs` across every process sharing the store. PAID is answered at once; onPaid runs beside it.
+import { ProviderError, type StatusResult } from '../../providers/provider.js';
+import type { PaidRecord } from '../../stores/store.js';
+import { busy, fail, failure, json } from '../answers.js';
+import type { CheckoutContext } from '../context.js';
+import { effectiveStatus } from '../ledger.js';
+import { isInvoiceId } from '../shared.js';
+
+/** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
+const UNKNOWN_LOOKUPS_PER_SECOND = 10;
+
+function paidAnswer(paid: PaidRecord): Response {
+  return json(200, { status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId });
+}
+
+/**
+ * The status of an invoice the store has no record of (it was restarted, or forgot): the provider's own record
+ * decides. onPaid waits for the provider's callback, which names the order.
+ */
+async function statusFromProvider(context: CheckoutContext, invoiceId: string): Promise<Response> {
+  const { checks, provider, now, cacheMs } = context;
+  let result: StatusResult;
+  try {
+    result = await checks.sharedStatus(
+      invoiceId,
+      async () => {
+        // Only a call that is really due counts against the budget; shared answers cost nothing.
+        if (!checks.withinBudget('unknown-status', UNKNOWN_LOOKUPS_PER_SECOND)) throw busy('Too many lookups of unknown invoices; try again');
+        const known = await provider.lookupInvoice(invoiceId);
+        if (!known) throw new ProviderError('No invoice with this id was created here', 'INVOICE_NOT_FOUND', 'not-found');
+        const answer = await provider.checkStatus(invoiceId);
+        // Compare with the provider's own total, as for a recorded invoice; expiry stays the provider's call.
+        const status = effectiveStatus({ amount: known.amount, expiresAt: Number.POSITIVE_INFINITY }, answer, now());
+        return { ...answer, status };
+      },
+      now() - cacheMs + 1,
+      false,
+    );
+  } catch (error) {
+    return failure(context, error);
+  }
+  return json(200, { status: result.status, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
+}
+
+export async function status(context: CheckoutContext, invoiceId: string): Promise<Response> {
+  const { ledger, checks, delivery } = context;
+  if (!isInvoiceId(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
+  const known = await ledger.known(invoiceId);
+  if (!known) return statusFromProvider(context, invoiceId);
+  if ('paid' in known) {
+    delivery.deliverInBackground(known.paid);
+    return paidAnswer(known.paid);
+  }
+  const { record } = known;
+  let result: StatusResult;
+  try {
+    result = await checks.pollStatus(invoiceId);
+  } catch (error) {
+    return failure(context, error);
+  }
+  const effective = ledger.effectiveStatus(record, result);
+  if (effective === 'PAID') {
+    const paid = await ledger.recordPayment(record, result);
+    delivery.deliverInBackground(paid);
+    return paidAnswer(paid);
+  }
+  return json(200, { status: effective, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
+}
