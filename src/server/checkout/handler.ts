@@ -18,7 +18,7 @@ import { Delivery } from './delivery.js';
 import { Ledger } from './ledger.js';
 import type { CheckoutHandler, CheckoutHandlerOptions } from './options.js';
 import { ProviderChecks } from './provider-checks.js';
-import { route } from './router.js';
+import { UnknownRouteLog, route } from './router.js';
 import { status } from './routes/status.js';
 import { Watchers } from './watchers.js';
 
@@ -33,9 +33,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     // A stream's watcher asks the status route, as any poller would.
     watchers: new Watchers(settings, (invoiceId) => status(context, invoiceId)),
   };
+  const unknownRoutes = new UnknownRouteLog(settings);
   const handler = async (request: Request): Promise<Response> => {
     try {
-      return await route(context, request);
+      return await route(context, unknownRoutes, request);
     } catch (error) {
       return failure(context, error);
     }
