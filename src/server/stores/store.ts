@@ -60,6 +60,57 @@ export type OnPaidClaim =
   | { state: 'done' }
   | { state: 'busy'; retryAt: number };
 
+/**
+ * Where a paid invoice's onPaid delivery stands (the outbox). `pending`: due at `dueAt` (a failed run waits there
+ * for its back-off). `running`: claimed until `leaseUntil`; a lease that lapses (a crashed process) makes it due
+ * again. `done`: onPaid succeeded, final unless redelivered. `failed`: given up on after the handler's give-up time.
+ */
+export type DeliveryState = 'pending' | 'running' | 'done' | 'failed';
+
+/** One paid invoice's delivery, as `listDeliveries` and `getDelivery` show it. */
+export interface DeliveryRecord {
+  invoiceId: string;
+  orderId: string;
+  state: DeliveryState;
+  /** Runs started so far (claims). */
+  attempts: number;
+  /** Epoch ms when a pending delivery may run (next attempt). */
+  dueAt: number;
+  /** Epoch ms until which a running delivery's claim holds. */
+  leaseUntil?: number;
+  /** The last failure's message (a thrown error or a timeout), shortened by the handler. */
+  lastError?: string;
+  /**
+   * An earlier run may have done the shop's work without being recorded: a lease lapsed, a run timed out, the
+   * delivery was queued again by hand, or the payment was recorded again after the store lost its data. The next
+   * onPaid carries `redelivery: true`.
+   */
+  mayHaveRun: boolean;
+  /** Epoch ms of the payment (the paid record's `paidAt`). */
+  paidAt: number;
+  /** Epoch ms when onPaid succeeded (state `done`). */
+  doneAt?: number;
+}
+
+/** The right to run onPaid once for a paid invoice, until `leaseUntil`; end it with `finishDelivery(token)`. */
+export interface DeliveryClaim {
+  token: string;
+  /** 1 on the first run. */
+  attempt: number;
+  /** True when an earlier run may have done the work (see `DeliveryRecord.mayHaveRun`). */
+  redelivery: boolean;
+  leaseUntil: number;
+  paid: PaidRecord;
+}
+
+/** How a claimed run ended, for `finishDelivery`. */
+export type DeliveryOutcome =
+  | { state: 'done'; at: number }
+  /** Failed; due again at `retryAt`. `timedOut`: the run may still be going on (a redelivery from then on). */
+  | { state: 'pending'; retryAt: number; error: string; timedOut?: boolean }
+  /** Given up on for good (still listed, and `redeliver` can queue it again). */
+  | { state: 'failed'; error: string };
+
 /** A provider answer shared by every process for a short while, so N processes make one provider call. */
 export interface CachedStatus {
   /** Epoch ms of the answer. */
@@ -92,6 +143,13 @@ export interface CheckoutStore {
    * `orderPaidBy` is decided atomically: the first invoice of the order to be marked paid.
    */
   markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): MaybePromise<PaidRecord>;
+  /**
+   * The outbox write: records a confirmed payment like `markPaid` and, atomically with it, its delivery as
+   * `pending`, due at `record.paidAt` (with `mayHaveRun` = `redelivery`). The first record per invoice wins: a later
+   * call returns the stored record and leaves the delivery as it is. Once this resolves, the payment will reach
+   * onPaid without any further request. Returns the stored record.
+   */
+  recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options?: { redelivery?: boolean }): MaybePromise<PaidRecord>;
   getPaid(invoiceId: string): MaybePromise<PaidRecord | undefined>;
   /** The invoice that paid the order first, if any. */
   getOrderPaidBy(orderId: string): MaybePromise<string | undefined>;
@@ -103,6 +161,45 @@ export interface CheckoutStore {
    * `retryAt` undefined: onPaid succeeded, for good. Otherwise it failed and may be claimed again from `retryAt`.
    */
   finishOnPaid(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
+
+  /**
+   * Claims up to `limit` deliveries that are due at `now`: pending ones with `dueAt <= now`, and running ones whose
+   * lease lapsed (those come back with `redelivery: true`). Each claimed one becomes `running` until `now + leaseMs`
+   * with `attempts + 1` and a new token; two processes never claim the same one at once. Oldest due first.
+   */
+  claimDeliveries(now: number, leaseMs: number, limit: number): MaybePromise<DeliveryClaim[]>;
+  /**
+   * Ends a claim held with `token`. Returns false, and changes nothing, when the token no longer holds the
+   * delivery (its lease lapsed and another process claimed it): the caller must not retry then.
+   */
+  finishDelivery(invoiceId: string, token: string, outcome: DeliveryOutcome): MaybePromise<boolean>;
+  getDelivery(invoiceId: string): MaybePromise<DeliveryRecord | undefined>;
+  /** Deliveries in `state` (default: every state but `done`), oldest payment first, at most `limit` (default 100). */
+  listDeliveries(filter?: { state?: DeliveryState; limit?: number }): MaybePromise<DeliveryRecord[]>;
+  /**
+   * Queues a paid invoice's delivery again, due at `now`, whatever its state (a running one keeps its lease until it
+   * lapses or ends; its finish then leaves it pending). Sets `mayHaveRun`. False when the store has no payment for it.
+   */
+  redeliver(invoiceId: string, now: number): MaybePromise<boolean>;
+
+  /**
+   * The background check schedule (the sweeper): when the provider should next be asked about an open invoice.
+   * `at` undefined removes the invoice from the schedule. Setting it for an invoice the store does not know, or a
+   * paid one, is harmless (claimDueChecks drops such entries).
+   */
+  scheduleCheck(invoiceId: string, at: number | undefined): MaybePromise<void>;
+  /**
+   * Takes up to `limit` scheduled invoices whose check is due at `now`, earliest first, and moves each one's due
+   * time to `now + leaseMs`, so no other process takes it meanwhile (the caller then sets the real next time with
+   * scheduleCheck). Entries of paid or unknown (pruned) invoices are removed and not returned.
+   */
+  claimDueChecks(now: number, leaseMs: number, limit: number): MaybePromise<InvoiceRecord[]>;
+
+  /**
+   * The store's data-loss marker: returns the marker, writing a new random one first when there is none. A caller
+   * that saw another value before knows the data it was kept with is gone (an emptied Redis, a new database).
+   */
+  marker(): MaybePromise<string>;
 
   /**
    * A short named lock with a time limit (for creating one invoice per order across processes, and for one
