@@ -148,6 +148,10 @@ export interface CheckoutStore {
    * `pending`, due at `record.paidAt` (with `mayHaveRun` = `redelivery`). The first record per invoice wins: a later
    * call returns the stored record and leaves the delivery as it is. Once this resolves, the payment will reach
    * onPaid without any further request. Returns the stored record.
+   *
+   * Upgrade path: when the stored record came from `markPaid` (no delivery yet), a later call adds the delivery,
+   * due at the stored `paidAt`, unless `finishOnPaid` already recorded a success for it; `mayHaveRun` is then also
+   * true when `claimOnPaid` started a run for it.
    */
   recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options?: { redelivery?: boolean }): MaybePromise<PaidRecord>;
   getPaid(invoiceId: string): MaybePromise<PaidRecord | undefined>;
@@ -165,20 +169,33 @@ export interface CheckoutStore {
   /**
    * Claims up to `limit` deliveries that are due at `now`: pending ones with `dueAt <= now`, and running ones whose
    * lease lapsed (those come back with `redelivery: true`). Each claimed one becomes `running` until `now + leaseMs`
-   * with `attempts + 1` and a new token; two processes never claim the same one at once. Oldest due first.
+   * with `attempts + 1` and a new token; two processes never claim the same one at once. Oldest due first (a lapsed
+   * one counts as due at its `leaseUntil`), ties by invoice id.
+   *
+   * `mayHaveRun` is sticky: a lapsed lease sets it, and it stays true for every later run until `done`; a claim's
+   * `redelivery` is the delivery's `mayHaveRun` after the claim.
    */
   claimDeliveries(now: number, leaseMs: number, limit: number): MaybePromise<DeliveryClaim[]>;
   /**
    * Ends a claim held with `token`. Returns false, and changes nothing, when the token no longer holds the
-   * delivery (its lease lapsed and another process claimed it): the caller must not retry then.
+   * delivery (its lease lapsed and another process claimed it, or it is not running): the caller must not retry then.
+   * Idempotent for its holder: a finish written again with the same token (a store blip hid the first answer)
+   * answers true and changes nothing, as long as nobody claimed the delivery since; the first write stands.
+   * When `redeliver` was called during the run, any outcome leaves the delivery `pending` (due at the redeliver
+   * time, or `retryAt` if earlier) with `mayHaveRun`; `lastError` still records a failure.
    */
   finishDelivery(invoiceId: string, token: string, outcome: DeliveryOutcome): MaybePromise<boolean>;
   getDelivery(invoiceId: string): MaybePromise<DeliveryRecord | undefined>;
-  /** Deliveries in `state` (default: every state but `done`), oldest payment first, at most `limit` (default 100). */
+  /**
+   * Deliveries in `state` (default: every state but `done`), oldest payment first (ties by invoice id), at most
+   * `limit` (default 100). `done` ones are listed only until retention drops them.
+   */
   listDeliveries(filter?: { state?: DeliveryState; limit?: number }): MaybePromise<DeliveryRecord[]>;
   /**
    * Queues a paid invoice's delivery again, due at `now`, whatever its state (a running one keeps its lease until it
    * lapses or ends; its finish then leaves it pending). Sets `mayHaveRun`. False when the store has no payment for it.
+   * A payment recorded by `markPaid` (no delivery yet) gets one. A redelivered `done` one is kept past retention
+   * again until it is `done` anew.
    */
   redeliver(invoiceId: string, now: number): MaybePromise<boolean>;
 
@@ -189,15 +206,17 @@ export interface CheckoutStore {
    */
   scheduleCheck(invoiceId: string, at: number | undefined): MaybePromise<void>;
   /**
-   * Takes up to `limit` scheduled invoices whose check is due at `now`, earliest first, and moves each one's due
+   * Looks at up to `limit` scheduled invoices whose check is due at `now`, earliest first, and moves each one's due
    * time to `now + leaseMs`, so no other process takes it meanwhile (the caller then sets the real next time with
-   * scheduleCheck). Entries of paid or unknown (pruned) invoices are removed and not returned.
+   * scheduleCheck). Entries of paid or unknown (pruned) invoices are removed and not returned, so fewer than `limit`
+   * may come back while more are due: call again until it returns none.
    */
   claimDueChecks(now: number, leaseMs: number, limit: number): MaybePromise<InvoiceRecord[]>;
 
   /**
    * The store's data-loss marker: returns the marker, writing a new random one first when there is none. A caller
-   * that saw another value before knows the data it was kept with is gone (an emptied Redis, a new database).
+   * that saw another value before knows the data it was kept with is gone (an emptied Redis, a new database or
+   * dropped tables). MemoryStore: one per instance (a restarted process gets a new one).
    */
   marker(): MaybePromise<string>;
 
@@ -219,181 +238,4 @@ export interface CheckoutStore {
   subscribe(channel: string, listener: StoreListener): MaybePromise<() => MaybePromise<void>>;
 }
 
-export interface MemoryStoreOptions {
-  /**
-   * How long records are kept after their invoice expires (default 1 day); a paid invoice's records are kept this
-   * long after the payment, and never while onPaid has not succeeded.
-   */
-  retentionMs?: number;
-  now?: () => number;
-}
-
-interface OnPaidState {
-  done: boolean;
-  token?: string;
-  leaseUntil: number;
-  retryAt: number;
-  attempt: number;
-}
-
-let tokenCounter = 0;
-/** Unique enough inside one process; the shipped multi-process stores use random tokens. */
-export function newToken(): string {
-  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${Date.now().toString(36)}.${tokenCounter.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
-}
-
-/** In-memory CheckoutStore for one process (and tests). State is lost on restart: see the README. */
-export class MemoryStore implements CheckoutStore {
-  readonly #invoices = new Map<string, InvoiceRecord>();
-  readonly #byReference = new Map<string, string>();
-  readonly #openByOrder = new Map<string, string>();
-  readonly #paid = new Map<string, PaidRecord>();
-  readonly #orderPaidBy = new Map<string, string>();
-  readonly #onPaid = new Map<string, OnPaidState>();
-  readonly #locks = new Map<string, { token: string; until: number }>();
-  readonly #statusCache = new Map<string, { entry: CachedStatus; until: number }>();
-  readonly #listeners = new Map<string, Set<StoreListener>>();
-  readonly #retentionMs: number;
-  readonly #now: () => number;
-  #nextPrune = 0;
-
-  constructor(options: MemoryStoreOptions = {}) {
-    this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
-    this.#now = options.now ?? Date.now;
-  }
-
-  openInvoice(record: InvoiceRecord): void {
-    this.prune();
-    const previousId = this.#openByOrder.get(record.orderId);
-    const previous = previousId === undefined ? undefined : this.#invoices.get(previousId);
-    if (previous && previous.invoiceId !== record.invoiceId) {
-      this.#invoices.set(previous.invoiceId, { ...previous, supersededAt: this.#now() });
-    }
-    this.#invoices.set(record.invoiceId, record);
-    this.#byReference.set(record.reference, record.invoiceId);
-    this.#openByOrder.set(record.orderId, record.invoiceId);
-  }
-
-  getInvoice(invoiceId: string): InvoiceRecord | undefined {
-    return this.#invoices.get(invoiceId);
-  }
-
-  getInvoiceByReference(reference: string): InvoiceRecord | undefined {
-    const id = this.#byReference.get(reference);
-    return id === undefined ? undefined : this.#invoices.get(id);
-  }
-
-  getOpenInvoice(orderId: string): InvoiceRecord | undefined {
-    const id = this.#openByOrder.get(orderId);
-    return id === undefined ? undefined : this.#invoices.get(id);
-  }
-
-  markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): PaidRecord {
-    const known = this.#paid.get(record.invoiceId);
-    if (known) return known;
-    let first = this.#orderPaidBy.get(record.orderId);
-    if (first === undefined) {
-      first = record.invoiceId;
-      this.#orderPaidBy.set(record.orderId, first);
-    }
-    const stored: PaidRecord = { ...record, orderPaidBy: first };
-    this.#paid.set(record.invoiceId, stored);
-    return stored;
-  }
-
-  getPaid(invoiceId: string): PaidRecord | undefined {
-    return this.#paid.get(invoiceId);
-  }
-
-  getOrderPaidBy(orderId: string): string | undefined {
-    return this.#orderPaidBy.get(orderId);
-  }
-
-  claimOnPaid(invoiceId: string, leaseMs: number, now: number): OnPaidClaim {
-    const state = this.#onPaid.get(invoiceId) ?? { done: false, leaseUntil: 0, retryAt: 0, attempt: 0 };
-    if (state.done) return { state: 'done' };
-    const busyUntil = Math.max(state.leaseUntil, state.retryAt);
-    if (busyUntil > now) return { state: 'busy', retryAt: busyUntil };
-    const token = newToken();
-    this.#onPaid.set(invoiceId, { ...state, token, leaseUntil: now + leaseMs, attempt: state.attempt + 1 });
-    return { state: 'claimed', token, attempt: state.attempt + 1 };
-  }
-
-  finishOnPaid(invoiceId: string, token: string, retryAt?: number): void {
-    const state = this.#onPaid.get(invoiceId);
-    if (!state || state.done || state.token !== token) return;
-    if (retryAt === undefined) this.#onPaid.set(invoiceId, { ...state, done: true, token: undefined, leaseUntil: 0 });
-    else this.#onPaid.set(invoiceId, { ...state, token: undefined, leaseUntil: 0, retryAt });
-  }
-
-  acquireLock(name: string, ttlMs: number): string | null {
-    const held = this.#locks.get(name);
-    const now = this.#now();
-    if (held && held.until > now) return null;
-    const token = newToken();
-    this.#locks.set(name, { token, until: now + ttlMs });
-    return token;
-  }
-
-  releaseLock(name: string, token: string): void {
-    if (this.#locks.get(name)?.token === token) this.#locks.delete(name);
-  }
-
-  getCachedStatus(invoiceId: string): CachedStatus | undefined {
-    const cached = this.#statusCache.get(invoiceId);
-    return cached && cached.until > this.#now() ? cached.entry : undefined;
-  }
-
-  setCachedStatus(invoiceId: string, entry: CachedStatus, ttlMs: number): void {
-    if (this.#statusCache.size >= 10_000) {
-      const now = this.#now();
-      for (const [id, cached] of this.#statusCache) if (cached.until <= now) this.#statusCache.delete(id);
-    }
-    this.#statusCache.set(invoiceId, { entry, until: this.#now() + ttlMs });
-  }
-
-  publish(channel: string, message: string): void {
-    for (const listener of [...(this.#listeners.get(channel) ?? [])]) {
-      try {
-        listener(message);
-      } catch {
-        // One listener's failure is its own; the others still hear the message.
-      }
-    }
-  }
-
-  subscribe(channel: string, listener: StoreListener): () => void {
-    let set = this.#listeners.get(channel);
-    if (!set) this.#listeners.set(channel, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
-    };
-  }
-
-  /**
-   * Drops records past retention: an invoice `retentionMs` after it expired (a paid one after its payment, and
-   * only once onPaid succeeded). Runs at most once a minute, from writes.
-   */
-  prune(): void {
-    const now = this.#now();
-    if (now < this.#nextPrune) return;
-    this.#nextPrune = now + 60_000;
-    for (const [id, record] of this.#invoices) {
-      const paid = this.#paid.get(id);
-      const onPaid = this.#onPaid.get(id);
-      if (paid && !onPaid?.done) continue;
-      const keepUntil = (paid ? Math.max(paid.paidAt, record.expiresAt) : record.expiresAt) + this.#retentionMs;
-      if (keepUntil > now) continue;
-      this.#invoices.delete(id);
-      this.#paid.delete(id);
-      this.#onPaid.delete(id);
-      if (this.#byReference.get(record.reference) === id) this.#byReference.delete(record.reference);
-      if (this.#openByOrder.get(record.orderId) === id) this.#openByOrder.delete(record.orderId);
-      if (this.#orderPaidBy.get(record.orderId) === id) this.#orderPaidBy.delete(record.orderId);
-    }
-    for (const [name, lock] of this.#locks) if (lock.until <= now) this.#locks.delete(name);
-  }
-}
+export { MemoryStore, newToken, type MemoryStoreOptions } from './memory-store.js';
