@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { setClientAddress } from './client-address.js';
 
 export interface NodeRequestOptions {
   /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a proxy in front (default false). */
@@ -74,7 +75,10 @@ export function nodeRequestToFetch(req: IncomingMessage, options: NodeRequestOpt
       init.duplex = 'half';
     }
   }
-  return new Request(url, init);
+  const request = new Request(url, init);
+  // The peer's address (X-Forwarded-For only behind a trusted proxy), for limits per client such as open streams.
+  setClientAddress(request, (options.trustProxy && firstHeader(req.headers['x-forwarded-for'])) || req.socket?.remoteAddress);
+  return request;
 }
 
 /** Writes a fetch `Response` to Node's `ServerResponse` (status, every header, body). */

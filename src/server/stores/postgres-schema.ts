@@ -57,6 +57,38 @@ CREATE TABLE IF NOT EXISTS ${p}on_paid (
   attempt     integer NOT NULL DEFAULT 0
 );
 
+-- The outbox: one row per paid invoice, its onPaid delivery. A pending one is due at due_at, a running one is held by
+-- token until lease_until (then due again), done and failed are final until redelivered. requeued_at: a redeliver
+-- during a run (its finish leaves the row pending).
+CREATE TABLE IF NOT EXISTS ${p}deliveries (
+  invoice_id   text PRIMARY KEY,
+  order_id     text NOT NULL,
+  state        text NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+  attempts     integer NOT NULL DEFAULT 0,
+  due_at       bigint NOT NULL,
+  lease_until  bigint,
+  token        text,
+  last_error   text,
+  may_have_run boolean NOT NULL DEFAULT false,
+  requeued_at  bigint,
+  paid_at      bigint NOT NULL,
+  done_at      bigint
+);
+-- Due claims: the time a row may be claimed (due_at, or lease_until while running), the same expression the claim uses.
+CREATE INDEX IF NOT EXISTS ${p}deliveries_claimable ON ${p}deliveries ((CASE WHEN state = 'running' THEN lease_until ELSE due_at END))
+  WHERE state IN ('pending', 'running');
+CREATE INDEX IF NOT EXISTS ${p}deliveries_by_state ON ${p}deliveries (state, paid_at, invoice_id);
+
+-- The sweeper's schedule: when the provider should next be asked about an open invoice (added in the outbox upgrade).
+ALTER TABLE ${p}invoices ADD COLUMN IF NOT EXISTS next_check_at bigint;
+CREATE INDEX IF NOT EXISTS ${p}invoices_next_check ON ${p}invoices (next_check_at) WHERE next_check_at IS NOT NULL;
+
+-- Store-wide values; 'marker' is written once at first use, so a new value means the data it was kept with is gone.
+CREATE TABLE IF NOT EXISTS ${p}meta (
+  name  text PRIMARY KEY,
+  value text NOT NULL
+);
+
 -- Short-lived rows: losing them in a crash is harmless, so they skip the write-ahead log.
 CREATE UNLOGGED TABLE IF NOT EXISTS ${p}locks (
   name       text PRIMARY KEY,

@@ -1,13 +1,26 @@
 // `qpay-checkout/server/postgres`: the CheckoutStore on PostgreSQL (through `pg`, an optional peer dependency), for
 // shops that run several processes. The schema is ./postgres-schema.ts (`migrate()` applies it). Decisions are the
 // database's: a unique partial index keeps one open invoice per order, the first payment of an order is an
-// INSERT … ON CONFLICT DO NOTHING, onPaid claims and locks are conditional upserts with RETURNING. Retention is a
+// INSERT … ON CONFLICT DO NOTHING, onPaid claims and locks are conditional upserts with RETURNING; the outbox
+// (./postgres-outbox.ts) claims deliveries and due checks with FOR UPDATE SKIP LOCKED. Retention is a
 // `cleanup()` call (say once an hour). Pub/sub is LISTEN/NOTIFY on one channel, `${tablePrefix}events`.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { CachedStatus, CheckoutStore, InvoiceRecord, OnPaidClaim, PaidRecord, StoreListener } from './store.js';
+import type {
+  CachedStatus,
+  CheckoutStore,
+  DeliveryClaim,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DeliveryState,
+  InvoiceRecord,
+  OnPaidClaim,
+  PaidRecord,
+  StoreListener,
+} from './store.js';
 import { StoreError, checkId, storeCall, warnOncePerOutage } from './store-error.js';
 import { DEFAULT_TABLE_PREFIX, postgresSchemaSql } from './postgres-schema.js';
+import * as outbox from './postgres-outbox.js';
 
 export { StoreError } from './store-error.js';
 export { postgresSchemaSql, DEFAULT_TABLE_PREFIX } from './postgres-schema.js';
@@ -81,11 +94,15 @@ export class PostgresStore implements CheckoutStore {
     });
   }
 
-  /** Creates the tables and indexes when missing. Safe on every start, from several instances at once. */
+  /**
+   * Creates the tables and indexes when missing. Safe on every start, from several instances at once. Upgrade path:
+   * a payment whose old onPaid claim is not done gets its outbox delivery (with `mayHaveRun` when a run started).
+   */
   async migrate(): Promise<void> {
     await this.#transaction('migrate', async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
       await client.query(postgresSchemaSql(this.#p));
+      await outbox.addMissingDeliveries(client, this.#p, undefined, false);
     });
   }
 
@@ -130,32 +147,15 @@ export class PostgresStore implements CheckoutStore {
   async markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): Promise<PaidRecord> {
     checkId(STORE, 'markPaid', 'record.invoiceId', record?.invoiceId);
     checkId(STORE, 'markPaid', 'record.orderId', record.orderId);
-    const { orderPaidBy: _ignored, ...fresh } = record as PaidRecord;
-    const readPaid = async (client: Queryable) => {
-      const { rows } = await client.query<{ record: string; order_paid_by: string }>(
-        `SELECT record, order_paid_by FROM ${this.#p}paid WHERE invoice_id = $1`,
-        [record.invoiceId],
-      );
-      return rows[0] && { ...(JSON.parse(rows[0].record) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy: rows[0].order_paid_by };
-    };
-    return this.#transaction('markPaid', async (client) => {
-      const known = await readPaid(client);
-      if (known) return known;
-      // The first invoice of the order to get here owns order_paid; a concurrent one waits on the row, then reads it.
-      await client.query(`INSERT INTO ${this.#p}order_paid (order_id, invoice_id) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
-        record.orderId,
-        record.invoiceId,
-      ]);
-      const { rows } = await client.query<{ invoice_id: string }>(`SELECT invoice_id FROM ${this.#p}order_paid WHERE order_id = $1`, [record.orderId]);
-      const orderPaidBy = rows[0]?.invoice_id ?? record.invoiceId;
-      const inserted = await client.query(
-        `INSERT INTO ${this.#p}paid (invoice_id, order_id, record, paid_at, order_paid_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (invoice_id) DO NOTHING`,
-        [record.invoiceId, record.orderId, JSON.stringify(fresh), Math.round(record.paidAt), orderPaidBy],
-      );
-      if (inserted.rowCount === 1) return { ...fresh, orderPaidBy };
-      const stored = await readPaid(client);
-      if (!stored) throw new Error('the paid record vanished while it was being written');
+    return this.#transaction('markPaid', (client) => this.#markPaidIn(client, record));
+  }
+
+  async recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options: { redelivery?: boolean } = {}): Promise<PaidRecord> {
+    checkId(STORE, 'recordPayment', 'record.invoiceId', record?.invoiceId);
+    checkId(STORE, 'recordPayment', 'record.orderId', record.orderId);
+    return this.#transaction('recordPayment', async (client) => {
+      const stored = await this.#markPaidIn(client, record);
+      await outbox.addMissingDeliveries(client, this.#p, stored.invoiceId, options.redelivery === true);
       return stored;
     });
   }
@@ -214,6 +214,47 @@ export class PostgresStore implements CheckoutStore {
        WHERE invoice_id = $1 AND token = $2 AND NOT done`,
       [invoiceId, token, retryAt === undefined ? null : Math.ceil(retryAt)],
     );
+    if (retryAt === undefined) await this.#call('finishOnPaid', () => outbox.settleFromOldClaim(this.#pool, this.#p, invoiceId, this.#now()));
+  }
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryClaim[]> {
+    const at = Math.floor(now);
+    const leaseUntil = at + Math.max(1, Math.ceil(leaseMs));
+    return this.#call('claimDeliveries', () => outbox.claimDeliveries(this.#pool, this.#p, at, leaseUntil, Math.max(0, Math.floor(limit))));
+  }
+
+  async finishDelivery(invoiceId: string, token: string, outcome: DeliveryOutcome): Promise<boolean> {
+    checkId(STORE, 'finishDelivery', 'invoiceId', invoiceId);
+    checkId(STORE, 'finishDelivery', 'token', token);
+    return this.#call('finishDelivery', () => outbox.finishDelivery(this.#pool, this.#p, invoiceId, token, outcome));
+  }
+
+  async getDelivery(invoiceId: string): Promise<DeliveryRecord | undefined> {
+    checkId(STORE, 'getDelivery', 'invoiceId', invoiceId);
+    return this.#call('getDelivery', () => outbox.getDelivery(this.#pool, this.#p, invoiceId));
+  }
+
+  async listDeliveries(filter: { state?: DeliveryState; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    return this.#call('listDeliveries', () => outbox.listDeliveries(this.#pool, this.#p, filter.state, filter.limit ?? 100));
+  }
+
+  async redeliver(invoiceId: string, now: number): Promise<boolean> {
+    checkId(STORE, 'redeliver', 'invoiceId', invoiceId);
+    return this.#call('redeliver', () => outbox.redeliver(this.#pool, this.#p, invoiceId, Math.floor(now)));
+  }
+
+  async scheduleCheck(invoiceId: string, at: number | undefined): Promise<void> {
+    checkId(STORE, 'scheduleCheck', 'invoiceId', invoiceId);
+    await this.#call('scheduleCheck', () => outbox.scheduleCheck(this.#pool, this.#p, invoiceId, at));
+  }
+
+  async claimDueChecks(now: number, leaseMs: number, limit: number): Promise<InvoiceRecord[]> {
+    const at = Math.floor(now);
+    return this.#call('claimDueChecks', () => outbox.claimDueChecks(this.#pool, this.#p, at, at + Math.max(1, Math.ceil(leaseMs)), limit));
+  }
+
+  async marker(): Promise<string> {
+    return this.#call('marker', () => outbox.marker(this.#pool, this.#p, randomUUID()));
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | null> {
@@ -297,13 +338,16 @@ export class PostgresStore implements CheckoutStore {
 
   /**
    * Deletes what is past retention: invoices `retentionMs` after they expired (paid ones after the payment too, and
-   * only once onPaid succeeded), with their payment and onPaid rows, plus ended locks and cache entries. Returns how
+   * only once onPaid succeeded: a pending, running or failed delivery keeps them), with their payment, delivery and onPaid rows, plus ended locks and cache entries. Returns how
    * many rows went. Run it now and then (an hourly timer in one instance is plenty).
    */
   async cleanup(): Promise<number> {
     const cutoff = this.#now() - this.#retentionMs;
     const p = this.#p;
-    const onPaidDone = `EXISTS (SELECT 1 FROM ${p}on_paid o WHERE o.invoice_id = pd.invoice_id AND o.done)`;
+    // Delivered: the outbox delivery is done, or (a payment from before the outbox) the old onPaid claim is.
+    const onPaidDone = `(NOT EXISTS (SELECT 1 FROM ${p}deliveries d WHERE d.invoice_id = pd.invoice_id AND d.state <> 'done')
+      AND (EXISTS (SELECT 1 FROM ${p}deliveries d WHERE d.invoice_id = pd.invoice_id)
+        OR EXISTS (SELECT 1 FROM ${p}on_paid o WHERE o.invoice_id = pd.invoice_id AND o.done)))`;
     // [statement, uses the cutoff]: the last four clean up after the first two, or by the database's clock.
     const statements: [string, boolean][] = [
       [
@@ -319,6 +363,10 @@ export class PostgresStore implements CheckoutStore {
       [
         `DELETE FROM ${p}on_paid o WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = o.invoice_id)
            AND NOT EXISTS (SELECT 1 FROM ${p}invoices i WHERE i.invoice_id = o.invoice_id)`,
+        false,
+      ],
+      [
+        `DELETE FROM ${p}deliveries d WHERE NOT EXISTS (SELECT 1 FROM ${p}paid pd WHERE pd.invoice_id = d.invoice_id)`,
         false,
       ],
       [
@@ -360,6 +408,36 @@ export class PostgresStore implements CheckoutStore {
     if (!row) return undefined;
     const record = JSON.parse(row.record) as InvoiceRecord;
     return row.superseded_at === null ? record : { ...record, supersededAt: Number(row.superseded_at) };
+  }
+
+  /** The first payment wins (markPaid's decision), inside the caller's transaction. */
+  async #markPaidIn(client: Queryable, record: Omit<PaidRecord, 'orderPaidBy'>): Promise<PaidRecord> {
+    const { orderPaidBy: _ignored, ...fresh } = record as PaidRecord;
+    const readPaid = async () => {
+      const { rows } = await client.query<{ record: string; order_paid_by: string }>(
+        `SELECT record, order_paid_by FROM ${this.#p}paid WHERE invoice_id = $1`,
+        [record.invoiceId],
+      );
+      return rows[0] && { ...(JSON.parse(rows[0].record) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy: rows[0].order_paid_by };
+    };
+    const known = await readPaid();
+    if (known) return known;
+    // The first invoice of the order to get here owns order_paid; a concurrent one waits on the row, then reads it.
+    await client.query(`INSERT INTO ${this.#p}order_paid (order_id, invoice_id) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
+      record.orderId,
+      record.invoiceId,
+    ]);
+    const { rows } = await client.query<{ invoice_id: string }>(`SELECT invoice_id FROM ${this.#p}order_paid WHERE order_id = $1`, [record.orderId]);
+    const orderPaidBy = rows[0]?.invoice_id ?? record.invoiceId;
+    const inserted = await client.query(
+      `INSERT INTO ${this.#p}paid (invoice_id, order_id, record, paid_at, order_paid_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (invoice_id) DO NOTHING`,
+      [record.invoiceId, record.orderId, JSON.stringify(fresh), Math.round(record.paidAt), orderPaidBy],
+    );
+    if (inserted.rowCount === 1) return { ...fresh, orderPaidBy };
+    const stored = await readPaid();
+    if (!stored) throw new Error('the paid record vanished while it was being written');
+    return stored;
   }
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -6,13 +6,28 @@
 // Keys: `${prefix}inv:${invoiceId}` (hash: json, ref, expiresAt, supersededAt), `ref:${reference}` and
 // `open:${orderId}` (invoice ids), `paid:${invoiceId}` (hash: json, orderPaidBy, paidAt, orderId),
 // `orderpaid:${orderId}`, `onpaid:${invoiceId}` (hash: done, token, leaseUntil, retryAt, attempt), `lock:${name}`,
-// `status:${invoiceId}`; pub/sub channels `${prefix}ch:${channel}`. Ids are only ever appended to a fixed key
+// `status:${invoiceId}`; the outbox (a delivery's fields in its `paid:` hash; sorted sets `due`, `deliveries`,
+// `delivered`, `checks`; `marker`: see ./redis-scripts.ts); pub/sub channels `${prefix}ch:${channel}`. Ids are only ever appended to a fixed key
 // type, never used as patterns, so any string is safe. Scripts build keys from the prefix, so a single Redis
 // (with replicas, Sentinel) is supported, Redis Cluster is not.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { CachedStatus, CheckoutStore, InvoiceRecord, OnPaidClaim, PaidRecord, StoreListener } from './store.js';
+import type {
+  CachedStatus,
+  CheckoutStore,
+  DeliveryClaim,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DeliveryState,
+  InvoiceRecord,
+  OnPaidClaim,
+  PaidRecord,
+  StoreListener,
+} from './store.js';
 import { StoreError, checkId, storeCall, warnOncePerOutage } from './store-error.js';
+import { SCRIPTS, type Script } from './redis-scripts.js';
+import { DELIVERY_FIELDS, listDeliveriesIn, readDelivery } from './redis-deliveries.js';
+import { warnWithoutPersistence, type StoreLogger } from './redis-persistence.js';
 
 export { StoreError } from './store-error.js';
 
@@ -30,6 +45,11 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
   /** Clock for `supersededAt` and retention (epoch ms); lock and cache lifetimes use the Redis server's clock. */
   now?: () => number;
+  /**
+   * Hears the one start-up warning about a server without persistence (default: console.warn, prefixed
+   * `qpay-checkout:`).
+   */
+  logger?: StoreLogger;
 }
 
 /** Redis connection options the store uses when it creates the connection: fail fast instead of queueing forever. */
@@ -41,93 +61,6 @@ const CREATED_CLIENT_DEFAULTS: RedisOptions = {
 
 const STORE = 'RedisStore';
 
-// Lua scripts. KEYS and ARGV as documented above each; numbers cross as decimal strings.
-
-/** KEYS: open, inv, ref. ARGV: invoiceId, json, reference, expiresAt, keepUntil, now, prefix. */
-const OPEN_INVOICE = `
-local prev = redis.call('GET', KEYS[1])
-if prev and prev ~= ARGV[1] then
-  local prevKey = ARGV[7] .. 'inv:' .. prev
-  if redis.call('EXISTS', prevKey) == 1 then redis.call('HSETNX', prevKey, 'supersededAt', ARGV[6]) end
-end
-local pending = redis.call('EXISTS', ARGV[7] .. 'paid:' .. ARGV[1]) == 1
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'json', ARGV[2], 'ref', ARGV[3], 'expiresAt', ARGV[4])
-redis.call('SET', KEYS[3], ARGV[1])
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[5])
-if not pending then
-  redis.call('PEXPIREAT', KEYS[2], ARGV[5])
-  redis.call('PEXPIREAT', KEYS[3], ARGV[5])
-end
-return 1`;
-
-/** KEYS: paid, orderpaid, inv. ARGV: invoiceId, json, paidAt, orderId, prefix. Returns { json, orderPaidBy }. */
-const MARK_PAID = `
-local known = redis.call('HMGET', KEYS[1], 'json', 'orderPaidBy')
-if known[1] then return known end
-local first = redis.call('GET', KEYS[2])
-if not first then
-  first = ARGV[1]
-  redis.call('SET', KEYS[2], first)
-end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'orderPaidBy', first, 'paidAt', ARGV[3], 'orderId', ARGV[4])
-local ref = redis.call('HGET', KEYS[3], 'ref')
-redis.call('PERSIST', KEYS[3])
-if ref then redis.call('PERSIST', ARGV[5] .. 'ref:' .. ref) end
-return { ARGV[2], first }`;
-
-/** KEYS: onpaid. ARGV: now, leaseMs, token. Returns { state, token|retryAt, attempt }. */
-const CLAIM_ON_PAID = `
-local s = redis.call('HMGET', KEYS[1], 'done', 'leaseUntil', 'retryAt', 'attempt')
-if s[1] == '1' then return { 'done' } end
-local now = tonumber(ARGV[1])
-local busy = math.max(tonumber(s[2] or '0'), tonumber(s[3] or '0'))
-if busy > now then return { 'busy', string.format('%.0f', busy) } end
-local attempt = tonumber(s[4] or '0') + 1
-redis.call('HSET', KEYS[1], 'token', ARGV[3], 'leaseUntil', string.format('%.0f', now + tonumber(ARGV[2])), 'attempt', string.format('%.0f', attempt))
-return { 'claimed', ARGV[3], string.format('%.0f', attempt) }`;
-
-/** KEYS: onpaid, paid, inv. ARGV: token, retryAt ('' = succeeded), retentionMs, prefix, invoiceId, now. */
-const FINISH_ON_PAID = `
-local s = redis.call('HMGET', KEYS[1], 'done', 'token')
-if s[1] == '1' or s[2] ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token')
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'retryAt', ARGV[2], 'leaseUntil', '0')
-  return 1
-end
-redis.call('HSET', KEYS[1], 'done', '1', 'leaseUntil', '0')
-local paid = redis.call('HMGET', KEYS[2], 'paidAt', 'orderId')
-local inv = redis.call('HMGET', KEYS[3], 'expiresAt', 'ref')
--- Kept at least retentionMs from now, so a finished onPaid is remembered even without its invoice record.
-local keepUntil = string.format('%.0f', math.max(tonumber(paid[1] or '0'), tonumber(inv[1] or '0'), tonumber(ARGV[6])) + tonumber(ARGV[3]))
-redis.call('PEXPIREAT', KEYS[1], keepUntil)
-redis.call('PEXPIREAT', KEYS[2], keepUntil)
-redis.call('PEXPIREAT', KEYS[3], keepUntil)
-if inv[2] then redis.call('PEXPIREAT', ARGV[4] .. 'ref:' .. inv[2], keepUntil) end
-if paid[2] then
-  local orderKey = ARGV[4] .. 'orderpaid:' .. paid[2]
-  if redis.call('GET', orderKey) == ARGV[5] then redis.call('PEXPIREAT', orderKey, keepUntil) end
-end
-return 1`;
-
-/** KEYS: lock. ARGV: token. */
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-interface Script {
-  source: string;
-  sha: string;
-}
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const SCRIPTS = {
-  openInvoice: script(OPEN_INVOICE),
-  markPaid: script(MARK_PAID),
-  claimOnPaid: script(CLAIM_ON_PAID),
-  finishOnPaid: script(FINISH_ON_PAID),
-  releaseLock: script(RELEASE_LOCK),
-};
 
 const isRedisClient = (value: unknown): value is Redis =>
   typeof value === 'object' && value !== null && typeof (value as Redis).evalsha === 'function' && typeof (value as Redis).duplicate === 'function';
@@ -149,6 +82,8 @@ export class RedisStore implements CheckoutStore {
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #onError: (error: Error) => void;
+  readonly #logger: StoreLogger;
+  #persistenceChecked = false;
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, Set<StoreListener>>();
   #closed = false;
@@ -160,6 +95,7 @@ export class RedisStore implements CheckoutStore {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? warnOncePerOutage(STORE);
+    this.#logger = options.logger ?? { warn: (message) => console.warn(`qpay-checkout: ${message}`) };
     if (isRedisClient(client)) {
       this.#client = client;
       this.#ownsClient = false;
@@ -262,6 +198,100 @@ export class RedisStore implements CheckoutStore {
     );
   }
 
+  async recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options: { redelivery?: boolean } = {}): Promise<PaidRecord> {
+    checkId(STORE, 'recordPayment', 'record.invoiceId', record?.invoiceId);
+    checkId(STORE, 'recordPayment', 'record.orderId', record.orderId);
+    const { orderPaidBy: _ignored, ...fresh } = record as PaidRecord;
+    const [json, orderPaidBy] = (await this.#script(
+      'recordPayment',
+      SCRIPTS.recordPayment,
+      [this.#key('paid:', record.invoiceId), this.#key('orderpaid:', record.orderId), this.#key('inv:', record.invoiceId), this.#key('due', ''), this.#key('deliveries', '')],
+      [record.invoiceId, JSON.stringify(fresh), String(Math.round(record.paidAt)), record.orderId, this.#scriptPrefix, options.redelivery ? '1' : '0'],
+    )) as [string, string];
+    return { ...(JSON.parse(json) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy };
+  }
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryClaim[]> {
+    const at = Math.floor(now);
+    const lease = wholeMs(leaseMs);
+    const rows = (await this.#script('claimDeliveries', SCRIPTS.claimDeliveries, [this.#key('due', '')], [
+      String(at),
+      lease,
+      String(Math.max(0, Math.floor(limit))),
+      this.#scriptPrefix,
+      randomUUID(),
+    ])) as [string, string, string, string, string, string][];
+    return rows.map(([, token, attempt, again, json, orderPaidBy]) => ({
+      token,
+      attempt: Number(attempt),
+      redelivery: again === '1',
+      leaseUntil: at + Number(lease),
+      paid: { ...(JSON.parse(json) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy },
+    }));
+  }
+
+  async finishDelivery(invoiceId: string, token: string, outcome: DeliveryOutcome): Promise<boolean> {
+    checkId(STORE, 'finishDelivery', 'invoiceId', invoiceId);
+    checkId(STORE, 'finishDelivery', 'token', token);
+    const at = outcome.state === 'done' ? outcome.at : outcome.state === 'pending' ? outcome.retryAt : 0;
+    const reply = await this.#script('finishDelivery', SCRIPTS.finishDelivery, this.#deliveryKeys(invoiceId), [
+      token,
+      outcome.state,
+      String(Math.ceil(at)),
+      outcome.state === 'done' ? '' : String(outcome.error || 'failed'),
+      outcome.state === 'pending' && outcome.timedOut ? '1' : '0',
+      String(this.#retentionMs),
+      this.#scriptPrefix,
+      invoiceId,
+      String(this.#now()),
+    ]);
+    return reply === 1;
+  }
+
+  async getDelivery(invoiceId: string): Promise<DeliveryRecord | undefined> {
+    checkId(STORE, 'getDelivery', 'invoiceId', invoiceId);
+    const values = await this.#call('getDelivery', () => this.#client.hmget(this.#key('paid:', invoiceId), ...DELIVERY_FIELDS));
+    return readDelivery(invoiceId, values);
+  }
+
+  async listDeliveries(filter: { state?: DeliveryState; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    const index = this.#key(filter.state === 'done' ? 'delivered' : 'deliveries', '');
+    return this.#call('listDeliveries', () =>
+      listDeliveriesIn(this.#client, index, (id) => this.#key('paid:', id), filter.state, filter.limit ?? 100),
+    );
+  }
+
+  async redeliver(invoiceId: string, now: number): Promise<boolean> {
+    checkId(STORE, 'redeliver', 'invoiceId', invoiceId);
+    const reply = await this.#script('redeliver', SCRIPTS.redeliver, this.#deliveryKeys(invoiceId), [String(Math.floor(now)), this.#scriptPrefix, invoiceId]);
+    return reply === 1;
+  }
+
+  async scheduleCheck(invoiceId: string, at: number | undefined): Promise<void> {
+    checkId(STORE, 'scheduleCheck', 'invoiceId', invoiceId);
+    const checks = this.#key('checks', '');
+    await this.#call('scheduleCheck', () =>
+      at === undefined ? this.#client.zrem(checks, invoiceId) : this.#client.zadd(checks, String(Math.floor(at)), invoiceId),
+    );
+  }
+
+  async claimDueChecks(now: number, leaseMs: number, limit: number): Promise<InvoiceRecord[]> {
+    const rows = (await this.#script('claimDueChecks', SCRIPTS.claimDueChecks, [this.#key('checks', '')], [
+      String(Math.floor(now)),
+      wholeMs(leaseMs),
+      String(Math.max(0, Math.floor(limit))),
+      this.#scriptPrefix,
+    ])) as [string, string][];
+    return rows.map(([json, supersededAt]) => {
+      const record = JSON.parse(json) as InvoiceRecord;
+      return supersededAt === '' ? record : { ...record, supersededAt: Number(supersededAt) };
+    });
+  }
+
+  async marker(): Promise<string> {
+    return (await this.#script('marker', SCRIPTS.marker, [this.#key('marker', '')], [randomUUID()])) as string;
+  }
+
   async acquireLock(name: string, ttlMs: number): Promise<string | null> {
     checkId(STORE, 'acquireLock', 'name', name);
     const token = randomUUID();
@@ -342,6 +372,11 @@ export class RedisStore implements CheckoutStore {
     return `${this.#prefix}${type}${id}`;
   }
 
+  /** KEYS of finishDelivery and redeliver: the paid hash, the due, open and done sets, the invoice. */
+  #deliveryKeys(invoiceId: string): string[] {
+    return [this.#key('paid:', invoiceId), this.#key('due', ''), this.#key('deliveries', ''), this.#key('delivered', ''), this.#key('inv:', invoiceId)];
+  }
+
   async #readInvoice(invoiceId: string): Promise<InvoiceRecord | undefined> {
     const [json, supersededAt] = await this.#client.hmget(this.#key('inv:', invoiceId), 'json', 'supersededAt');
     if (json == null) return undefined;
@@ -351,6 +386,10 @@ export class RedisStore implements CheckoutStore {
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError(STORE, operation, 'the store is closed'));
+    if (!this.#persistenceChecked) {
+      this.#persistenceChecked = true;
+      void warnWithoutPersistence(this.#client, this.#logger);
+    }
     return storeCall(STORE, operation, this.#timeoutMs, work);
   }
 

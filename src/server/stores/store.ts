@@ -60,6 +60,57 @@ export type OnPaidClaim =
   | { state: 'done' }
   | { state: 'busy'; retryAt: number };
 
+/**
+ * Where a paid invoice's onPaid delivery stands (the outbox). `pending`: due at `dueAt` (a failed run waits there
+ * for its back-off). `running`: claimed until `leaseUntil`; a lease that lapses (a crashed process) makes it due
+ * again. `done`: onPaid succeeded, final unless redelivered. `failed`: given up on after the handler's give-up time.
+ */
+export type DeliveryState = 'pending' | 'running' | 'done' | 'failed';
+
+/** One paid invoice's delivery, as `listDeliveries` and `getDelivery` show it. */
+export interface DeliveryRecord {
+  invoiceId: string;
+  orderId: string;
+  state: DeliveryState;
+  /** Runs started so far (claims). */
+  attempts: number;
+  /** Epoch ms when a pending delivery may run (next attempt). */
+  dueAt: number;
+  /** Epoch ms until which a running delivery's claim holds. */
+  leaseUntil?: number;
+  /** The last failure's message (a thrown error or a timeout), shortened by the handler. */
+  lastError?: string;
+  /**
+   * An earlier run may have done the shop's work without being recorded: a lease lapsed, a run timed out, the
+   * delivery was queued again by hand, or the payment was recorded again after the store lost its data. The next
+   * onPaid carries `redelivery: true`.
+   */
+  mayHaveRun: boolean;
+  /** Epoch ms of the payment (the paid record's `paidAt`). */
+  paidAt: number;
+  /** Epoch ms when onPaid succeeded (state `done`). */
+  doneAt?: number;
+}
+
+/** The right to run onPaid once for a paid invoice, until `leaseUntil`; end it with `finishDelivery(token)`. */
+export interface DeliveryClaim {
+  token: string;
+  /** 1 on the first run. */
+  attempt: number;
+  /** True when an earlier run may have done the work (see `DeliveryRecord.mayHaveRun`). */
+  redelivery: boolean;
+  leaseUntil: number;
+  paid: PaidRecord;
+}
+
+/** How a claimed run ended, for `finishDelivery`. */
+export type DeliveryOutcome =
+  | { state: 'done'; at: number }
+  /** Failed; due again at `retryAt`. `timedOut`: the run may still be going on (a redelivery from then on). */
+  | { state: 'pending'; retryAt: number; error: string; timedOut?: boolean }
+  /** Given up on for good (still listed, and `redeliver` can queue it again). */
+  | { state: 'failed'; error: string };
+
 /** A provider answer shared by every process for a short while, so N processes make one provider call. */
 export interface CachedStatus {
   /** Epoch ms of the answer. */
@@ -92,6 +143,17 @@ export interface CheckoutStore {
    * `orderPaidBy` is decided atomically: the first invoice of the order to be marked paid.
    */
   markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): MaybePromise<PaidRecord>;
+  /**
+   * The outbox write: records a confirmed payment like `markPaid` and, atomically with it, its delivery as
+   * `pending`, due at `record.paidAt` (with `mayHaveRun` = `redelivery`). The first record per invoice wins: a later
+   * call returns the stored record and leaves the delivery as it is. Once this resolves, the payment will reach
+   * onPaid without any further request. Returns the stored record.
+   *
+   * Upgrade path: when the stored record came from `markPaid` (no delivery yet), a later call adds the delivery,
+   * due at the stored `paidAt`, unless `finishOnPaid` already recorded a success for it; `mayHaveRun` is then also
+   * true when `claimOnPaid` started a run for it.
+   */
+  recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options?: { redelivery?: boolean }): MaybePromise<PaidRecord>;
   getPaid(invoiceId: string): MaybePromise<PaidRecord | undefined>;
   /** The invoice that paid the order first, if any. */
   getOrderPaidBy(orderId: string): MaybePromise<string | undefined>;
@@ -103,6 +165,60 @@ export interface CheckoutStore {
    * `retryAt` undefined: onPaid succeeded, for good. Otherwise it failed and may be claimed again from `retryAt`.
    */
   finishOnPaid(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
+
+  /**
+   * Claims up to `limit` deliveries that are due at `now`: pending ones with `dueAt <= now`, and running ones whose
+   * lease lapsed (those come back with `redelivery: true`). Each claimed one becomes `running` until `now + leaseMs`
+   * with `attempts + 1` and a new token; two processes never claim the same one at once. Oldest due first (a lapsed
+   * one counts as due at its `leaseUntil`), ties by invoice id.
+   *
+   * `mayHaveRun` is sticky: a lapsed lease sets it, and it stays true for every later run until `done`; a claim's
+   * `redelivery` is the delivery's `mayHaveRun` after the claim.
+   */
+  claimDeliveries(now: number, leaseMs: number, limit: number): MaybePromise<DeliveryClaim[]>;
+  /**
+   * Ends a claim held with `token`. Returns false, and changes nothing, when the token no longer holds the
+   * delivery (its lease lapsed and another process claimed it, or it is not running): the caller must not retry then.
+   * Idempotent for its holder: a finish written again with the same token (a store blip hid the first answer)
+   * answers true and changes nothing, as long as nobody claimed the delivery since; the first write stands.
+   * When `redeliver` was called during the run, any outcome leaves the delivery `pending` (due at the redeliver
+   * time, or `retryAt` if earlier) with `mayHaveRun`; `lastError` still records a failure.
+   */
+  finishDelivery(invoiceId: string, token: string, outcome: DeliveryOutcome): MaybePromise<boolean>;
+  getDelivery(invoiceId: string): MaybePromise<DeliveryRecord | undefined>;
+  /**
+   * Deliveries in `state` (default: every state but `done`), oldest payment first (ties by invoice id), at most
+   * `limit` (default 100). `done` ones are listed only until retention drops them.
+   */
+  listDeliveries(filter?: { state?: DeliveryState; limit?: number }): MaybePromise<DeliveryRecord[]>;
+  /**
+   * Queues a paid invoice's delivery again, due at `now`, whatever its state (a running one keeps its lease until it
+   * lapses or ends; its finish then leaves it pending). Sets `mayHaveRun`. False when the store has no payment for it.
+   * A payment recorded by `markPaid` (no delivery yet) gets one. A redelivered `done` one is kept past retention
+   * again until it is `done` anew.
+   */
+  redeliver(invoiceId: string, now: number): MaybePromise<boolean>;
+
+  /**
+   * The background check schedule (the sweeper): when the provider should next be asked about an open invoice.
+   * `at` undefined removes the invoice from the schedule. Setting it for an invoice the store does not know, or a
+   * paid one, is harmless (claimDueChecks drops such entries).
+   */
+  scheduleCheck(invoiceId: string, at: number | undefined): MaybePromise<void>;
+  /**
+   * Looks at up to `limit` scheduled invoices whose check is due at `now`, earliest first, and moves each one's due
+   * time to `now + leaseMs`, so no other process takes it meanwhile (the caller then sets the real next time with
+   * scheduleCheck). Entries of paid or unknown (pruned) invoices are removed and not returned, so fewer than `limit`
+   * may come back while more are due: call again until it returns none.
+   */
+  claimDueChecks(now: number, leaseMs: number, limit: number): MaybePromise<InvoiceRecord[]>;
+
+  /**
+   * The store's data-loss marker: returns the marker, writing a new random one first when there is none. A caller
+   * that saw another value before knows the data it was kept with is gone (an emptied Redis, a new database or
+   * dropped tables). MemoryStore: one per instance (a restarted process gets a new one).
+   */
+  marker(): MaybePromise<string>;
 
   /**
    * A short named lock with a time limit (for creating one invoice per order across processes, and for one
@@ -122,181 +238,4 @@ export interface CheckoutStore {
   subscribe(channel: string, listener: StoreListener): MaybePromise<() => MaybePromise<void>>;
 }
 
-export interface MemoryStoreOptions {
-  /**
-   * How long records are kept after their invoice expires (default 1 day); a paid invoice's records are kept this
-   * long after the payment, and never while onPaid has not succeeded.
-   */
-  retentionMs?: number;
-  now?: () => number;
-}
-
-interface OnPaidState {
-  done: boolean;
-  token?: string;
-  leaseUntil: number;
-  retryAt: number;
-  attempt: number;
-}
-
-let tokenCounter = 0;
-/** Unique enough inside one process; the shipped multi-process stores use random tokens. */
-export function newToken(): string {
-  tokenCounter = (tokenCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${Date.now().toString(36)}.${tokenCounter.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
-}
-
-/** In-memory CheckoutStore for one process (and tests). State is lost on restart: see the README. */
-export class MemoryStore implements CheckoutStore {
-  readonly #invoices = new Map<string, InvoiceRecord>();
-  readonly #byReference = new Map<string, string>();
-  readonly #openByOrder = new Map<string, string>();
-  readonly #paid = new Map<string, PaidRecord>();
-  readonly #orderPaidBy = new Map<string, string>();
-  readonly #onPaid = new Map<string, OnPaidState>();
-  readonly #locks = new Map<string, { token: string; until: number }>();
-  readonly #statusCache = new Map<string, { entry: CachedStatus; until: number }>();
-  readonly #listeners = new Map<string, Set<StoreListener>>();
-  readonly #retentionMs: number;
-  readonly #now: () => number;
-  #nextPrune = 0;
-
-  constructor(options: MemoryStoreOptions = {}) {
-    this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
-    this.#now = options.now ?? Date.now;
-  }
-
-  openInvoice(record: InvoiceRecord): void {
-    this.prune();
-    const previousId = this.#openByOrder.get(record.orderId);
-    const previous = previousId === undefined ? undefined : this.#invoices.get(previousId);
-    if (previous && previous.invoiceId !== record.invoiceId) {
-      this.#invoices.set(previous.invoiceId, { ...previous, supersededAt: this.#now() });
-    }
-    this.#invoices.set(record.invoiceId, record);
-    this.#byReference.set(record.reference, record.invoiceId);
-    this.#openByOrder.set(record.orderId, record.invoiceId);
-  }
-
-  getInvoice(invoiceId: string): InvoiceRecord | undefined {
-    return this.#invoices.get(invoiceId);
-  }
-
-  getInvoiceByReference(reference: string): InvoiceRecord | undefined {
-    const id = this.#byReference.get(reference);
-    return id === undefined ? undefined : this.#invoices.get(id);
-  }
-
-  getOpenInvoice(orderId: string): InvoiceRecord | undefined {
-    const id = this.#openByOrder.get(orderId);
-    return id === undefined ? undefined : this.#invoices.get(id);
-  }
-
-  markPaid(record: Omit<PaidRecord, 'orderPaidBy'>): PaidRecord {
-    const known = this.#paid.get(record.invoiceId);
-    if (known) return known;
-    let first = this.#orderPaidBy.get(record.orderId);
-    if (first === undefined) {
-      first = record.invoiceId;
-      this.#orderPaidBy.set(record.orderId, first);
-    }
-    const stored: PaidRecord = { ...record, orderPaidBy: first };
-    this.#paid.set(record.invoiceId, stored);
-    return stored;
-  }
-
-  getPaid(invoiceId: string): PaidRecord | undefined {
-    return this.#paid.get(invoiceId);
-  }
-
-  getOrderPaidBy(orderId: string): string | undefined {
-    return this.#orderPaidBy.get(orderId);
-  }
-
-  claimOnPaid(invoiceId: string, leaseMs: number, now: number): OnPaidClaim {
-    const state = this.#onPaid.get(invoiceId) ?? { done: false, leaseUntil: 0, retryAt: 0, attempt: 0 };
-    if (state.done) return { state: 'done' };
-    const busyUntil = Math.max(state.leaseUntil, state.retryAt);
-    if (busyUntil > now) return { state: 'busy', retryAt: busyUntil };
-    const token = newToken();
-    this.#onPaid.set(invoiceId, { ...state, token, leaseUntil: now + leaseMs, attempt: state.attempt + 1 });
-    return { state: 'claimed', token, attempt: state.attempt + 1 };
-  }
-
-  finishOnPaid(invoiceId: string, token: string, retryAt?: number): void {
-    const state = this.#onPaid.get(invoiceId);
-    if (!state || state.done || state.token !== token) return;
-    if (retryAt === undefined) this.#onPaid.set(invoiceId, { ...state, done: true, token: undefined, leaseUntil: 0 });
-    else this.#onPaid.set(invoiceId, { ...state, token: undefined, leaseUntil: 0, retryAt });
-  }
-
-  acquireLock(name: string, ttlMs: number): string | null {
-    const held = this.#locks.get(name);
-    const now = this.#now();
-    if (held && held.until > now) return null;
-    const token = newToken();
-    this.#locks.set(name, { token, until: now + ttlMs });
-    return token;
-  }
-
-  releaseLock(name: string, token: string): void {
-    if (this.#locks.get(name)?.token === token) this.#locks.delete(name);
-  }
-
-  getCachedStatus(invoiceId: string): CachedStatus | undefined {
-    const cached = this.#statusCache.get(invoiceId);
-    return cached && cached.until > this.#now() ? cached.entry : undefined;
-  }
-
-  setCachedStatus(invoiceId: string, entry: CachedStatus, ttlMs: number): void {
-    if (this.#statusCache.size >= 10_000) {
-      const now = this.#now();
-      for (const [id, cached] of this.#statusCache) if (cached.until <= now) this.#statusCache.delete(id);
-    }
-    this.#statusCache.set(invoiceId, { entry, until: this.#now() + ttlMs });
-  }
-
-  publish(channel: string, message: string): void {
-    for (const listener of [...(this.#listeners.get(channel) ?? [])]) {
-      try {
-        listener(message);
-      } catch {
-        // One listener's failure is its own; the others still hear the message.
-      }
-    }
-  }
-
-  subscribe(channel: string, listener: StoreListener): () => void {
-    let set = this.#listeners.get(channel);
-    if (!set) this.#listeners.set(channel, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
-    };
-  }
-
-  /**
-   * Drops records past retention: an invoice `retentionMs` after it expired (a paid one after its payment, and
-   * only once onPaid succeeded). Runs at most once a minute, from writes.
-   */
-  prune(): void {
-    const now = this.#now();
-    if (now < this.#nextPrune) return;
-    this.#nextPrune = now + 60_000;
-    for (const [id, record] of this.#invoices) {
-      const paid = this.#paid.get(id);
-      const onPaid = this.#onPaid.get(id);
-      if (paid && !onPaid?.done) continue;
-      const keepUntil = (paid ? Math.max(paid.paidAt, record.expiresAt) : record.expiresAt) + this.#retentionMs;
-      if (keepUntil > now) continue;
-      this.#invoices.delete(id);
-      this.#paid.delete(id);
-      this.#onPaid.delete(id);
-      if (this.#byReference.get(record.reference) === id) this.#byReference.delete(record.reference);
-      if (this.#openByOrder.get(record.orderId) === id) this.#openByOrder.delete(record.orderId);
-      if (this.#orderPaidBy.get(record.orderId) === id) this.#orderPaidBy.delete(record.orderId);
-    }
-    for (const [name, lock] of this.#locks) if (lock.until <= now) this.#locks.delete(name);
-  }
-}
+export { MemoryStore, newToken, type MemoryStoreOptions } from './memory-store.js';

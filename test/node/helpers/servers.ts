@@ -108,7 +108,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestServer> {
+/** `persistence: true` keeps an append-only file (the default test server keeps nothing, like a cache-only Redis). */
+export async function startRedis(options: { persistence?: boolean } = {}): Promise<TestServer> {
   const redisServer = findExecutable('redis-server', ['/usr/bin/redis-server']);
   if (!redisServer) throw new Error(`redis-server was not found. ${INSTALL_HINT}`);
   const dir = mkdtempSync(join(tmpdir(), 'qpay-redis-'));
@@ -116,7 +117,7 @@ export async function startRedis(): Promise<TestServer> {
   let current: ChildProcess | undefined;
   const start = async () => {
     const { child, output } = launch(redisServer, [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.persistence ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning',
     ]);
     current = child;
     await waitUntil(`redis-server on port ${port}`, child, output, () => tcpAsk(port, 'PING\r\n', '+PONG'));

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PostgresStore, StoreError, postgresSchemaSql } from '../../../src/server/stores/postgres-store.js';
 import { startPostgres, type TestServer } from '../helpers/servers.js';
 import { invoiceRecord, paidRecord, storeContract, serverOutageContract } from './contract.js';
+import { outboxContract } from './outbox-contract.js';
 
 let server: TestServer;
 const opened: PostgresStore[] = [];
@@ -33,6 +34,83 @@ storeContract('PostgresStore', async () => {
   const tablePrefix = freshPrefix();
   await open({ tablePrefix }).migrate();
   return { connect: async () => open({ tablePrefix }), closeAll: async () => undefined };
+});
+
+/** Runs SQL as an outside client (the way an operator or a restore would). */
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client(server.url);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+const tablesOf = (prefix: string) => ['invoices', 'paid', 'order_paid', 'on_paid', 'deliveries', 'meta', 'locks', 'status_cache'].map((t) => prefix + t).join(', ');
+
+outboxContract('PostgresStore', async () => {
+  const tablePrefix = freshPrefix();
+  await open({ tablePrefix }).migrate();
+  return {
+    connect: async () => open({ tablePrefix }),
+    wipe: () => admin(`TRUNCATE ${tablesOf(tablePrefix)}`),
+  };
+});
+
+describe('PostgresStore outbox upgrade and retention', () => {
+  it('a new marker after the tables are dropped and migrate() creates them again', async () => {
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix });
+    await store.migrate();
+    const before = await store.marker();
+    await admin(`DROP TABLE ${tablesOf(tablePrefix)}`);
+    await store.migrate();
+    assert.notEqual(await store.marker(), before);
+  });
+
+  it('migrate() gives payments from before the outbox a delivery unless their old onPaid is done; a legacy finish settles it', async () => {
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix });
+    await store.migrate();
+    const t0 = Date.now();
+    for (const id of ['waiting', 'ran', 'delivered']) await store.markPaid(paidRecord(id, `order-${id}`, { paidAt: t0 }));
+    const ran = await store.claimOnPaid('ran', 1000, t0);
+    const delivered = await store.claimOnPaid('delivered', 1000, t0);
+    await store.finishOnPaid('delivered', delivered.state === 'claimed' ? delivered.token : '');
+    await admin(`DELETE FROM ${tablePrefix}deliveries`);
+    await store.migrate();
+    const listed = (await store.listDeliveries()).map((d) => `${d.invoiceId}:${d.state}:${d.mayHaveRun}`);
+    assert.deepEqual(listed.sort(), ['ran:pending:true', 'waiting:pending:false']);
+    assert.equal(await store.getDelivery('delivered'), undefined, 'onPaid already succeeded: no delivery');
+    await store.finishOnPaid('ran', ran.state === 'claimed' ? ran.token : '');
+    assert.equal((await store.getDelivery('ran'))?.state, 'done', 'the old path finished it: the outbox will not run it again');
+  });
+
+  it('cleanup() keeps a payment whose delivery is pending or failed, and drops it once done and past retention', async () => {
+    let now = Date.now();
+    const tablePrefix = freshPrefix();
+    const store = open({ tablePrefix, retentionMs: 10_000, now: () => now });
+    await store.migrate();
+    for (const id of ['pending', 'failed', 'done']) {
+      await store.openInvoice(invoiceRecord(id, `order-${id}`, { expiresAt: now + 1000 }));
+      await store.recordPayment(paidRecord(id, `order-${id}`, { paidAt: now }));
+    }
+    const claims = await store.claimDeliveries(now, 60_000, 10);
+    const tokenOf = (id: string) => claims.find((c) => c.paid.invoiceId === id)!.token;
+    await store.finishDelivery('failed', tokenOf('failed'), { state: 'failed', error: 'gave up' });
+    await store.finishDelivery('done', tokenOf('done'), { state: 'done', at: now });
+    await store.finishDelivery('pending', tokenOf('pending'), { state: 'pending', retryAt: now + 1000, error: 'blip' });
+    now += 12_000;
+    await store.cleanup();
+    for (const id of ['pending', 'failed']) {
+      assert.ok(await store.getPaid(id), `${id}: the payment is kept`);
+      assert.ok(await store.getInvoice(id), `${id}: the invoice is kept`);
+      assert.equal((await store.getDelivery(id))?.state, id);
+    }
+    assert.equal(await store.getPaid('done'), undefined, 'delivered and past retention: gone');
+    assert.equal(await store.getDelivery('done'), undefined);
+    assert.deepEqual((await store.listDeliveries()).map((d) => d.invoiceId), ['failed', 'pending']);
+  });
 });
 
 describe('PostgresStore schema', () => {

@@ -6,13 +6,20 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../../src/server/stores/redis-store.js';
 import { startRedis, type TestServer } from '../helpers/servers.js';
 import { invoiceRecord, paidRecord, storeContract, unique, serverOutageContract } from './contract.js';
+import { outboxContract } from './outbox-contract.js';
 
 let server: TestServer;
 const opened: RedisStore[] = [];
 const errors: Error[] = [];
-/** A store with its own connection; connection errors are collected rather than printed. */
+const warnings: string[] = [];
+/** A store with its own connection; connection errors and warnings are collected rather than printed. */
 function open(options: ConstructorParameters<typeof RedisStore>[1] = {}): RedisStore {
-  const store = new RedisStore(server.url, { timeoutMs: 2000, onError: (error) => errors.push(error), ...options });
+  const store = new RedisStore(server.url, {
+    timeoutMs: 2000,
+    onError: (error) => errors.push(error),
+    logger: { warn: (message) => warnings.push(message) },
+    ...options,
+  });
   opened.push(store);
   return store;
 }
@@ -28,6 +35,69 @@ after(async () => {
 storeContract('RedisStore', async () => {
   const prefix = `${unique('contract')}:`;
   return { connect: async () => open({ prefix }), closeAll: async () => undefined };
+});
+
+outboxContract('RedisStore', async () => {
+  const prefix = `${unique('outbox')}:`;
+  return {
+    connect: async () => open({ prefix }),
+    // A Redis restarted without persistence comes back empty.
+    wipe: async () => {
+      const raw = new Redis(server.url);
+      await raw.flushall();
+      await raw.quit();
+    },
+  };
+});
+
+describe('RedisStore persistence warning', () => {
+  const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+  it('warns once at first use, through the logger, when the server keeps neither AOF nor RDB snapshots', async () => {
+    const heard: string[] = [];
+    const store = open({ prefix: `${unique('warn')}:`, logger: { warn: (message) => heard.push(message) } });
+    await store.getInvoice('x');
+    await store.marker();
+    for (let waited = 0; heard.length === 0 && waited < 2000; waited += 20) await sleep(20);
+    await sleep(100);
+    assert.equal(heard.length, 1, `one warning (got ${JSON.stringify(heard)})`);
+    assert.match(heard[0]!, /^RedisStore: this Redis server keeps neither an append-only file nor RDB snapshots/);
+    assert.match(heard[0]!, /loses paid-but-undelivered payments/);
+    assert.match(heard[0]!, /appendonly yes/);
+  });
+
+  it('the default logger is console.warn with the qpay-checkout: prefix', async () => {
+    const original = console.warn;
+    const heard: string[] = [];
+    console.warn = (message: string) => heard.push(message);
+    try {
+      const store = new RedisStore(server.url, { prefix: `${unique('warn')}:` });
+      opened.push(store);
+      await store.getInvoice('x');
+      for (let waited = 0; heard.length === 0 && waited < 2000; waited += 20) await sleep(20);
+    } finally {
+      console.warn = original;
+    }
+    assert.equal(heard.length, 1);
+    assert.match(heard[0]!, /^qpay-checkout: RedisStore: this Redis server keeps neither/);
+  });
+
+  it('says nothing on a server with an append-only file', async () => {
+    const durable = await startRedis({ persistence: true });
+    try {
+      const heard: string[] = [];
+      const store = new RedisStore(durable.url, { logger: { warn: (message) => heard.push(message) } });
+      opened.push(store);
+      await store.getInvoice('x');
+      const raw = new Redis(durable.url);
+      assert.deepEqual(await raw.config('GET', 'appendonly'), ['appendonly', 'yes'], 'the server really keeps an AOF');
+      await raw.quit();
+      await sleep(300);
+      assert.deepEqual(heard, []);
+    } finally {
+      await durable.stop();
+    }
+  });
 });
 
 describe('RedisStore keys and retention', () => {

@@ -1,0 +1,119 @@
+// The sweeper: checks open invoices with the provider in the background, so a payment whose callback never comes
+// (a misconfigured callback URL, a network fault) and whose page was closed still reaches onPaid. The schedule lives
+// in the store (one due time per open invoice), and claiming a due check moves it ahead atomically, so processes
+// share the work instead of repeating it: one provider check per invoice per interval across all of them.
+// An invoice leaves the schedule once it is paid, cancelled, or `graceMs` past its expiry.
+import { doublingDelay } from '../backoff.js';
+import type { PaymentStatus } from '../../core/types.js';
+import type { CheckoutStore, InvoiceRecord } from '../stores/store.js';
+
+export interface SweeperOptions {
+  store: CheckoutStore;
+  /**
+   * Asks the provider about one open invoice and records a payment it confirms (as a callback would); resolves
+   * with the status it found. Throws when the provider could not be asked.
+   */
+  check: (record: InvoiceRecord) => Promise<PaymentStatus>;
+  log: (message: string) => void;
+  now: () => number;
+  /** Time between two background checks of one invoice. */
+  intervalMs: number;
+  /** How long after its expiry an invoice is still checked (a payment made at the last second shows up late). */
+  graceMs: number;
+  /** Invoices checked per look, at most. */
+  batchSize: number;
+}
+
+/** A claimed check is not taken by another process for this long (longer than any provider call). */
+const CLAIM_MS = 60_000;
+/** After a failed check, the next waits longer: the interval, doubled per consecutive failure, up to 5 minutes. */
+const FAILURE_MAX_MS = 5 * 60_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export class Sweeper {
+  readonly #options: SweeperOptions;
+  readonly #failures = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #ticking: Promise<number> | undefined;
+
+  constructor(options: SweeperOptions) {
+    this.#options = options;
+  }
+
+  /** The first background check of a new invoice is one interval after it was opened. */
+  firstCheckAt(record: InvoiceRecord): number {
+    return record.createdAt + this.#options.intervalMs;
+  }
+
+  start(): void {
+    if (this.#closed || this.#timer) return;
+    this.#schedule(this.#lookEveryMs());
+  }
+
+  /** Checks the invoices that are due now; resolves with how many were checked. Concurrent calls share one look. */
+  tick(): Promise<number> {
+    this.#ticking ??= this.#sweep().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async idle(): Promise<void> {
+    while (this.#ticking) await this.#ticking.catch(() => {});
+  }
+
+  /** Looks for due checks a few times per interval, so a due invoice waits a fraction of it at most. */
+  #lookEveryMs(): number {
+    return Math.max(250, Math.min(this.#options.intervalMs / 4, 5000));
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.tick()
+        .catch((error) => this.#options.log(`sweeper: could not look for open invoices to check: ${describe(error)}`))
+        .finally(() => {
+          if (!this.#closed && !this.#timer) this.#schedule(this.#lookEveryMs());
+        });
+    }, delayMs);
+    this.#timer.unref?.();
+  }
+
+  async #sweep(): Promise<number> {
+    const { store, now, batchSize } = this.#options;
+    const due = await store.claimDueChecks(now(), CLAIM_MS, batchSize);
+    await Promise.allSettled(due.map((record) => this.#checkOne(record)));
+    return due.length;
+  }
+
+  async #checkOne(record: InvoiceRecord): Promise<void> {
+    const { store, check, now, intervalMs, graceMs, log } = this.#options;
+    const id = record.invoiceId;
+    let next: number | undefined;
+    try {
+      const status = await check(record);
+      this.#failures.delete(id);
+      // EXPIRED by our clock may still turn out paid within the grace period; the provider's own final word ends it.
+      const open = status === 'NEW' || status === 'EXPIRED';
+      next = open && now() < record.expiresAt + graceMs ? now() + intervalMs : undefined;
+    } catch (error) {
+      const failures = (this.#failures.get(id) ?? 0) + 1;
+      this.#failures.set(id, failures);
+      if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
+      next = now() + doublingDelay(intervalMs, FAILURE_MAX_MS, failures);
+      log(`sweeper: could not check invoice ${id} (failure ${failures}); next check in ${next - now()} ms: ${describe(error)}`);
+      if (now() >= record.expiresAt + graceMs) next = undefined;
+    }
+    await store.scheduleCheck(id, next);
+  }
+}
