@@ -5,17 +5,20 @@
 //   dist/server.js                                     the merchant server kit, for Node
 //   dist/server-redis.js, dist/server-postgres.js      the Redis and PostgreSQL stores (ioredis, pg external)
 //   dist/qpay-checkout.min.js                          one self-contained classic script that registers the tag
+//   dist/cli.js                                        the `qpay-checkout` command (bin), msw bundled in
 //   dist/types/**.d.ts                                 declarations from tsc
 //   custom-elements.json                               the manifest, from the element's JSDoc
 // Uses Vite's JS API with configFile: false, so the demo's vite.config.ts never leaks into the package.
 import { build } from 'vite';
 import { builtinModules } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BROWSER_ENTRIES,
+  CLI_ENTRY,
+  CLI_FILE,
   NODE_ENTRIES,
   REGISTERING_FILES,
   SCRIPT_ENTRY,
@@ -255,6 +258,31 @@ async function buildScriptFile() {
   );
 }
 
+/**
+ * The `qpay-checkout` command: one Node file with a `#!/usr/bin/env node` line. msw (an optional peer dependency)
+ * and the mock's code are bundled in, so it runs in a project without msw; qrcode, a dependency, stays an import.
+ */
+async function buildCliFile() {
+  await libBuild({
+    ssr: true,
+    target: 'node20',
+    minify: false,
+    lib: { entry: { [CLI_FILE.replace(/\.js$/, '')]: join(root, CLI_ENTRY) }, formats: ['es'] },
+    rolldownOptions: {
+      external: (id) => isNodeBuiltin(id) || (isDependency(id) && !(id === 'msw' || id.startsWith('msw/'))),
+      output: { entryFileNames: '[name].js', codeSplitting: false },
+    },
+  }, {
+    define: { ...base.define, __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
+    // Vite's SSR build leaves every node_modules import alone by default; the external list above decides instead.
+    ssr: { noExternal: true },
+  });
+  const file = join(dist, CLI_FILE);
+  const code = readFileSync(file, 'utf8');
+  if (!code.startsWith('#!/usr/bin/env node\n')) fail(`dist/${CLI_FILE} does not start with #!/usr/bin/env node`);
+  chmodSync(file, 0o755);
+}
+
 function emitTypes() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
@@ -331,6 +359,8 @@ console.log('Building the Node server kit…');
 await buildNodeModules(entriesFor(NODE_ENTRIES));
 console.log(`Building the <script> file dist/${SCRIPT_FILE}…`);
 await buildScriptFile();
+console.log(`Building the qpay-checkout command dist/${CLI_FILE}…`);
+await buildCliFile();
 console.log('Emitting type declarations…');
 emitTypes();
 console.log('Generating custom-elements.json…');

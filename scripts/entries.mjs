@@ -34,6 +34,13 @@ export const NODE_ENTRIES = {
   'server-postgres': { candidates: ['src/server/stores/postgres-store.ts'], required: true },
 };
 
+/**
+ * The `qpay-checkout` command (package.json `bin`): a Node script with msw bundled in, so `npx qpay-checkout mock`
+ * runs in a shop that never installed msw (msw stays an optional peer dependency for the in-process mocks).
+ */
+export const CLI_ENTRY = 'src/cli/index.ts';
+export const CLI_FILE = 'cli.js';
+
 /** The entry behind the self-contained `<script>` file: it must register the element. */
 export const SCRIPT_ENTRY = 'src/index.ts';
 export const SCRIPT_FILE = 'qpay-checkout.min.js';

@@ -5,7 +5,7 @@
 // Builds dist/ first when it is missing or older than the sources (`npm test` builds before this stage).
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -267,6 +267,42 @@ console.log(JSON.stringify({
     } finally {
       await browser.close();
       server.close();
+    }
+  });
+
+  it('has the qpay-checkout bin: `npx qpay-checkout mock --port P` starts, prints the base URLs and answers a QPay login', async () => {
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'qpay-checkout', 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+    assert.deepEqual(pkg.bin, { 'qpay-checkout': './dist/cli.js' });
+    const cli = readFileSync(join(project, 'node_modules', 'qpay-checkout', 'dist', 'cli.js'), 'utf8');
+    assert.ok(cli.startsWith('#!/usr/bin/env node\n'), 'the bin starts with a #!/usr/bin/env node line');
+    // msw is bundled in: the bin imports only Node's modules and the package's own dependencies, never msw.
+    const imported = [...cli.matchAll(/^import\s.*?from\s+"([^"]+)";?$/gm)].map((match) => match[1]!);
+    assert.deepEqual(imported.filter((id) => !id.startsWith('node:') && id !== 'qrcode'), [], `the bin imports ${imported.join(', ')}`);
+
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => done(free));
+      });
+    });
+    // Its own process group, so the npx process and the node it starts are stopped together.
+    const child = spawn('npx', ['qpay-checkout', 'mock', '--port', String(port)], { cwd: project, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('TBankQrPayClient options') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(output.includes(`qpay-checkout mock listening on http://127.0.0.1:${port}`), output);
+      assert.ok(output.includes(`baseUrl: 'http://127.0.0.1:${port}/qpay'`), output);
+      assert.ok(output.includes(`baseUrl: 'http://127.0.0.1:${port}/tbank'`), output);
+      const settings = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { qpay: { baseUrl: string } };
+      assert.equal(settings.qpay.baseUrl, `http://127.0.0.1:${port}/qpay`);
+      const login = await fetch(`http://127.0.0.1:${port}/qpay/v2/auth/token`, { method: 'POST', headers: { authorization: `Basic ${btoa('TEST_MERCHANT:123456')}` } });
+      assert.equal(login.status, 200);
+      assert.equal(typeof ((await login.json()) as { access_token?: unknown }).access_token, 'string');
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
     }
   });
 });

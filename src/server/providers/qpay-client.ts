@@ -35,8 +35,11 @@ import {
   validateString,
 } from './qpay-validate.js';
 
-export const QPAY_SANDBOX_URL = 'https://merchant-sandbox.qpay.mn';
-export const QPAY_PRODUCTION_URL = 'https://merchant.qpay.mn';
+import { QPAY_PRODUCTION_URL, QPAY_SANDBOX_URL, qpayLoginHint } from './login-hints.js';
+
+export { QPAY_PRODUCTION_URL, QPAY_SANDBOX_URL };
+/** Login answers that mean our options are wrong, not that QPay is down: the error then names the options to check. */
+const LOGIN_REFUSED = new Set([400, 401, 403, 404, 405]);
 
 export interface RetryOptions {
   /** Extra attempts after the first for read-only calls (default 2). Creating calls never retry. */
@@ -465,7 +468,8 @@ export class QPayClient {
 
   #interpret(answer: TransportAnswer, context: string): unknown {
     if (answer.status < 200 || answer.status >= 300) {
-      throw qpayErrorFromResponse(answer.status, answer.text, context, (t) => this.#redact(t));
+      const error = qpayErrorFromResponse(answer.status, answer.text, context, (t) => this.#redact(t));
+      throw context === 'login' && LOGIN_REFUSED.has(answer.status) ? this.#withLoginHint(error) : error;
     }
     if (!answer.text.trim()) return {};
     try {
@@ -480,6 +484,21 @@ export class QPayClient {
         retryable: false,
       });
     }
+  }
+
+  /** A refused login, its message and detail (what the handler logs) naming the options to check; never the secret. */
+  #withLoginHint(error: QPayError): QPayError {
+    const hint = this.#redact(qpayLoginHint(error.status, { clientId: this.#clientId, clientSecret: this.#clientSecret, baseUrl: this.#baseUrl }));
+    return new QPayError({
+      status: error.status,
+      code: error.code,
+      operation: error.operation,
+      message: `QPay login failed: ${error.code} (HTTP ${error.status}). ${hint}`,
+      detail: `${hint} ${error.detail}`,
+      retryable: false,
+      ...(error.field !== undefined ? { field: error.field } : {}),
+      ...(error.fields !== undefined ? { fields: error.fields } : {}),
+    });
   }
 
   /** Removes the secret and any token this client holds (and anything shaped like a credential). */

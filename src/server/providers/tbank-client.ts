@@ -3,6 +3,7 @@
 // answer's signature is checked (see tbank-sign.ts); a bad or missing one is an error, never a
 // payment. The sign key lives in a private field and never appears in errors, logs or answers.
 import { formatTBankAmount, signTBank, verifyTBankSignature } from './tbank-sign.js';
+import { tbankCredentialsHint } from './login-hints.js';
 import {
   DEFAULT_READ_DEADLINE_MS,
   DEFAULT_TIMEOUT_MS,
@@ -114,9 +115,10 @@ export class TBankError extends ProviderApiError {
 
   /** `code`: TBank's, or one of NETWORK_ERROR, TIMEOUT, HTTP_<status>, BAD_RESPONSE, BAD_SIGNATURE, INVALID_PARAMS. */
   constructor(code: string, msg: string, httpStatus: number, operation?: TBankOperation);
-  constructor(init: ProviderApiErrorInit);
-  constructor(codeOrInit: string | ProviderApiErrorInit, msg = '', httpStatus = 0, operation?: TBankOperation) {
-    const init: ProviderApiErrorInit =
+  /** `msg` when it differs from `detail` (a detail that adds a hint for the developer to TBank's words). */
+  constructor(init: ProviderApiErrorInit & { msg?: string });
+  constructor(codeOrInit: string | (ProviderApiErrorInit & { msg?: string }), msg = '', httpStatus = 0, operation?: TBankOperation) {
+    const init: ProviderApiErrorInit & { msg?: string } =
       typeof codeOrInit === 'string'
         ? {
             provider: 'tbank',
@@ -131,7 +133,7 @@ export class TBankError extends ProviderApiError {
           }
         : { ...codeOrInit, provider: 'tbank' };
     super(init);
-    this.msg = init.detail ?? '';
+    this.msg = init.msg ?? init.detail ?? '';
     this.httpStatus = init.status;
   }
 }
@@ -344,8 +346,31 @@ export class TBankQrPayClient {
     };
   }
 
-  /** Signs, sends (QUERY with retries), checks `code`, signature and our identity echoed back. */
+  /** `#send`, with a refused identity or signature naming the options to check (see login-hints.ts). */
   async #call(operation: TBankOperation, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+    try {
+      return await this.#send(operation, fields);
+    } catch (error) {
+      if (!(error instanceof TBankError)) throw error;
+      const options = { agentId: this.agentId, mchId: this.mchId, terId: this.terId, signKey: this.#signKey, baseUrl: this.baseUrl };
+      const hint = tbankCredentialsHint(error.code, error.status, options);
+      if (!hint) throw error;
+      const safeHint = this.#transport.redact(hint);
+      throw new TBankError({
+        provider: 'tbank',
+        operation,
+        code: error.code,
+        status: error.status,
+        message: `${error.message}. ${safeHint}`,
+        detail: `${safeHint} ${error.detail}`,
+        msg: error.msg,
+        retryable: false,
+      });
+    }
+  }
+
+  /** Signs, sends (QUERY with retries), checks `code`, signature and our identity echoed back. */
+  async #send(operation: TBankOperation, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
     const method = operation.toLowerCase();
     const body: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) body[name] = value;
