@@ -102,15 +102,9 @@ export function createStatusStream(options: StatusStreamOptions): StatusStream {
       const { done, value } = await reader.read();
       if (done || stopped || connection !== request) return DROPPED;
       total += value.byteLength;
-      if (total > MAX_STREAM_CONNECTION_BYTES) {
-        const error = new PollError('too-large', `The status stream at ${url} sent over ${MAX_STREAM_CONNECTION_BYTES} bytes on one connection; closed, opened again in ${REOPEN_AFTER / 1000} s, checking by polling meanwhile`);
-        return { dropped: false, error, reopen: true };
-      }
+      if (total > MAX_STREAM_CONNECTION_BYTES) return overCap(url, 'connection');
       const events = parser.push(value);
-      if (!events) {
-        const error = new PollError('too-large', `The status stream at ${url} sent an event over ${MAX_STATUS_BODY} bytes; closed, checking by polling instead`);
-        return { dropped: false, error, reopen: false };
-      }
+      if (!events) return overCap(url, 'event');
       retry = parser.retry ?? retry;
       lastEventId = parser.lastEventId;
       for (const event of events) {
@@ -138,6 +132,15 @@ export function createStatusStream(options: StatusStreamOptions): StatusStream {
 
   void open();
   return { stop };
+}
+
+/** The end of a connection past a cap: an event over it is closed for good, a connection over it reopened later. */
+function overCap(url: string, cap: 'event' | 'connection'): Ending {
+  const error =
+    cap === 'event'
+      ? new PollError('too-large', `The status stream at ${url} sent an event over ${MAX_STATUS_BODY} bytes; closed, checking by polling instead`)
+      : new PollError('too-large', `The status stream at ${url} sent over ${MAX_STREAM_CONNECTION_BYTES} bytes on one connection; closed, opened again in ${REOPEN_AFTER / 1000} s, checking by polling meanwhile`);
+  return { dropped: false, error, reopen: cap === 'connection' };
 }
 
 /** Why `response` cannot be read as this stream (an error status, another content type, another origin), or null. */
