@@ -111,6 +111,8 @@ const HIDDEN_FACTOR = 5;
 const RELAXED_INTERVAL = 15000;
 const REQUEST_TIMEOUT = 10000;
 const MAX_BACKOFF = 30000;
+/** The message of a `malformed` answer that is not JSON at all (a proxy's HTML page, say). */
+export const NOT_JSON = 'Status answer is not JSON';
 /** Longest status answer read, in bytes: a status is a few hundred; a raw QPay check with many rows a few KB. */
 export const MAX_STATUS_BODY = 64 * 1024;
 
@@ -197,7 +199,7 @@ export function readStatusAnswer(text: string, expect?: PaidExpectation): { stat
     ? new PollError('untrusted', `Status answer not believed: ${mismatch}`)
     : paymentStatus
       ? { status: paymentStatus, body }
-      : new PollError('malformed', body === text ? 'Status answer is not JSON' : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
+      : new PollError('malformed', body === text ? NOT_JSON : 'Status answer has no known payment status (expected JSON such as {"status": "PAID"})');
 }
 
 export function createPoller(options: PollerOptions): Poller {

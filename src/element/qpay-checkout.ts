@@ -178,10 +178,8 @@ export class QPayCheckoutElement extends LitElement {
   #modules = new LazyModules(this, (error) => this.#report(error, false));
   #status = new StatusController(this, this.#modules, {
     onStatus: (view, status, body) => this.#onStatus(view, status, body),
-    onError: (error, trouble) => {
-      this.trouble ||= trouble;
-      this.#report(error, false);
-    },
+    onError: (error) => this.#report(error, false),
+    onTrouble: () => (this.trouble = true),
     onWake: () => this.#tick(),
   });
 

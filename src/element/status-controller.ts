@@ -3,29 +3,30 @@
 // (`status-url`, polled; a slow safety net while the stream delivers, the normal pace when it does not or
 // the browser has no EventSource). Both answers pass the same checks (core/poller's `readStatusAnswer`).
 // Also owns what the page tells it: visibility, return to the page (`pageshow`, `focus`, `online`: check at
-// once), and the server's clock from the Date headers of the merchant's answers.
+// once), and the server's clock from the Date headers of the merchant's answers. Non-fatal errors of one kind
+// reach the element at most once per ERROR_SPAN (the sources keep recovering silently meanwhile).
+// Imports run one way: this file -> lazy-modules -> status-sources (whose types it uses); never back.
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { isFinal, type InvoiceView, type PaymentStatus } from '../core/types.js';
 import { clockOffset, isPlausibleClockOffset } from '../core/format.js';
-import type { StatusSources } from './status-sources.js';
+import { RateLimit } from '../core/rate-limit.js';
+import type { StatusSettings, StatusSources } from './status-sources.js';
 import type { LazyModules } from './lazy-modules.js';
 
-/** Where and how often to ask about one invoice. */
-export interface StatusSettings {
-  statusUrl: string | undefined;
-  eventsUrl: string | undefined;
-  pollInterval: number;
-}
+/** The span during which further non-fatal errors of a kind already reported are held back, in ms. */
+const ERROR_SPAN = 5000;
 
 export interface StatusCallbacks {
   /** A believed status of `view` (after a final one, everything is already stopped). */
   onStatus(view: InvoiceView, status: PaymentStatus, body: unknown): void;
+  /** A non-fatal problem (a setup problem, a failed check, an answer not believed), at most one per kind per 5 s. */
+  onError(error: Error): void;
   /**
-   * A non-fatal problem. `trouble`: a check failed or an answer was not believed (the customer may want to know
-   * the connection is poor); otherwise a setup problem (a URL cannot be used, no event stream, the server clock).
+   * A check failed or an answer was not believed: the customer may want to know the connection is poor (also
+   * while the error itself is held back; setup problems such as an unusable URL or no event stream are not trouble).
    */
-  onError(error: Error, trouble: boolean): void;
+  onTrouble(): void;
   /** The customer may be back (or the clock offset changed): re-check the countdown. */
   onWake(): void;
 }
@@ -37,6 +38,8 @@ export class StatusController implements ReactiveController {
   #clockDistrusted = false;
   /** When this invoice's status was last asked (epoch ms): a re-attached element waits an interval from it. */
   #lastCheckAt: number | undefined;
+  /** When each kind of non-fatal error was last reported. */
+  #errorLimit = new RateLimit(ERROR_SPAN);
   /** The poller and event stream of the invoice watched (see status-sources.ts, loaded on first use). */
   #sources: StatusSources | undefined;
   /** The invoice and settings being watched (also while the status code loads). */
@@ -94,7 +97,7 @@ export class StatusController implements ReactiveController {
     const plausible = isPlausibleClockOffset(offset);
     if (!plausible && !this.#clockDistrusted) {
       const minutes = Math.round(offset / 60000);
-      this.callbacks.onError(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
+      this.#report(new Error(`The server clock is ${minutes} min off this device's (Date: ${header}); the countdown uses this device's clock`), false);
     }
     this.#clockDistrusted = !plausible;
     this.clockOffset = plausible ? offset : 0;
@@ -115,12 +118,18 @@ export class StatusController implements ReactiveController {
         if (isFinal(status)) this.stop();
         callbacks.onStatus(view, status, body);
       },
-      onError: callbacks.onError,
+      onError: (error, trouble) => this.#report(error, trouble),
       onServerDate: (header, receivedAt) => this.noteServerDate(header, receivedAt),
       fetch: (input, init) => ((this.#lastCheckAt = Date.now()), fetch(input, init)),
       lastCheckAt: this.#lastCheckAt,
     });
     if (!this.#sources) this.#watching = undefined;
+  }
+
+  /** Passes a non-fatal error on unless one of its kind (a PollError's `kind`, else its message) went out lately. */
+  #report(error: Error, trouble: boolean): void {
+    if (trouble) this.callbacks.onTrouble();
+    if (this.#errorLimit.allow((error as { kind?: string }).kind ?? error.message)) this.callbacks.onError(error);
   }
 
   #listen(method: 'addEventListener' | 'removeEventListener'): void {

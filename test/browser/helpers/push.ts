@@ -12,17 +12,23 @@ export interface PushState {
   lastEventIds: (string | null)[];
   /** Status endpoint requests so far. */
   statusHits: number;
+  /** Bytes of the lazily written answers handed to the socket: the endless stream's, the last huge status body's. */
+  sent: { events: number; status: number };
 }
 
 export interface PushControl {
   /** How the next stream requests are answered. */
-  mode?: 'stream' | 'html' | '404' | 'down';
+  mode?: 'stream' | 'html' | '404' | 'down' | 'endless-line' | 'malformed';
   /** Event-stream text sent on every new connection after `retry:` (the current status, as the server kit does). */
   initial?: string;
   /** The `retry:` advice in ms (default 300). */
   retry?: number;
   /** The status endpoint's JSON answer. */
   status?: string;
+  /** The status endpoint's HTTP status (default 200). */
+  statusCode?: number;
+  /** When set, the status endpoint answers a JSON body of this many bytes instead, written as the client reads it. */
+  statusBytes?: number;
   /** Event-stream text written to every open stream now. */
   send?: string;
   /** Ends every open stream from the server's side (the browser reconnects after `retry`). */
