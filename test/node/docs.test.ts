@@ -256,7 +256,9 @@ async function runFile(block: DocBlock & { marker: { path: string } }, spec: Run
     ...(/\.test\.(ts|mjs)$/.test(file) ? ['--test', '--test-reporter=tap'] : []),
     file,
   ];
-  const child = spawn(process.execPath, args, { cwd: join(project, example!), env: { ...process.env, ...spec.env, PORT: String(port), SHOP_URL: `http://localhost:${port}` } });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PORT: String(port), SHOP_URL: `http://localhost:${port}` };
+  delete env['NODE_TEST_CONTEXT']; // set by this test's own runner: a child `node --test` would then skip its files
+  const child = spawn(process.execPath, args, { cwd: join(project, example!), env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
