@@ -12,6 +12,7 @@ import { LazyModules } from './lazy-modules.js';
 import { StatusController } from './status-controller.js';
 import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
+import { MISSING_SOURCE, MISSING_SOURCE_GRACE_MS, NO_VIEWPORT, afterPageLoad, pageLacksViewport, warnOnce } from './misconfiguration.js';
 
 /** How the element lays itself out: `auto` decides from the device. */
 export type QPayCheckoutMode = 'auto' | 'mobile' | 'desktop';
@@ -221,6 +222,10 @@ export class QPayCheckoutElement extends LitElement {
     // A load cut short by removal runs again.
     if (this.blocked === 'loading' && !this.#loadController) void this.#loadInvoice();
     this.#resume();
+    // An element still without invoice and invoice-url a moment after the page loaded is a mistake: say so.
+    void afterPageLoad(MISSING_SOURCE_GRACE_MS).then(() => {
+      if (this.isConnected && (this.invoice ?? '') === '' && !this.invoiceUrl) warnOnce(this, 'source', MISSING_SOURCE);
+    });
   }
 
   override disconnectedCallback(): void {
@@ -251,6 +256,7 @@ export class QPayCheckoutElement extends LitElement {
     }
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.state;
+    if (this.layout === 'mobile' && pageLacksViewport()) warnOnce(this, 'viewport', NO_VIEWPORT);
   }
 
   /** Also waits for the lazy modules and language packs still loading, and the render that shows them. */
