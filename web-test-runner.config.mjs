@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pushTestServer } from './test/browser/helpers/push-server.mjs';
+import { charsetTestPage } from './test/browser/helpers/charset-page.mjs';
 
 const commonjs = fromRollup(rollupCommonjs);
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -89,7 +90,7 @@ export default {
   concurrentBrowsers: 1,
   testsFinishTimeout: 180000,
   testFramework: { config: { timeout: 10000 } },
-  middleware: [serveMockServiceWorker, pushTestServer],
+  middleware: [serveMockServiceWorker, pushTestServer, charsetTestPage],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
     reactAsEsm,

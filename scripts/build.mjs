@@ -221,6 +221,8 @@ async function buildBrowserModules(entries) {
       preserveEntrySignatures: 'allow-extension',
       output: {
         entryFileNames: '[name].js',
+        // Non-ASCII text as \u escapes: a page without a charset reads a UTF-8 file as windows-1252 (see checkAsciiOnly).
+        charset: 'ascii',
         // Shared code and the lazily loaded QR encoder chunk.
         chunkFileNames: 'chunks/[name]-[hash].js',
         // Vite keeps whitespace in library ES builds; drop it too (the size budget counts it). Pure
@@ -240,7 +242,9 @@ async function buildNodeModules(entries) {
     lib: { entry: entries, formats: ['es'] },
     rolldownOptions: {
       external: (id) => isDependency(id) || isNodeBuiltin(id),
-      output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js' },
+      // ASCII like the browser files; JSDoc comments go (the .d.ts files keep them), as they are where non-ASCII text
+      // (×, →, …) would stay in this unminified build.
+      output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js', charset: 'ascii', comments: { jsdoc: false } },
     },
   });
 }
@@ -252,7 +256,7 @@ async function buildScriptFile() {
       target: 'es2022',
       minify: true,
       lib: { entry: join(root, SCRIPT_ENTRY), name: 'QPayCheckout', formats: ['iife'], fileName: () => SCRIPT_FILE },
-      rolldownOptions: { output: { codeSplitting: false } },
+      rolldownOptions: { output: { codeSplitting: false, charset: 'ascii' } },
     },
     { plugins: [...base.plugins, staticImportsInScriptFile()] },
   );
@@ -323,6 +327,31 @@ function checkRegistrationStaysInRegisteringFiles() {
   }
 }
 
+/**
+ * A page with no `<meta charset>`, served as `text/html` without a charset, makes the browser read a script it
+ * loads in the page's guessed encoding (windows-1252 in Chromium): every Mongolian or Russian label would be
+ * garbled. So every built .js file is pure ASCII (rolldown's `charset: 'ascii'` writes \u escapes); this
+ * guards it, naming the file, line and character.
+ */
+function checkAsciiOnly() {
+  const offenders = [];
+  for (const file of listFiles(dist).filter((f) => f.endsWith('.js'))) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const at = lines.findIndex((line) => /[^\x00-\x7f]/.test(line));
+    if (at === -1) continue;
+    const char = lines[at].match(/[^\x00-\x7f]/)[0];
+    const column = lines[at].indexOf(char);
+    const hex = char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    offenders.push(`${relative(root, file)}:${at + 1}:${column + 1} has "${char}" (U+${hex}) near "${lines[at].slice(Math.max(0, column - 30), column + 10)}"`);
+  }
+  if (offenders.length > 0) {
+    fail(
+      `built files must be pure ASCII, so the widget reads right on a page without a charset; non-ASCII found:\n  ${offenders.join('\n  ')}\n` +
+        "Keep output.charset: 'ascii' in every build, and keep non-ASCII text out of comments the build keeps.",
+    );
+  }
+}
+
 /** Every path package.json promises must exist after a build (types included). */
 function checkExportsResolve() {
   const targets = [];
@@ -368,5 +397,6 @@ emitManifest();
 
 checkRegistrationStaysInRegisteringFiles();
 checkExportsResolve();
+checkAsciiOnly();
 console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
 for (const file of listFiles(dist).filter((f) => f.endsWith('.js')).sort()) console.log(`  ${relative(root, file)}`);

@@ -147,6 +147,8 @@ export const phoneStyles = css`
      on the first screen; a label wraps between words inside its own button. */
   .actions {
     flex-wrap: nowrap;
+    /* Same height and top for both buttons, however many lines each label takes. */
+    align-items: stretch;
   }
 
   .actions > .button {
@@ -178,12 +180,19 @@ export const phoneStyles = css`
     gap: 0.125rem;
     height: 100%;
     min-height: 2.75rem;
-    padding: 0.25rem 0.125rem;
+    /* No side padding: at 360 px a tile is ~4.7rem, and "Development" needs all of it. */
+    padding: 0.25rem 0;
     border-radius: calc(var(--_radius) / 1.5);
     font-size: 0.6875rem;
     font-weight: 400;
     line-height: 1.15;
     overflow-wrap: break-word;
+  }
+
+  /* A name wraps between words; only a word longer than the tile ("Райффайзенбанк" at 360 px) breaks, rather
+     than sticking out ("anywhere", unlike "break-word", also lets the name's box shrink to the tile). */
+  .name {
+    overflow-wrap: anywhere;
   }
 
   /* The logo's box, which also holds the initials under it: same size whether the logo shows or not. */

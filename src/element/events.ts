@@ -7,8 +7,13 @@ import type { PaymentStatus } from '../core/types.js';
 export interface QPayPaidDetail {
   invoiceId: string;
   status: 'PAID';
-  /** The status endpoint's answer that said PAID, parsed from JSON, as is. */
+  /** The status endpoint's answer that said PAID, parsed from JSON, as is (with `alreadyPaid`: the `invoice-url` answer). */
   response: unknown;
+  /**
+   * True when `invoice-url` answered `409 ORDER_ALREADY_PAID` (say the page of a paid order was reloaded):
+   * no invoice was shown, and `invoiceId` is the answer's `invoice_id` (empty when it has none).
+   */
+  alreadyPaid?: true;
 }
 
 export interface QPayStatusDetail {
@@ -104,12 +109,15 @@ export class QPayLoadError extends Error {
   readonly code: string | undefined;
   /** The `message` of the server's JSON error answer, as the server wrote it. */
   readonly serverMessage: string | undefined;
+  /** The server's whole JSON error answer, parsed (undefined when it was not JSON). */
+  readonly answer: unknown;
 
-  constructor(message: string, status?: number, cause?: unknown, code?: string, serverMessage?: string) {
+  constructor(message: string, status?: number, cause?: unknown, code?: string, serverMessage?: string, answer?: unknown) {
     super(message, { cause });
     this.status = status;
     this.code = code;
     this.serverMessage = serverMessage;
+    this.answer = answer;
   }
 }
 

@@ -1,6 +1,9 @@
 // The `invoice-url` request: POST the order, read the JSON invoice. Its own module so the element
 // loads it only when `invoice-url` is used (an element given `invoice` never downloads it).
 import { QPayLoadError } from './events.js';
+import type { InvoiceUrlMessages } from './i18n/invoice-url.js';
+
+export { invoiceUrlMessages } from './i18n/invoice-url.js';
 
 /** How long the invoice-url request may take before it counts as failed. */
 export const INVOICE_LOAD_TIMEOUT_MS = 20000;
@@ -74,6 +77,7 @@ export async function fetchInvoice(url: string, order: unknown, controller: Abor
         undefined,
         typeof code === 'string' ? code : undefined,
         typeof message === 'string' ? message : undefined,
+        answer,
       );
     }
     const invoice: unknown = await response.json().catch((error: unknown) => {
@@ -83,4 +87,26 @@ export async function fetchInvoice(url: string, order: unknown, controller: Abor
   } finally {
     clearTimeout(timeout);
   }
+}
+
+/** What a failed `invoice-url` request means for the shopper: a key of InvoiceUrlMessages, or `error` (the generic text). */
+export type InvoiceUrlOutcome = keyof InvoiceUrlMessages | 'error';
+
+/** Codes the server kit answers when the order or invoice is unknown. */
+const NOT_FOUND_CODES = new Set(['ORDER_NOT_FOUND', 'INVOICE_NOT_FOUND']);
+/** Codes the server kit answers when the provider or the store is down. */
+const DOWN_CODES = new Set(['PROVIDER_ERROR', 'STORE_UNAVAILABLE']);
+
+/** Sorts a failure of the `invoice-url` request by what the shopper should read (pure: from the error alone). */
+export function invoiceUrlOutcome(error: unknown): InvoiceUrlOutcome {
+  if (!(error instanceof QPayLoadError)) return 'error';
+  const { status, code = '' } = error;
+  if (status === 409 && code === 'ORDER_ALREADY_PAID') return 'alreadyPaid';
+  if (NOT_FOUND_CODES.has(code)) return 'orderNotFound';
+  if (status === 410 || /EXPIRED/i.test(code)) return 'expired';
+  if (DOWN_CODES.has(code) || status === 502 || status === 503 || status === 504) return 'providerDown';
+  // No answer at all: the network failed (a TypeError from fetch) or the time ran out (an AbortError).
+  const cause = error.cause as { name?: unknown } | undefined;
+  if (status === undefined && (cause?.name === 'TypeError' || cause?.name === 'AbortError')) return 'providerDown';
+  return 'error';
 }

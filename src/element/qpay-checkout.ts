@@ -12,6 +12,7 @@ import { LazyModules } from './lazy-modules.js';
 import { StatusController } from './status-controller.js';
 import { spokenRemaining, type SpokenRemaining } from './countdown.js';
 import { styles } from './styles.js';
+import { MISSING_SOURCE, MISSING_SOURCE_GRACE_MS, NO_VIEWPORT, afterPageLoad, pageLacksViewport, warnOnce } from './misconfiguration.js';
 
 /** How the element lays itself out: `auto` decides from the device. */
 export type QPayCheckoutMode = 'auto' | 'mobile' | 'desktop';
@@ -20,11 +21,14 @@ export type QPayCheckoutLayout = 'mobile' | 'desktop';
 /**
  * Where the element is: `idle` (no invoice yet), `loading` (`invoice-url` pending), `waiting` (for
  * the payment), `paid`, `expired`, `failed` (a final status other than PAID: FAILED, CANCELLED,
- * REFUNDED), `error` (fatal: unusable invoice or failed `invoice-url`). Reflected as `data-state`.
+ * REFUNDED; also `invoice-url` answering `409 ORDER_ALREADY_PAID`), `error` (fatal: unusable invoice or failed
+ * `invoice-url`). Reflected as `data-state`.
  */
 export type QPayCheckoutState = 'idle' | 'loading' | 'waiting' | 'paid' | 'expired' | 'failed' | 'error';
 
+type InvoiceLoadModule = typeof import('./invoice-load.js');
 type LoadedInvoice = import('./invoice-load.js').LoadedInvoice;
+type InvoiceUrlOutcome = import('./invoice-load.js').InvoiceUrlOutcome;
 
 /** How long the "copied" feedback stays. */
 const COPY_FEEDBACK_MS = 2500;
@@ -61,7 +65,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @prop {unknown} banks - For SBP `codeUrl` invoices: NSPK's `c2bmembers.json` (`{dictionary: [{bankName, logoURL, schema}]}`), shown as one link per bank on phones.
  * @prop {boolean} rememberBank - Phones: the customer's last used bank first, remembered in `localStorage` (key `qpay-checkout:last-bank`) when they tap one (default true; `false` neither reads nor writes it).
  *
- * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`.
+ * @event {QPayPaidEvent} qpay-paid - Once per invoice when the status endpoint says PAID. `detail: {invoiceId, status: 'PAID', response}`. Also when `invoice-url` answers `409 ORDER_ALREADY_PAID` (the page of a paid order, reloaded), with `alreadyPaid: true`; the element shows its paid state.
  * @event {QPayStatusEvent} qpay-status - On every status change. `detail: {invoiceId, status, previous}`.
  * @event {QPayExpiredEvent} qpay-expired - The invoice expired unpaid; polling has stopped. `detail: {invoiceId, expiresAt}`.
  * @event {QPayErrorEvent} qpay-error - `detail: {error, fatal}`. Fatal: unusable invoice or failed `invoice-url`. Not fatal: a polling fault (polling goes on), an `events-url` answer that is not an event stream (once; polling goes on), or a lazily loaded part that failed (the phone bank list: the QR shows instead; a language pack: Mongolian shows).
@@ -158,8 +162,8 @@ export class QPayCheckoutElement extends LitElement {
   private declare view: InvoiceView | undefined;
   /** Its last known status; the state derives from it. */
   private declare status: PaymentStatus | undefined;
-  /** Why there is no invoice to show: `invoice-url` is loading, or a fatal error. */
-  private declare blocked: 'loading' | 'error' | undefined;
+  /** Why there is no invoice to show: `invoice-url` is loading, a fatal error, or it said the order is already paid. */
+  private declare blocked: 'loading' | 'error' | 'paid' | undefined;
   /** The last status check failed (checking goes on). */
   private declare trouble: boolean | undefined;
   private declare qrShown: boolean | undefined;
@@ -175,6 +179,10 @@ export class QPayCheckoutElement extends LitElement {
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   #loadController: AbortController | undefined;
+  /** The invoice-url code, once loaded: its texts say what a failed request means. */
+  #invoiceLoad: InvoiceLoadModule | undefined;
+  /** What the last `invoice-url` failure means for the shopper (the status line says it); undefined: the generic text. */
+  #outcome: Exclude<InvoiceUrlOutcome, 'error'> | undefined;
   #modules = new LazyModules(this, (error) => this.#report(error, false));
   #status = new StatusController(this, this.#modules, {
     onStatus: (view, status, body) => this.#onStatus(view, status, body),
@@ -212,6 +220,10 @@ export class QPayCheckoutElement extends LitElement {
     // A load cut short by removal runs again.
     if (this.blocked === 'loading' && !this.#loadController) void this.#loadInvoice();
     this.#resume();
+    // An element still without invoice and invoice-url a moment after the page loaded is a mistake: say so.
+    void afterPageLoad(MISSING_SOURCE_GRACE_MS).then(() => {
+      if (this.isConnected && (this.invoice ?? '') === '' && !this.invoiceUrl) warnOnce(this, 'source', MISSING_SOURCE);
+    });
   }
 
   override disconnectedCallback(): void {
@@ -242,6 +254,7 @@ export class QPayCheckoutElement extends LitElement {
     }
     this.dataset['layout'] = this.layout;
     this.dataset['state'] = this.state;
+    if (this.layout === 'mobile' && pageLacksViewport()) warnOnce(this, 'viewport', NO_VIEWPORT);
   }
 
   /** Also waits for the lazy modules and language packs still loading, and the render that shows them. */
@@ -294,13 +307,15 @@ export class QPayCheckoutElement extends LitElement {
     this.qrShown = false;
     this.bankFilter = '';
     this.#spoken = undefined;
+    this.#outcome = undefined;
     this.#status.forgetInvoice();
   }
 
-  /** A fatal problem: this invoice cannot be used. */
-  #fail(error: unknown): void {
+  /** A fatal problem: this invoice cannot be used. `outcome` picks the shopper's text for an invoice-url failure. */
+  #fail(error: unknown, outcome: InvoiceUrlOutcome = 'error'): void {
     this.#reset();
     this.blocked = 'error';
+    if (outcome !== 'error') this.#outcome = outcome;
     this.#report(error, true);
   }
 
@@ -331,7 +346,8 @@ export class QPayCheckoutElement extends LitElement {
     let loaded: LoadedInvoice | undefined;
     let failure: unknown;
     try {
-      const { fetchInvoice, pageScriptsRan, orderFromAttribute } = await import('./invoice-load.js');
+      this.#invoiceLoad = await import('./invoice-load.js');
+      const { fetchInvoice, pageScriptsRan, orderFromAttribute } = this.#invoiceLoad;
       // The page's deferred and end-of-body scripts set `order`: post only once they have run.
       await pageScriptsRan();
       if (this.#loadController !== controller) return; // superseded or removed meanwhile
@@ -342,9 +358,22 @@ export class QPayCheckoutElement extends LitElement {
     }
     if (this.#loadController !== controller) return; // superseded or removed meanwhile
     this.#loadController = undefined;
-    if (!loaded) return this.#fail(failure instanceof QPayLoadError ? failure : new QPayLoadError(String(failure), undefined, failure));
+    if (!loaded) {
+      const error = failure instanceof QPayLoadError ? failure : new QPayLoadError(String(failure), undefined, failure);
+      const outcome = this.#invoiceLoad?.invoiceUrlOutcome(error) ?? 'error';
+      return outcome === 'alreadyPaid' ? this.#alreadyPaid(error) : this.#fail(error, outcome);
+    }
     this.#status.noteServerDate(loaded.dateHeader, loaded.receivedAt);
     this.#useInvoice(loaded.invoice);
+  }
+
+  /** `409 ORDER_ALREADY_PAID` (the page of a paid order, reloaded): the paid state, not an error. */
+  #alreadyPaid(error: QPayLoadError): void {
+    this.#reset();
+    this.blocked = 'paid';
+    this.#outcome = 'alreadyPaid';
+    const { invoice_id: id } = (error.answer ?? {}) as { invoice_id?: unknown };
+    this.dispatchEvent(new QPayPaidEvent({ invoiceId: typeof id === 'string' ? id : '', status: 'PAID', response: error.answer, alreadyPaid: true }));
   }
 
   #cancelLoad(): void {
@@ -413,7 +442,8 @@ export class QPayCheckoutElement extends LitElement {
     if (!t) return html`<div class="card" aria-busy="true"><p part="status" class="status" role="status">${SPINNER}</p></div>`;
     const { view, state, status } = this;
     const waiting = view && state === 'waiting';
-    const text = state === 'idle' ? '' : state === 'failed' ? t[status!.toLowerCase() as 'failed' | 'cancelled' | 'refunded'] : t[state];
+    const outcome = this.#outcome && this.#invoiceLoad?.invoiceUrlMessages[language][this.#outcome];
+    const text = state === 'idle' ? '' : state === 'failed' ? t[status!.toLowerCase() as 'failed' | 'cancelled' | 'refunded'] : (outcome ?? t[state]);
     return html`<div class="card" lang=${language}>
       ${view ? this.#renderSummary(view, t, language) : nothing}
       ${waiting ? this.#renderPayment(view, t, language) : nothing}

@@ -64,7 +64,7 @@ describe('<qpay-checkout> invoice-url', () => {
     const error = errors[0]!.detail.error as QPayLoadError;
     expect(error.name).to.equal('QPayLoadError');
     expect(error.status).to.equal(502);
-    expect(statusText(el)).to.equal('The payment could not be started.');
+    expect(statusText(el)).to.equal('The payment service is not answering right now. Try again in a minute.');
 
     fail = false;
     const retry = root(el).querySelector('button')!;
@@ -217,4 +217,52 @@ describe('<qpay-checkout> invoice-url', () => {
     await quiet(100);
     expect(invoices.hits).to.equal(2);
   });
+});
+
+describe('<qpay-checkout> invoice-url outcomes the shopper reads', () => {
+  it('409 ORDER_ALREADY_PAID is the paid state, with qpay-paid alreadyPaid and no error (mn, ru, en)', async () => {
+    const answer = { error: 'ORDER_ALREADY_PAID', message: 'This order is already paid', invoice_id: 'inv-paid-1' };
+    const expected = { mn: 'Энэ захиалгын төлбөр аль хэдийн төлөгдсөн байна.', ru: 'Этот заказ уже оплачен.', en: 'This order is already paid.' };
+    for (const [lang, text] of Object.entries(expected)) {
+      const invoices = invoiceEndpoint(() => HttpResponse.json(answer, { status: 409 }));
+      const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+      const paid = recordEvents<QPayPaidEvent>(document, 'qpay-paid');
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang=${lang} invoice-url=${invoices.url}></qpay-checkout>`);
+      await waitForState(el, 'paid');
+      expect(statusText(el), lang).to.equal(text);
+      expect(errors, `${lang}: no qpay-error`).to.have.length(0);
+      expect(paid.map((event) => event.detail), lang).to.deep.equal([{ invoiceId: 'inv-paid-1', status: 'PAID', response: answer, alreadyPaid: true }]);
+      expect(root(el).querySelector('button'), `${lang}: no retry`).to.equal(null);
+      el.remove();
+    }
+  });
+
+  const causes = [
+    ['404 ORDER_NOT_FOUND', () => HttpResponse.json({ error: 'ORDER_NOT_FOUND', message: 'No order matches this request' }, { status: 404 }),
+      { mn: 'Захиалга олдсонгүй.', ru: 'Заказ не найден.', en: 'This order was not found.' }],
+    ['502 PROVIDER_ERROR', () => HttpResponse.json({ error: 'PROVIDER_ERROR', message: 'QPay is not answering' }, { status: 502 }),
+      {
+        mn: 'Төлбөрийн үйлчилгээ одоогоор хариу өгөхгүй байна. Нэг минутын дараа дахин оролдоно уу.',
+        ru: 'Платёжный сервис сейчас не отвечает. Попробуйте ещё раз через минуту.',
+        en: 'The payment service is not answering right now. Try again in a minute.',
+      }],
+    ['a network error', () => HttpResponse.error(),
+      { en: 'The payment service is not answering right now. Try again in a minute.' }],
+    ['410 with an expiry code', () => HttpResponse.json({ error: 'ORDER_EXPIRED', message: 'Too late' }, { status: 410 }),
+      { mn: 'Захиалгын хугацаа дууссан байна.', ru: 'Срок действия заказа истёк.', en: 'This order has expired.' }],
+  ] as const;
+  for (const [cause, respond, expected] of causes) {
+    it(`${cause}: a fatal error whose text says what happened`, async () => {
+      for (const [lang, text] of Object.entries(expected)) {
+        const invoices = invoiceEndpoint(respond);
+        const errors = recordEvents<QPayErrorEvent>(document, 'qpay-error');
+        const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout lang=${lang} invoice-url=${invoices.url}></qpay-checkout>`);
+        await waitForState(el, 'error');
+        expect(statusText(el), lang).to.equal(text);
+        expect(errors.map((event) => event.detail.fatal), lang).to.deep.equal([true]);
+        expect(root(el).querySelector('button')?.textContent?.trim(), `${lang}: a retry`).to.be.a('string');
+        el.remove();
+      }
+    });
+  }
 });

@@ -225,3 +225,50 @@ describe('<qpay-checkout> phone bank picker', () => {
     });
   });
 });
+
+describe('<qpay-checkout> phone tiles and buttons at 360 px', () => {
+  before(() => setViewport({ width: 360, height: 640 }));
+  after(() => setViewport({ width: 800, height: 600 }));
+  beforeEach(() => {
+    localStorage.removeItem(LAST_BANK_KEY);
+    document.body.style.margin = '0';
+  });
+
+  it('no bank name of up to 30 characters, Cyrillic or Mongolian, sticks out of its tile', async () => {
+    const names = [
+      'Райффайзенбанк',
+      'Нацинвестпромбанк',
+      'Хаан банк',
+      'Худалдаа хөгжлийн банк',
+      'Үндэсний хөрөнгө оруулалтын банк'.slice(0, 30),
+      'Азиатско-Тихоокеанский Банк',
+      'Төрийнсанхүүжилтийнхөгжлийнбанк'.slice(0, 30),
+      'Trade and Development bank',
+    ];
+    const invoice = await qpayInvoice();
+    const urls = names.map((name, index) => ({ name, description: name, link: `khanbank://q?qPay_QRcode=${index}` }));
+    const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="mobile" lang="mn" .invoice=${{ ...invoice, urls }}></qpay-checkout>`);
+    expect(tiles(el)).to.have.length(names.length);
+    const outside = tiles(el).flatMap((tile) => {
+      const box = tile.getBoundingClientRect();
+      const name = tile.querySelector('.name')!.getBoundingClientRect();
+      return name.left < box.left - 0.5 || name.right > box.right + 0.5 || name.bottom > box.bottom + 0.5
+        ? [`${tile.textContent!.trim()}: name ${name.left.toFixed(1)}..${name.right.toFixed(1)} in tile ${box.left.toFixed(1)}..${box.right.toFixed(1)}`]
+        : [];
+    });
+    expect(outside).to.deep.equal([]);
+  });
+
+  for (const lang of ['en', 'ru', 'mn']) {
+    it(`"Show QR code" and "Copy payment link" share height and top (${lang})`, async () => {
+      const el = await fixture<QPayCheckoutElement>(html`<qpay-checkout mode="mobile" lang=${lang} .invoice=${await qpay23Banks()}></qpay-checkout>`);
+      // A link to copy (qPay_shortUrl) makes the longer label, "Copy payment link".
+      el.invoice = { ...(await qpay23Banks()), qPay_shortUrl: 'https://s.qpay.mn/abc' };
+      await el.updateComplete;
+      const buttons = [...root(el).querySelectorAll('.actions button')].map((button) => button.getBoundingClientRect());
+      expect(buttons).to.have.length(2);
+      const [show, copy] = buttons as [DOMRect, DOMRect];
+      expect([copy.top, copy.height], `copy vs show ${show.top},${show.height}`).to.deep.equal([show.top, show.height]);
+    });
+  }
+});
