@@ -274,7 +274,7 @@ async function buildCliFile() {
     lib: { entry: { [CLI_FILE.replace(/\.js$/, '')]: join(root, CLI_ENTRY) }, formats: ['es'] },
     rolldownOptions: {
       external: (id) => isNodeBuiltin(id) || (isDependency(id) && !(id === 'msw' || id.startsWith('msw/'))),
-      output: { entryFileNames: '[name].js', codeSplitting: false },
+      output: { entryFileNames: '[name].js', codeSplitting: false, charset: 'ascii', comments: { jsdoc: false } },
     },
   }, {
     define: { ...base.define, __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
