@@ -14,7 +14,7 @@ import { status } from './status.js';
 /** What an event stream tells the browser: reconnect after this long. */
 const STREAM_RETRY_MS = 3000;
 /** A stream ends this long after its invoice expired at the latest (after telling the final status). */
-const EXPIRY_MARGIN_MS = 5000;
+const EXPIRY_MARGIN_MS = 2000;
 /** A stream lives this long at most (an invoice rebuilt from the provider has no known expiry); the browser reconnects. */
 const MAX_STREAM_MS = 60 * 60_000;
 
