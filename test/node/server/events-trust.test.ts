@@ -33,13 +33,14 @@ beforeEach(() => controls.reset());
 
 /** A forged status message: PAID, and a status whose CR/LF would start an extra event if it reached the stream. */
 function forgeries(invoiceId: string): string[] {
+  // The CR/LF one first: on its own it does not end the stream, so what it injects would show.
   return [
-    JSON.stringify({ status: 'PAID', paid_amount: 15000, invoice_id: invoiceId }),
     JSON.stringify({
       status: `PAID\r\n\r\nevent: status\r\ndata: {"status":"PAID","paid_amount":15000,"invoice_id":"${invoiceId}"}\r\nid: FORGED`,
       paid_amount: 15000,
       invoice_id: invoiceId,
     }),
+    JSON.stringify({ status: 'PAID', paid_amount: 15000, invoice_id: invoiceId }),
   ];
 }
 
