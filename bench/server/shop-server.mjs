@@ -73,6 +73,8 @@ const handler = createQPayCheckoutHandler({
   callbackUrl: `${origin}/qpay/callback`,
   getOrder: (_request, body) => orders.get(body?.orderId),
   onPaid: () => {},
+  // Every bench page and stream comes from 127.0.0.1: the per-client cap (20 by default) would refuse the bench's own.
+  maxStreamsPerClient: 100_000,
 });
 const nodeHandler = toNodeHandler(handler);
 

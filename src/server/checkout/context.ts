@@ -1,5 +1,6 @@
 // What every part of the checkout reads: the options checked once, with their defaults resolved, and the
 // per-process services (each owns its own in-flight state). `createCheckoutHandler` builds it once.
+import { clientAddressOf } from '../http/client-address.js';
 import { logSafe } from '../log.js';
 import type { CheckoutProvider } from '../providers/provider.js';
 import { MemoryStore, type CheckoutStore } from '../stores/store.js';
@@ -30,6 +31,9 @@ export interface CheckoutSettings {
   /** How long a process holds an onPaid claim before another may take it over. */
   leaseMs: number;
   heartbeatMs: number;
+  /** The client an event stream counts against (`maxStreamsPerClient`); undefined: no per-client cap. */
+  streamClientKey: (request: Request) => string | undefined;
+  maxStreamsPerClient: number;
 }
 
 /** The settings plus this process's services; routes are plain functions over it. */
@@ -84,5 +88,19 @@ export function resolveSettings(options: CheckoutHandlerOptions): CheckoutSettin
     // A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses.
     leaseMs: onPaidTimeoutMs + 15_000,
     heartbeatMs: options.streamHeartbeatMs ?? 15_000,
+    ...streamLimits(options),
   };
+}
+
+/** The per-client cap on open event streams: who a client is (default its remote address) and how many it may hold. */
+function streamLimits(options: CheckoutHandlerOptions): Pick<CheckoutSettings, 'streamClientKey' | 'maxStreamsPerClient'> {
+  const { streamClientKey, maxStreamsPerClient = 20 } = options;
+  if (streamClientKey !== undefined && typeof streamClientKey !== 'function') {
+    throw new TypeError('createCheckoutHandler: streamClientKey must be a function (request) => string | undefined');
+  }
+  if (!Number.isInteger(maxStreamsPerClient) || maxStreamsPerClient < 1) {
+    throw new TypeError(`createCheckoutHandler: maxStreamsPerClient must be a whole number of at least 1, got ${String(maxStreamsPerClient)}`);
+  }
+  // Called as a method of the options object, as the shop wrote it.
+  return { streamClientKey: streamClientKey ? (request) => options.streamClientKey?.(request) : clientAddressOf, maxStreamsPerClient };
 }

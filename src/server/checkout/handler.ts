@@ -19,7 +19,7 @@ import { Ledger } from './ledger.js';
 import type { CheckoutHandler, CheckoutHandlerOptions } from './options.js';
 import { ProviderChecks } from './provider-checks.js';
 import { UnknownRouteLog, route } from './router.js';
-import { status } from './routes/status.js';
+import { streamCheck } from './routes/events.js';
 import { Watchers } from './watchers.js';
 
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
@@ -30,8 +30,8 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     checks,
     ledger: new Ledger(settings, checks),
     delivery: new Delivery(settings),
-    // A stream's watcher asks the status route, as any poller would.
-    watchers: new Watchers(settings, (invoiceId) => status(context, invoiceId)),
+    // A stream's watcher asks the status route, as any poller would, for invoices the store knows.
+    watchers: new Watchers(settings, (invoiceId) => streamCheck(context, invoiceId)),
   };
   const unknownRoutes = new UnknownRouteLog(settings);
   const handler = async (request: Request): Promise<Response> => {

@@ -80,6 +80,14 @@ export interface CheckoutHandlerOptions {
   waitUntil?: (work: Promise<unknown>) => void;
   /** How often an open event stream sends a comment line, so proxies keep it open (default 15000 ms). */
   streamHeartbeatMs?: number;
+  /**
+   * Which client an event stream request comes from, for `maxStreamsPerClient`. Default: the remote address the
+   * adapter recorded (`toNodeHandler` does; behind a proxy give it `trustProxy`, or read your proxy's own header here,
+   * e.g. `CF-Connecting-IP`). Answer undefined for a request with no key: only the per-process cap applies to it.
+   */
+  streamClientKey?: (request: Request) => string | undefined;
+  /** Open event streams per client key in this process, at most (default 20); more are answered 429. */
+  maxStreamsPerClient?: number;
   /** Default: console.error. Messages never contain credentials or tokens. */
   logger?: CheckoutLogger;
   now?: () => number;

@@ -9,7 +9,10 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { setClientAddress } from './client-address.js';
 
 export interface NodeRequestOptions {
-  /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a proxy in front (default false). */
+  /**
+   * Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a proxy in front, and take the client's address from the last
+   * `X-Forwarded-For` entry (the one that proxy appended) (default false).
+   */
   trustProxy?: boolean;
 }
 
@@ -41,6 +44,15 @@ type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value?.split(',')[0]?.trim();
+}
+
+/**
+ * The address the proxy in front saw: the last `X-Forwarded-For` entry, the one that proxy appended. Entries before
+ * it come from the client (or proxies further out) and can say anything, so a per-client limit must not count them.
+ */
+function lastForwardedFor(value: string | string[] | undefined): string | undefined {
+  const entries = (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((entry) => entry.trim());
+  return entries.filter(Boolean).at(-1);
 }
 
 /**
@@ -77,7 +89,7 @@ export function nodeRequestToFetch(req: IncomingMessage, options: NodeRequestOpt
   }
   const request = new Request(url, init);
   // The peer's address (X-Forwarded-For only behind a trusted proxy), for limits per client such as open streams.
-  setClientAddress(request, (options.trustProxy && firstHeader(req.headers['x-forwarded-for'])) || req.socket?.remoteAddress);
+  setClientAddress(request, (options.trustProxy && lastForwardedFor(req.headers['x-forwarded-for'])) || req.socket?.remoteAddress);
   return request;
 }
 

@@ -3,90 +3,19 @@
 // finds the payment by itself when no callback comes, honours Last-Event-ID, and lets go of everything when the
 // client leaves.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { MemoryStore, createQPayCheckoutHandler, toNodeHandler, type CheckoutStore, type PaidEvent } from '../../../src/server/index.js';
-import { makeClient, makeMockServer } from './qpay-test-kit.js';
+import { MemoryStore } from '../../../src/server/index.js';
+import { openStream, realClock, shopServers } from './event-stream-kit.js';
+import { makeMockServer } from './qpay-test-kit.js';
 
-const realClock = { now: () => Date.now(), advance: () => {} };
 const env = makeMockServer(realClock);
 const { controls } = env;
-const servers: Server[] = [];
-
-async function serve(options: { store?: CheckoutStore; statusCacheMs?: number; streamHeartbeatMs?: number } = {}) {
-  const { client } = makeClient(realClock);
-  const paid: PaidEvent[] = [];
-  const handler = createQPayCheckoutHandler({
-    client,
-    invoiceCode: 'TEST_INVOICE',
-    callbackUrl: 'http://shop.test/qpay/callback',
-    getOrder: () => ({ orderId: `o-${Math.random().toString(36).slice(2, 8)}`, amount: 15000 }),
-    onPaid: (event) => void paid.push(event),
-    logger: { error: () => {} },
-    ...options,
-  });
-  const server = createServer(toNodeHandler(handler));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const createInvoice = async () => (await (await fetch(`${base}/qpay/invoice`, { method: 'POST' })).json()) as { invoice_id: string };
-  return { base, handler, paid, createInvoice };
-}
-
-interface ServerEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-  comment?: boolean;
-}
-
-/** Reads an event stream as it arrives; `next()` resolves with the next event or comment, `null` at the end. */
-async function openStream(url: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  async function next(): Promise<ServerEvent | null> {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event: ServerEvent = {};
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) event.comment = true;
-          else {
-            const [field, ...rest] = line.split(':');
-            (event as Record<string, string>)[field!] = rest.join(':').trimStart();
-          }
-        }
-        return event;
-      }
-      const { done, value } = await reader.read();
-      if (done) return null;
-      buffer += value;
-    }
-  }
-  /** The next `status` event's body (skipping `retry:` and comments). */
-  async function nextStatus(): Promise<{ id: string; body: Record<string, unknown> } | null> {
-    for (;;) {
-      const event = await next();
-      if (!event) return null;
-      if (event.event === 'status') return { id: event.id!, body: JSON.parse(event.data!) };
-    }
-  }
-  return { response, next, nextStatus, close: () => controller.abort() };
-}
+const { serve, closeAll } = shopServers();
 
 before(() => env.listen());
 after(async () => {
   env.close();
-  for (const server of servers) {
-    server.closeAllConnections();
-    server.close();
-  }
+  closeAll();
 });
 beforeEach(() => controls.reset());
 

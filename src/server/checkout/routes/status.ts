@@ -6,12 +6,13 @@ import { busy, fail, failure, json } from '../answers.js';
 import type { CheckoutContext } from '../context.js';
 import { effectiveStatus } from '../ledger.js';
 import { isInvoiceId } from '../shared.js';
+import { paidBody } from '../watchers.js';
 
 /** Lookups of ids the store does not know (rebuilding after a restart) per second per process, at most. */
 const UNKNOWN_LOOKUPS_PER_SECOND = 10;
 
 function paidAnswer(paid: PaidRecord): Response {
-  return json(200, { status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId });
+  return json(200, paidBody(paid));
 }
 
 /**
