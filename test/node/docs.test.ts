@@ -2,11 +2,12 @@
 // it is (test/node/helpers/doc-blocks.ts, docs/development.md "Code blocks in the documentation"). The marked files
 // are written into one temporary project with the npm-packed tarball installed: TypeScript is type-checked with the
 // package's own types, JavaScript is syntax-checked, Vue and Svelte components are compiled, and each `run:` file is
-// run (a server is started and asked for an invoice and its status). The README's first path is also driven to PAID
+// run (a server is started and asked for an invoice and its status; the several-instances server also runs twice
+// on one `npx qpay-checkout mock`). The README's first path is also driven to PAID
 // in Chromium by readme-shop.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -40,6 +41,21 @@ const RUNS: Record<string, RunSpec> = {
   'mocks/checkout.test.ts': {},
 };
 
+/**
+ * Files also run as several instances sharing the standalone mock (docs/server.md "Running several instances"):
+ * `npx qpay-checkout mock --port 0` is started from the packed package, and the file twice, with `{mock}` in `env`
+ * replaced by the mock's URL. An invoice the first instance makes and the mock's `_mock/pay` route pays must be PAID
+ * (its callback answered 200) and read PAID from the second instance, which never saw it.
+ */
+interface SharedMockRun {
+  env: Record<string, string>;
+  basePath: string;
+  order: unknown;
+}
+const SHARED_MOCK_RUNS: Record<string, SharedMockRun> = {
+  'server/server.ts': { env: { ...QPAY_ENV, QPAY_BASE_URL: '{mock}/qpay' }, basePath: '/qpay', order: { orderId: 'A-1001' } },
+};
+
 /** Packages the project gets beside the tarball (the versions this repository tested with). */
 const PACKAGES = ['msw', '@types/node', 'react', '@types/react', 'ioredis', 'pg', '@types/pg', 'solid-js', 'vue', 'svelte', 'vite', '@vitejs/plugin-react', '@vitejs/plugin-vue'];
 const TSX = import.meta.resolve('tsx');
@@ -52,7 +68,12 @@ const fileAt = new Map(files.map((block) => [block.marker.path, block]));
 describe('documentation code blocks: each is marked', () => {
   it('every fenced block in README.md and docs/*.md has a marking line right above it', () => {
     const unmarked = blocks.filter((block) => !block.marker).map((block) => `${where(block)} (${block.language || 'no language'})${block.badMarker ? `: unknown marking ${block.badMarker}` : ''}`);
-    assert.deepEqual(unmarked, [], 'put <!-- file: EXAMPLE/PATH -->, <!-- run: … -->, <!-- fragment of: … --> or <!-- shell --> above each (docs/development.md)');
+    assert.deepEqual(unmarked, [], 'put <!-- file: EXAMPLE/PATH -->, <!-- run: … -->, <!-- fragment of: … -->, <!-- shell --> or <!-- output --> above each (docs/development.md)');
+  });
+
+  it('output blocks are plain text (code is a file, a fragment or shell commands)', () => {
+    const coded = blocks.filter((block) => block.marker?.kind === 'output' && block.language !== 'text').map((block) => `${where(block)} (${block.language || 'no language'})`);
+    assert.deepEqual(coded, []);
   });
 
   it('each file is written by one block, with an extension that fits its language', () => {
@@ -77,6 +98,7 @@ describe('documentation code blocks: each is marked', () => {
     const unknown = runs.filter((path) => !RUNS[path] && !/\.test\.(ts|mjs)$/.test(path));
     assert.deepEqual(unknown, [], 'add them to RUNS in test/node/docs.test.ts');
     assert.deepEqual(Object.keys(RUNS).filter((path) => !runs.includes(path)), [], 'RUNS names files no run: block writes');
+    assert.deepEqual(Object.keys(SHARED_MOCK_RUNS).filter((path) => !runs.includes(path)), [], 'SHARED_MOCK_RUNS names files no run: block writes');
   });
 
   it('every <qpay-checkout> attribute in an HTML block is one the element has', () => {
@@ -132,6 +154,7 @@ let project = '';
 let typeCheck: Promise<Output>;
 let components: Promise<Output>;
 const runResults = new Map<string, Promise<unknown>>();
+const sharedMockResults = new Map<string, Promise<unknown>>();
 
 interface Output {
   status: number | null;
@@ -177,6 +200,11 @@ describe('documentation code blocks: run against the packed package', () => {
         previous = previous.then(() => (block ? runFile(block, spec).then(() => undefined, (error: unknown) => error) : new Error(`no run: block writes ${path}`)));
         runResults.set(path, previous);
       }
+      for (const [path, spec] of Object.entries(SHARED_MOCK_RUNS)) {
+        const block = fileAt.get(path);
+        previous = previous.then(() => (block ? runOnSharedMock(block, spec).then(() => undefined, (error: unknown) => error) : new Error(`no run: block writes ${path}`)));
+        sharedMockResults.set(path, previous);
+      }
     },
     { timeout: 240_000 },
   );
@@ -208,6 +236,13 @@ describe('documentation code blocks: run against the packed package', () => {
   for (const [path, spec] of runs) {
     it(`runs ${path}${spec.server ? ' and asks it for an invoice and its status' : ''}`, { timeout: 300_000 }, async () => {
       const error = await runResults.get(path);
+      if (error) throw error;
+    });
+  }
+
+  for (const path of Object.keys(SHARED_MOCK_RUNS)) {
+    it(`runs ${path} twice against one npx qpay-checkout mock: paid through one instance, PAID at the other`, { timeout: 300_000 }, async () => {
+      const error = await sharedMockResults.get(path);
       if (error) throw error;
     });
   }
@@ -245,8 +280,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs one `run:` file in its example's folder: to its end (exit 0), or, for a server, through its requests. */
-async function runFile(block: DocBlock & { marker: { path: string } }, spec: RunSpec): Promise<void> {
+interface Started {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts one `run:` file in its example's folder, with `PORT` and `SHOP_URL` on a free port. */
+async function startFile(block: DocBlock & { marker: { path: string } }, spec: RunSpec): Promise<Started> {
   const [example, ...rest] = block.marker.path.split('/');
   const file = rest.join('/');
   const port = await freePort();
@@ -263,21 +305,83 @@ async function runFile(block: DocBlock & { marker: { path: string } }, spec: Run
   child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, port, output: () => output, exited };
+}
+
+/** Waits until a started process prints `text`; fails with its output when it exits first or takes a minute. */
+async function waitForOutput(started: Pick<Started, 'child' | 'output'>, text: RegExp | string, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const seen = () => (typeof text === 'string' ? started.output().includes(text) : text.test(started.output()));
+  while (!seen()) {
+    if (Date.now() > deadline || started.child.exitCode !== null) assert.fail(`${what} did not start:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs one `run:` file: to its end (exit 0), or, for a server, through its requests. */
+async function runFile(block: DocBlock & { marker: { path: string } }, spec: RunSpec): Promise<void> {
+  const started = await startFile(block, spec);
+  const { child, port, output } = started;
   try {
     if (!spec.server) {
-      const code = await exited;
-      assert.equal(code, 0, `${where(block)}: ${block.marker.path} exited with ${code}:\n${output}`);
-      if (/\.test\.(ts|mjs)$/.test(file)) assert.match(output, /^# pass [1-9]\d*$/m, `${where(block)}: its tests ran:\n${output}`);
+      const code = await started.exited;
+      assert.equal(code, 0, `${where(block)}: ${block.marker.path} exited with ${code}:\n${output()}`);
+      if (/\.test\.(ts|mjs)$/.test(block.marker.path)) assert.match(output(), /^# pass [1-9]\d*$/m, `${where(block)}: its tests ran:\n${output()}`);
       return;
     }
-    const deadline = Date.now() + 60_000;
-    while (!output.includes(`http://localhost:${port}`)) {
-      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`${where(block)}: ${block.marker.path} did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    for (const route of spec.server) await checkRoutes(`http://localhost:${port}`, route, () => output);
+    await waitForOutput(started, `http://localhost:${port}`, `${where(block)}: ${block.marker.path}`);
+    for (const route of spec.server) await checkRoutes(`http://localhost:${port}`, route, output);
   } finally {
     child.kill();
+  }
+}
+
+/** Starts the packed package's `qpay-checkout mock --port 0` as the reader would (npx); answers its URL and a stop. */
+async function startMockCli(): Promise<{ url: string; stop: () => void }> {
+  // Its own process group: npx runs the command in a child of its own, and both must go.
+  const child = spawn('npx', ['--no', 'qpay-checkout', 'mock', '--port', '0', '--quiet'], { cwd: project, detached: true, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    await waitForOutput({ child, output: () => output }, /listening on http:\/\/\S+/, 'npx qpay-checkout mock --port 0');
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { url: /listening on (http:\/\/\S+)/.exec(output)![1]!, stop };
+}
+
+/** Two instances of a server file on one standalone mock: an invoice made and paid through one is PAID at the other. */
+async function runOnSharedMock(block: DocBlock & { marker: { path: string } }, spec: SharedMockRun): Promise<void> {
+  const mock = await startMockCli();
+  const env = Object.fromEntries(Object.entries(spec.env).map(([name, value]) => [name, value.replaceAll('{mock}', mock.url)]));
+  const instances: Started[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const started = await startFile(block, { env });
+      instances.push(started);
+      await waitForOutput(started, `http://localhost:${started.port}`, `${where(block)}: ${block.marker.path} (instance ${i + 1})`);
+    }
+    const [first, second] = instances.map((started) => `http://localhost:${started.port}${spec.basePath}`) as [string, string];
+    const log = () => instances.map((started, i) => `instance ${i + 1}:\n${started.output()}`).join('\n');
+    const created = await fetch(`${first}/invoice`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.order) });
+    const { invoice_id: id } = (await created.json()) as { invoice_id: string };
+    assert.equal(created.status, 201, log());
+    const paid = (await (await fetch(`${mock.url}/_mock/pay/${encodeURIComponent(id)}`, { method: 'POST' })).json()) as { callback_status: number | null };
+    assert.equal(paid.callback_status, 200, `the mock's callback to the first instance: ${JSON.stringify(paid)}\n${log()}`);
+    const status = (await (await fetch(`${second}/status/${encodeURIComponent(id)}`)).json()) as { status: string };
+    assert.equal(status.status, 'PAID', `the second instance: ${JSON.stringify(status)}\n${log()}`);
+  } finally {
+    for (const started of instances) started.child.kill();
+    mock.stop();
   }
 }
 

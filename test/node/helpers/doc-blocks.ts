@@ -4,11 +4,12 @@
 //   <!-- run: EXAMPLE/PATH -->      the same, and the docs test also runs it
 //   <!-- fragment of: EXAMPLE/PATH --> a part of, or a variant of, that file: shown, not run on its own
 //   <!-- shell -->                  commands for a terminal
+//   <!-- output -->                 what a program prints (a log line, a console warning), in a `text` block
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './packed-package.js';
 
-export type Marker = { kind: 'file'; path: string; run: boolean } | { kind: 'fragment'; of: string } | { kind: 'shell' };
+export type Marker = { kind: 'file'; path: string; run: boolean } | { kind: 'fragment'; of: string } | { kind: 'shell' } | { kind: 'output' };
 
 export interface DocBlock {
   /** The markdown file, relative to the repository root. */
@@ -33,7 +34,8 @@ export function docFiles(): string[] {
 function parseMarker(line: string): Marker | undefined {
   const match = /^<!--\s*(file|run|fragment of):\s*(\S+)\s*-->$/.exec(line.trim());
   if (match) return match[1] === 'fragment of' ? { kind: 'fragment', of: match[2]! } : { kind: 'file', path: match[2]!, run: match[1] === 'run' };
-  return /^<!--\s*shell\s*-->$/.test(line.trim()) ? { kind: 'shell' } : undefined;
+  const bare = /^<!--\s*(shell|output)\s*-->$/.exec(line.trim());
+  return bare ? { kind: bare[1] as 'shell' | 'output' } : undefined;
 }
 
 /** The fenced blocks of one markdown file, with their markings. */
