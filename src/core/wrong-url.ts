@@ -8,8 +8,10 @@ import { NOT_JSON, type PollError } from './poller.js';
 export function wrongUrlSign(error: PollError): string | null {
   if (error.status === 404) return 'HTTP 404';
   if (error.kind === 'malformed' && error.message === NOT_JSON) return 'something that is not JSON';
-  if (error.kind === 'stream') return error.status ? `HTTP ${error.status}` : 'something that is not an event stream';
-  return null;
+  if (error.kind !== 'stream') return null;
+  if (!error.status || (error.status >= 200 && error.status < 300)) return 'something that is not an event stream';
+  // A busy server (429 per-client stream cap, 408) or an outage (5xx) is no sign of a wrong URL: the element polls.
+  return error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 408 ? `HTTP ${error.status}` : null;
 }
 
 /**

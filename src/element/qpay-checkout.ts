@@ -52,7 +52,7 @@ const labelled = (label: string, value: string) => html`<span class="sr">${label
  * @attr {string} invoice-url - Instead of `invoice`: a merchant URL the element POSTs to (JSON body: the `order` property, or the `order` attribute) and whose JSON answer is the invoice. Posted once the document has parsed and its deferred scripts have run, then one more task.
  * @attr {string} order - The order as JSON text, POSTed to `invoice-url`, for pages without scripts of their own. The `order` property takes precedence.
  * @attr {string} status-url - The merchant's status endpoint, polled with GET. `{id}` is replaced by the URL-encoded invoice id; without it `invoice_id=<id>` is added to the query.
- * @attr {string} events-url - The merchant's status event stream (`text/event-stream`, the server kit's `GET {basePath}/events/{id}`), same `{id}` rules as `status-url`. Where the browser has EventSource, the element listens to it and polls `status-url` only every 15 s while statuses flow; when the stream fails it polls at the normal pace again.
+ * @attr {string} events-url - The merchant's status event stream (`text/event-stream`, the server kit's `GET {basePath}/events/{id}`), same `{id}` rules as `status-url`. The element reads it with `fetch` (64 KB per event, 1 MB per connection at most) and polls `status-url` only every 15 s while statuses flow; when the stream fails or passes a cap it polls at the normal pace again.
  * @attr {number} poll-interval - Milliseconds between status checks (default 2000, at least 500).
  * @attr {string} lang - `mn` (default), `en` or `ru`.
  * @attr {'auto' | 'mobile' | 'desktop'} mode - Layout: `auto` (default) picks `mobile` for a coarse pointer or a mobile user agent.

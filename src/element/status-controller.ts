@@ -1,7 +1,7 @@
 // Watches the status of the invoice <qpay-checkout> shows, from up to two sources: the merchant's event
 // stream (`events-url`, pushed the moment the shop learns of the payment) and the status endpoint
-// (`status-url`, polled; a slow safety net while the stream delivers, the normal pace when it does not or
-// the browser has no EventSource). Both answers pass the same checks (core/poller's `readStatusAnswer`).
+// (`status-url`, polled; a slow safety net while the stream delivers, the normal pace when it does not, or
+// when the stream was closed past its byte caps). Both answers pass the same checks (core/poller's `readStatusAnswer`).
 // Also owns what the page tells it: visibility, return to the page (`pageshow`, `focus`, `online`: check at
 // once), and the server's clock from the Date headers of the merchant's answers. Non-fatal errors of one kind
 // reach the element at most once per ERROR_SPAN (the sources keep recovering silently meanwhile).

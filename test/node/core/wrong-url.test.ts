@@ -44,3 +44,14 @@ test('events-url: the one answer that is not a stream warns at once', () => {
     `qpay-checkout: events-url ${events} answered something that is not an event stream; check the attribute`,
   ]);
 });
+
+test('events-url: a busy or failing server is no sign of a wrong URL (the per-client stream cap, an outage)', () => {
+  const warnings: string[] = [];
+  const events = 'https://shop.example/qpay/events/123';
+  for (const status of [429, 408, 500, 502, 503]) {
+    new WrongUrlWatch('events-url', events, 1, (message) => warnings.push(message)).note(new PollError('stream', 'not a stream', status));
+  }
+  assert.equal(warnings.length, 0, warnings.join('\n'));
+  new WrongUrlWatch('events-url', events, 1, (message) => warnings.push(message)).note(new PollError('stream', 'not a stream', 403));
+  assert.deepEqual(warnings, [`qpay-checkout: events-url ${events} answered HTTP 403; check the attribute`]);
+});
