@@ -170,19 +170,28 @@ function squeezeHtmlLiterals() {
 }
 
 /**
- * For the self-contained <script> file only: our own `import('./x.js')` calls become static imports
- * (`Promise.resolve(namespace)`). That file inlines every lazy chunk anyway, and bundling them as
- * dynamic imports makes each one (and everything it imports) a lazily initialised wrapper, which only
- * adds bytes. The lazily loaded modules have no side effects, so evaluating them up front is the same.
+ * For the <script> file only: our own `import('./x.js')` calls become static imports (`Promise.resolve(namespace)`),
+ * except those of SCRIPT_FILE_PARTS, which load the part's sibling file (see scriptFileParts). A classic script
+ * has no chunks to fetch, and bundling the inlined modules as dynamic imports makes each one (and everything it
+ * imports) a lazily initialised wrapper, which only adds bytes. The lazily loaded modules have no side effects,
+ * so evaluating them up front is the same.
  */
 function staticImportsInScriptFile() {
   const src = join(root, 'src');
+  const parts = new Map(Object.entries(SCRIPT_FILE_PARTS).map(([name, file]) => [join(root, file), name]));
   return {
     name: 'qpay-static-imports-in-script-file',
+    resolveId: (id) => (id === SCRIPT_PART_LOADER ? `\0${SCRIPT_PART_LOADER}` : null),
+    load: (id) => (id === `\0${SCRIPT_PART_LOADER}` ? scriptPartLoader() : null),
     transform(code, id) {
       if (!id.startsWith(src) || !/\.ts$/.test(id)) return null;
       const imports = [];
       const out = code.replace(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g, (_, quote, path) => {
+        const part = parts.get(join(dirname(id), path).replace(/\.js$/, '.ts'));
+        if (part) {
+          if (!imports.includes(PART_IMPORT)) imports.push(PART_IMPORT);
+          return `loadScriptPart(${JSON.stringify(scriptPartFile(part))})`;
+        }
         const name = `__qpayEager${imports.length}`;
         imports.push(`import * as ${name} from ${quote}${path}${quote};`);
         return `Promise.resolve(${name})`;
@@ -190,6 +199,44 @@ function staticImportsInScriptFile() {
       return imports.length === 0 ? null : { code: `${imports.join('\n')}\n${out}`, map: null };
     },
   };
+}
+
+/**
+ * The parts of the <script> file that are not in it but in sibling files next to it, loaded when used: the phone
+ * layout's bank list (phones with bank links only) and the English and Russian texts (Mongolian is built in).
+ * Why: the one file with everything inlined is over its 28 KB gzip budget (scripts/check-size.mjs), and what made
+ * it grow (per-cause texts, warnings, the capped stream reader) is error text and guards the team never cuts. These
+ * three are what the npm build already loads lazily AND a page can do without: a missing sibling gives the same
+ * fallback as a failed lazy chunk (the QR instead of the bank list, Mongolian instead of en/ru) and a non-fatal
+ * qpay-error naming the file to serve. The QR encoder, the status poller and stream, and the invoice-url code stay
+ * inlined: a page without them could not be paid. Each part is a self-contained ES module (its few lit and core
+ * helpers copied in; lit's templates, `nothing` and css results work across copies), fetched with import() from
+ * the script file's own URL, so a shop serves the dist/qpay-checkout*.min.js files side by side.
+ */
+const SCRIPT_FILE_PARTS = {
+  'bank-list': 'src/element/bank-list.ts',
+  en: 'src/element/i18n/en.ts',
+  ru: 'src/element/i18n/ru.ts',
+};
+const scriptPartFile = (part) => SCRIPT_FILE.replace(/\.min\.js$/, `.${part}.min.js`);
+const SCRIPT_PART_LOADER = 'qpay-script-part-loader';
+const PART_IMPORT = `import { loadScriptPart } from '${SCRIPT_PART_LOADER}';`;
+
+/** The <script> file's loader of its sibling parts: resolved from the URL the file itself was loaded from. */
+function scriptPartLoader() {
+  return `
+// document.currentScript is only set while the file first runs: keep its URL for the parts loaded later.
+const scriptUrl = document.currentScript?.src;
+export function loadScriptPart(file) {
+  if (!scriptUrl) {
+    return Promise.reject(new Error(\`${SCRIPT_FILE} was not loaded by a <script src> element, so it cannot tell where its part \${file} is; load it with <script src="…/${SCRIPT_FILE}">\`));
+  }
+  const url = new URL(file, scriptUrl).href;
+  return import(/* @vite-ignore */ url).catch((error) => {
+    throw new Error(\`${SCRIPT_FILE} could not load its part \${url}: serve \${file} from the package's dist/ folder next to ${SCRIPT_FILE}\`, { cause: error });
+  });
+}
+`;
 }
 
 /** Shared settings: no config file, no public dir copy, quiet but not silent. */
@@ -249,7 +296,10 @@ async function buildNodeModules(entries) {
   });
 }
 
-/** One classic-script file: lit and qrcode inlined, the lazy QR import inlined too (no chunks to fetch). */
+/**
+ * The classic-script file: lit, qrcode and the lazily loaded modules inlined (no chunks to fetch), except
+ * SCRIPT_FILE_PARTS, each built as its own self-contained ES module next to it.
+ */
 async function buildScriptFile() {
   await libBuild(
     {
@@ -260,6 +310,19 @@ async function buildScriptFile() {
     },
     { plugins: [...base.plugins, staticImportsInScriptFile()] },
   );
+  for (const [part, file] of Object.entries(SCRIPT_FILE_PARTS)) {
+    await libBuild({
+      target: 'es2022',
+      minify: true,
+      lib: { entry: join(root, file), formats: ['es'], fileName: () => scriptPartFile(part) },
+      rolldownOptions: {
+        // Only the exports the part uses of lit (html, css, nothing) and of core: lit's module-level setup (the
+        // polyfill hooks, the version registry) belongs to the script file's own copy.
+        treeshake: { moduleSideEffects: false },
+        output: { codeSplitting: false, charset: 'ascii', minify: { codegen: true } },
+      },
+    });
+  }
 }
 
 /**

@@ -86,7 +86,7 @@ describe('package as installed (npm pack, then npm install of the tarball into a
     write(
       'resolve.mjs',
       `const entries = ['qpay-checkout', 'qpay-checkout/element', 'qpay-checkout/define', 'qpay-checkout/server', 'qpay-checkout/server/redis', 'qpay-checkout/server/postgres', 'qpay-checkout/mock',
-  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/dist/qpay-checkout.min.js', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
+  'qpay-checkout/react', 'qpay-checkout/script', 'qpay-checkout/dist/qpay-checkout.min.js', 'qpay-checkout/dist/qpay-checkout.bank-list.min.js', 'qpay-checkout/custom-elements.json', 'qpay-checkout/package.json'];
 console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, import.meta.resolve(entry)]))));
 `,
     );
@@ -103,6 +103,7 @@ console.log(JSON.stringify(Object.fromEntries(entries.map((entry) => [entry, imp
       'qpay-checkout/react': 'dist/react.js',
       'qpay-checkout/script': 'dist/qpay-checkout.min.js',
       'qpay-checkout/dist/qpay-checkout.min.js': 'dist/qpay-checkout.min.js', // the path the README names
+      'qpay-checkout/dist/qpay-checkout.bank-list.min.js': 'dist/qpay-checkout.bank-list.min.js', // a part it loads next to it
       'qpay-checkout/custom-elements.json': 'custom-elements.json',
       'qpay-checkout/package.json': 'package.json',
     };
@@ -262,7 +263,15 @@ console.log(JSON.stringify({
       const colours = (await tileColours.jsonValue()) as string[];
       assert.equal(colours.length, 10);
       for (const colour of colours) assert.match(colour, /^rgb\(\d+, \d+, \d+\)$/, 'an opaque tile colour');
-      assert.deepEqual(scripts, ['/node_modules/qpay-checkout/dist/qpay-checkout.min.js'], 'the script file loads nothing else');
+      // Its parts come from next to it, when a page needs them: the English texts and the phone's bank list (lang="ru" waits
+      // on the Russian texts too); nothing else.
+      assert.deepEqual(
+        [...new Set(scripts)].sort(),
+        ['qpay-checkout.bank-list.min.js', 'qpay-checkout.en.min.js', 'qpay-checkout.min.js', 'qpay-checkout.ru.min.js'].map(
+          (file) => `/node_modules/qpay-checkout/dist/${file}`,
+        ),
+        'the script file and its sibling parts, nothing else',
+      );
       assert.deepEqual(problems, [], 'no errors and no CSP violations on the page');
     } finally {
       await browser.close();

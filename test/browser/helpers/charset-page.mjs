@@ -4,11 +4,12 @@
 //       a charset of its own is read in that encoding too. The page loads the built <script> file, takes an
 //       invoice by postMessage and answers with what its element shows (and the encoding it was read in).
 //   GET /charset-test/qpay-checkout.min.js     the built dist/qpay-checkout.min.js, as plain
-//       `application/javascript` without a charset (run `node scripts/build.mjs` first).
+//       `application/javascript` without a charset (run `node scripts/build.mjs` first); likewise the parts it
+//       loads from next to it, /charset-test/qpay-checkout.<part>.min.js (the ru texts here).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const scriptFile = fileURLToPath(new URL('../../../dist/qpay-checkout.min.js', import.meta.url));
+const dist = new URL('../../../dist/', import.meta.url);
 
 // Pure ASCII on purpose: this page must not depend on its encoding either.
 const page = (lang) => `<!doctype html>
@@ -38,11 +39,13 @@ export function charsetTestPage(context, next) {
     context.body = Buffer.from(page(lang), 'ascii');
     return undefined;
   }
-  if (context.path === '/charset-test/qpay-checkout.min.js') {
+  const name = context.path.match(/^\/charset-test\/(qpay-checkout(?:\.[a-z-]+)?\.min\.js)$/)?.[1];
+  if (name) {
+    const scriptFile = fileURLToPath(new URL(name, dist));
     if (!existsSync(scriptFile)) {
       context.status = 404;
       context.set('Content-Type', 'text/plain');
-      context.body = Buffer.from('dist/qpay-checkout.min.js is missing: run `node scripts/build.mjs` before the browser tests');
+      context.body = Buffer.from(`dist/${name} is missing: run \`node scripts/build.mjs\` before the browser tests`);
       return undefined;
     }
     context.set('Content-Type', 'application/javascript');
