@@ -28,6 +28,11 @@ export interface InvoiceRecord {
   supersededAt?: number;
   /** What `POST {basePath}/invoice` answered, so the same open invoice can be answered again. */
   invoice: ElementInvoice;
+  /**
+   * True when the invoice's callback URL carries a signature (`sig`): a callback for it without one is forged.
+   * Absent on invoices created before callbacks were signed.
+   */
+  signed?: boolean;
 }
 
 export interface PaidRecord {
