@@ -36,6 +36,8 @@ export class Delivery {
   readonly sweeper: Sweeper;
   readonly dataLoss: DataLossWatch;
   #markerTimer: ReturnType<typeof setInterval> | undefined;
+  /** Runs that nudges started, until they end: `idle()` waits for them, `waitUntil` keeps them alive. */
+  readonly #nudged = new Set<Promise<void>>();
 
   /**
    * `check` asks the provider about one open invoice and records a payment it confirms (the ledger's); `forget` drops
@@ -76,8 +78,12 @@ export class Delivery {
   /** A payment was just recorded here: run its delivery now rather than at the next interval. */
   nudge(): void {
     this.worker.nudge();
+    // The worker looks on its next timer turn; this follows it and ends once the runs it started have ended.
+    const runs = new Promise((resolve) => setTimeout(resolve, 0)).then(() => this.worker.idle());
+    this.#nudged.add(runs);
+    void runs.finally(() => this.#nudged.delete(runs));
     // On hosts that end a request's work with its answer, the run started by the nudge is kept alive.
-    this.settings.waitUntil?.(new Promise((resolve) => setTimeout(resolve, 1)).then(() => this.worker.idle()));
+    this.settings.waitUntil?.(runs);
   }
 
   /** When a new open invoice gets its first background check. */
@@ -100,8 +106,10 @@ export class Delivery {
     clearInterval(this.#markerTimer);
   }
 
+  /** Resolves once the runs and checks started so far (and those the nudges so far start) have ended. */
   async idle(): Promise<void> {
-    await Promise.all([this.worker.idle(), this.sweeper.idle()]);
+    while (this.#nudged.size > 0) await Promise.allSettled([...this.#nudged]);
+    await this.sweeper.idle();
     await this.worker.idle();
   }
 

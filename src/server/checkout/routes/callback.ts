@@ -22,16 +22,24 @@ const forged = () => fail(403, 'BAD_SIGNATURE', 'The callback URL is not signed 
 type Placed = { record: InvoiceRecord; rebuilt: boolean } | Response;
 
 /**
- * The invoice a callback is about, found by its reference, else by what the provider says; or the answer. `signed`:
- * the URL's signature checked out, so the provider is asked with no budget.
+ * What the URL's signature says: `signed` (it checks out), `unsigned` (none), or `unverifiable`: it does not check
+ * out, but the secret is this process's own random one, so it may be a genuine callback signed before a restart.
  */
-async function placeCallback(context: CheckoutContext, request: Request, orderId: string | null, reference: string | null, signed: boolean): Promise<Placed> {
+type Trust = 'signed' | 'unsigned' | 'unverifiable';
+
+/**
+ * The invoice a callback is about, found by its reference, else by what the provider says; or the answer. A signed
+ * callback is looked up at the provider with no budget.
+ */
+async function placeCallback(context: CheckoutContext, request: Request, orderId: string | null, reference: string | null, trust: Trust): Promise<Placed> {
   const { store, checks } = context;
   const record = reference ? await store.getInvoiceByReference(reference) : undefined;
-  // An invoice made with a signed URL whose callback comes without one: not from the provider.
-  if (record) return record.signed && !signed ? forged() : { record, rebuilt: false };
-  // Not ours by reference (an older callback URL, or a store that forgot): the provider says which invoice.
-  if (!signed && !checks.withinBudget('unplaced-callback', UNPLACED_CALLBACKS_PER_SECOND)) {
+  // An invoice made with a signed URL whose callback comes without a signature: not from the provider.
+  if (record && record.signed && trust === 'unsigned') return forged();
+  if (record && trust !== 'unverifiable') return { record, rebuilt: false };
+  // Not ours by reference (an older callback URL, or a store that forgot), or signed by another process's random
+  // secret: the provider says which invoice.
+  if (trust !== 'signed' && !checks.withinBudget('unplaced-callback', UNPLACED_CALLBACKS_PER_SECOND)) {
     return fail(503, 'CALLBACK_BUSY', 'Too many callbacks to look up; try again', {}, { 'Retry-After': '2' });
   }
   return lookUpCallback(context, request, orderId, reference);
@@ -81,11 +89,13 @@ export async function callback(context: CheckoutContext, request: Request, url: 
   if (reference !== null && !REFERENCE_PATTERN.test(reference)) return fail(400, 'BAD_REFERENCE', 'The invoice reference is malformed');
 
   const signed = await signature(context, url, orderId, reference);
-  if (signed === false) return forged();
+  // With a shared callbackSecret a wrong signature is forged; with a per-process one it may predate a restart.
+  if (signed === false && context.signer.shared) return forged();
+  const trust: Trust = signed === true ? 'signed' : signed === null ? 'unsigned' : 'unverifiable';
 
   let placed: Placed;
   try {
-    placed = await placeCallback(context, request, orderId, reference, signed === true);
+    placed = await placeCallback(context, request, orderId, reference, trust);
   } catch (error) {
     return failure(context, error);
   }
