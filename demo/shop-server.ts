@@ -211,7 +211,8 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
   /**
    * Pays a mock invoice as a customer's bank would, then delivers the provider's notification to
    * the shop's own callback route (in process: it is the request QPay or TBank would send), so
-   * onPaid runs through the callback path; the widget sees PAID through its normal polling.
+   * the payment is recorded, and the handler's delivery worker runs onPaid (awaited here, so the demo's log shows
+   * it before the answer); the widget sees PAID through its normal polling.
    */
   async function simulatePayment(provider: ProviderName, invoiceId: string): Promise<Response> {
     if (!INVOICE_ID.test(invoiceId)) return json(400, { error: 'BAD_INVOICE_ID', message: 'The invoice id is malformed' });
@@ -222,10 +223,12 @@ export function createDemoShop(options: DemoShopOptions): DemoShop {
         const qpayHandler = await qpay.get();
         const deliver = (input: RequestInfo | URL, init?: RequestInit) => qpayHandler(new Request(input, init));
         callbackStatus = (await qpayMock.controls.pay(invoiceId, undefined, { fetch: deliver as typeof fetch }).delivery)?.status;
+        await qpayHandler.idle();
       } else {
         const tbankHandler = await tbank.get();
         const deliver = (input: RequestInfo | URL, init?: RequestInit) => tbankHandler(new Request(input, init));
         callbackStatus = (await tbankMock.controls.pay(invoiceId, { fetch: deliver as typeof fetch }).delivery)?.status;
+        await tbankHandler.idle();
       }
     } catch (error) {
       // The mocks refuse unknown, paid or closed invoices with a readable message.

@@ -8,6 +8,7 @@ import type { Delivery } from './delivery.js';
 import type { Ledger } from './ledger.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './options.js';
 import type { ProviderChecks } from './provider-checks.js';
+import { CallbackSigner } from './signing.js';
 import type { Watchers } from './watchers.js';
 
 /** The options as the checkout uses them: validated, defaults filled in, the logger made log-safe. */
@@ -28,12 +29,17 @@ export interface CheckoutSettings {
   onPaidTimeoutMs: number;
   onPaidRetryMs: number;
   onPaidRetryMaxMs: number;
-  /** How long a process holds an onPaid claim before another may take it over. */
-  leaseMs: number;
   heartbeatMs: number;
   /** The client an event stream counts against (`maxStreamsPerClient`); undefined: no per-client cap. */
   streamClientKey: (request: Request) => string | undefined;
   maxStreamsPerClient: number;
+  /** A failing delivery older than this is given up on (state `failed`). */
+  onPaidGiveUpAfterMs: number;
+  deliveryIntervalMs: number;
+  sweepIntervalMs: number;
+  sweepGraceMs: number;
+  /** Signs and verifies the `sig` of callback URLs (`callbackSecret`, or a random per-process secret). */
+  signer: CallbackSigner;
 }
 
 /** The settings plus this process's services; routes are plain functions over it. */
@@ -47,6 +53,26 @@ export interface CheckoutContext extends CheckoutSettings {
 function normalizeBasePath(path: string): string {
   const trimmed = `/${path.trim().replace(/^\/+|\/+$/g, '')}`;
   return trimmed === '/' ? '' : trimmed;
+}
+
+function positiveMs(options: CheckoutHandlerOptions, name: keyof CheckoutHandlerOptions, fallback: number): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`createCheckoutHandler: ${name} must be a positive number of milliseconds (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** The delivery worker's, the sweeper's and the callback signature's options (the signer throws on a short secret). */
+function resolveDurability(options: CheckoutHandlerOptions) {
+  return {
+    onPaidGiveUpAfterMs: positiveMs(options, 'onPaidGiveUpAfterMs', 3 * 24 * 3_600_000),
+    deliveryIntervalMs: positiveMs(options, 'deliveryIntervalMs', 5000),
+    // 12 s: a lost callback's payment is found within 60 s even after a failed check or two, at 1 call per 12 s.
+    sweepIntervalMs: positiveMs(options, 'sweepIntervalMs', 12_000),
+    sweepGraceMs: positiveMs(options, 'sweepGraceMs', 10 * 60_000),
+    signer: new CallbackSigner(options.callbackSecret),
+  };
 }
 
 /** Checks the options (a mistake throws a TypeError at start-up, naming the option) and resolves their defaults. */
@@ -85,10 +111,9 @@ export function resolveSettings(options: CheckoutHandlerOptions): CheckoutSettin
     onPaidTimeoutMs,
     onPaidRetryMs: options.onPaidRetryMs ?? 5000,
     onPaidRetryMaxMs: options.onPaidRetryMaxMs ?? 10 * 60_000,
-    // A claim outlives its run's timeout, so a live run is never overtaken; a crashed process's claim lapses.
-    leaseMs: onPaidTimeoutMs + 15_000,
     heartbeatMs: options.streamHeartbeatMs ?? 15_000,
     ...streamLimits(options),
+    ...resolveDurability(options),
   };
 }
 

@@ -57,6 +57,9 @@ export class DeliveryWorker {
   #closed = false;
   #ticking: Promise<number> | undefined;
   #again = false;
+  /** A look due at once (a nudge) whose timer has not fired yet: `idle()` waits for it too. */
+  #soon: Promise<void> | undefined;
+  #endSoon = () => {};
   readonly #running = new Set<Promise<void>>();
 
   constructor(options: DeliveryWorkerOptions) {
@@ -97,21 +100,37 @@ export class DeliveryWorker {
   /** Stops the timer; runs under way finish (await `idle()` for them). */
   close(): void {
     this.#closed = true;
+    this.#clearTimer();
+  }
+
+  /** Stops the pending timer; a look it promised is off, so `idle()` stops waiting for it. */
+  #clearTimer(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#soon = undefined;
+    this.#endSoon();
   }
 
   /** Resolves once every run started so far has ended (graceful shutdown, tests). */
   async idle(): Promise<void> {
-    while (this.#ticking || this.#running.size > 0) {
+    while (this.#soon || this.#ticking || this.#running.size > 0) {
+      // A look due at once is made now rather than waited for: its timer never keeps the process alive.
+      if (this.#soon) {
+        this.#soon = undefined;
+        this.#endSoon();
+        void this.tick().catch((error) => this.#options.log(`delivery worker: could not look for due deliveries: ${describe(error)}`));
+      }
       await Promise.allSettled([this.#ticking, ...this.#running]);
     }
   }
 
   #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
+    this.#clearTimer();
+    if (delayMs === 0) this.#soon = new Promise<void>((resolve) => (this.#endSoon = resolve));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#soon = undefined;
+      this.#endSoon();
       void this.tick()
         .catch((error) => this.#options.log(`delivery worker: could not look for due deliveries: ${describe(error)}`))
         .finally(() => {
@@ -121,12 +140,16 @@ export class DeliveryWorker {
     this.#timer.unref?.();
   }
 
+  /** Claims and runs due deliveries a batch at a time, until a batch comes back short (nothing more is due). */
   async #claimAndRun(): Promise<number> {
     const { store, now, batchSize } = this.#options;
-    const claims = await store.claimDeliveries(now(), this.#leaseMs, batchSize);
-    const runs = claims.map((claim) => this.#track(this.#deliver(claim)));
-    await Promise.allSettled(runs);
-    return claims.length;
+    for (let started = 0; ; ) {
+      const claims = await store.claimDeliveries(now(), this.#leaseMs, batchSize);
+      const runs = claims.map((claim) => this.#track(this.#deliver(claim)));
+      await Promise.allSettled(runs);
+      started += claims.length;
+      if (claims.length < batchSize) return started;
+    }
   }
 
   #track(run: Promise<void>): Promise<void> {

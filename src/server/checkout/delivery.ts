@@ -1,16 +1,21 @@
-// onPaid runs: once per paid invoice, under a lease in the store, with a timeout and a doubling back-off. The status
-// route starts a run beside its answer; the callback waits for one. Self-contained: it needs only the settings.
-import { doublingDelay } from '../backoff.js';
-import type { PaidRecord } from '../stores/store.js';
+// The handler's background work, started with it in every process: the delivery worker (onPaid for every payment
+// the store holds as "paid, delivery due"), the sweeper (open invoices checked with the provider), and the watch for
+// a store that lost its data. No request path runs onPaid: a route records the payment and nudges the worker.
+import type { PaymentStatus } from '../../core/types.js';
+import type { DeliveryRecord, DeliveryState, InvoiceRecord, PaidRecord } from '../stores/store.js';
 import type { CheckoutSettings } from './context.js';
+import { DataLossWatch } from './data-loss.js';
+import { DeliveryWorker, type DeliveryRun } from './delivery-worker.js';
 import type { PaidEvent } from './options.js';
-import { describe, remember } from './shared.js';
+import { Sweeper } from './sweeper.js';
 
-/** How an onPaid attempt ended; `until` is when trying again makes sense (Infinity once it succeeded). */
-export type DeliveryOutcome = { state: 'done' | 'busy' | 'failed'; until: number };
+/** Deliveries and checks claimed per look, at most. */
+const BATCH_SIZE = 50;
+/** How often the store's data-loss marker is read when nothing else reads it. */
+const MARKER_CHECK_MS = 10_000;
 
-/** The event onPaid receives for a payment, on attempt `attempt`. */
-function paidEvent(paid: PaidRecord, attempt: number, signal: AbortSignal): PaidEvent {
+/** The event onPaid receives for a claimed delivery. */
+export function paidEvent(paid: PaidRecord, attempt: number, redelivery: boolean, signal: AbortSignal): PaidEvent {
   return {
     invoiceId: paid.invoiceId,
     orderId: paid.orderId,
@@ -21,90 +26,100 @@ function paidEvent(paid: PaidRecord, attempt: number, signal: AbortSignal): Paid
     payment: paid.payment,
     ...(paid.orderPaidBy !== paid.invoiceId ? { alreadyPaidBy: paid.orderPaidBy } : {}),
     attempt,
+    redelivery,
     signal,
   };
 }
 
 export class Delivery {
-  /** Runs this process is making right now, by invoice: concurrent callers share one. */
-  private readonly delivering = new Map<string, Promise<DeliveryOutcome>>();
-  /** Per invoice, the time before which no look at the store is needed (Infinity once onPaid succeeded). */
-  private readonly onPaidMemo = new Map<string, number>();
-  /** Runs started beside an answer, awaited by `idle()`. */
-  private readonly background = new Set<Promise<unknown>>();
+  readonly worker: DeliveryWorker;
+  readonly sweeper: Sweeper;
+  readonly dataLoss: DataLossWatch;
+  #markerTimer: ReturnType<typeof setInterval> | undefined;
+  /** Runs that nudges started, until they end: `idle()` waits for them, `waitUntil` keeps them alive. */
+  readonly #nudged = new Set<Promise<void>>();
 
-  constructor(private readonly settings: CheckoutSettings) {}
-
-  /** Runs onPaid unless it already succeeded or another caller holds it: `done`, `busy` or `failed`. */
-  deliver(paid: PaidRecord): Promise<DeliveryOutcome> {
-    const quietUntil = this.onPaidMemo.get(paid.invoiceId) ?? 0;
-    if (quietUntil === Number.POSITIVE_INFINITY) return Promise.resolve({ state: 'done', until: quietUntil });
-    let pending = this.delivering.get(paid.invoiceId);
-    if (!pending) {
-      pending = this.claimAndRun(paid)
-        .then((delivery) => {
-          remember(this.onPaidMemo, paid.invoiceId, delivery.until);
-          return delivery;
-        })
-        .finally(() => this.delivering.delete(paid.invoiceId));
-      this.delivering.set(paid.invoiceId, pending);
-    }
-    return pending;
-  }
-
-  /** Starts onPaid beside the answer (status route): the browser learns PAID without waiting for the shop. */
-  deliverInBackground(paid: PaidRecord): void {
-    const { now, logger, waitUntil } = this.settings;
-    if (now() < (this.onPaidMemo.get(paid.invoiceId) ?? 0)) return;
-    const work = this.deliver(paid).catch((error) => {
-      logger.error(`onPaid could not be started for invoice ${paid.invoiceId}: ${describe(error)}`);
+  /**
+   * `check` asks the provider about one open invoice and records a payment it confirms (the ledger's); `forget` drops
+   * what this process remembered from the store, once a data loss is noticed.
+   */
+  constructor(
+    private readonly settings: CheckoutSettings,
+    check: (record: InvoiceRecord) => Promise<PaymentStatus>,
+    forget: () => void,
+  ) {
+    const { store, now, logger, onPaid } = settings;
+    const log = (message: string) => logger.error(message);
+    this.worker = new DeliveryWorker({
+      store,
+      now,
+      log,
+      run: ({ claim, signal }: DeliveryRun) => onPaid(paidEvent(claim.paid, claim.attempt, claim.redelivery, signal)),
+      timeoutMs: settings.onPaidTimeoutMs,
+      retryMs: settings.onPaidRetryMs,
+      retryMaxMs: settings.onPaidRetryMaxMs,
+      giveUpAfterMs: settings.onPaidGiveUpAfterMs,
+      intervalMs: settings.deliveryIntervalMs,
+      batchSize: BATCH_SIZE,
     });
-    this.background.add(work);
-    void work.finally(() => this.background.delete(work));
-    waitUntil?.(work);
+    this.sweeper = new Sweeper({ store, check, now, log, intervalMs: settings.sweepIntervalMs, graceMs: settings.sweepGraceMs, batchSize: BATCH_SIZE });
+    this.dataLoss = new DataLossWatch(settings, forget);
   }
 
-  /** Resolves once the background runs started so far have ended. */
+  /** Starts the timers (all unref'd: they never keep a process alive) and reads the store's marker once. */
+  start(): void {
+    void this.dataLoss.checkQuietly();
+    this.worker.start();
+    this.sweeper.start();
+    this.#markerTimer = setInterval(() => void this.dataLoss.checkQuietly(), MARKER_CHECK_MS);
+    this.#markerTimer.unref?.();
+  }
+
+  /** A payment was just recorded here: run its delivery now rather than at the next interval. */
+  nudge(): void {
+    this.worker.nudge();
+    // The worker looks on its next timer turn; this follows it and ends once the runs it started have ended.
+    const runs = new Promise((resolve) => setTimeout(resolve, 0)).then(() => this.worker.idle());
+    this.#nudged.add(runs);
+    void runs.finally(() => this.#nudged.delete(runs));
+    // On hosts that end a request's work with its answer, the run started by the nudge is kept alive.
+    this.settings.waitUntil?.(runs);
+  }
+
+  /** When a new open invoice gets its first background check. */
+  firstCheckAt(record: InvoiceRecord): number {
+    return this.sweeper.firstCheckAt(record);
+  }
+
+  /** Runs what is due once: the background checks first (a payment they find is delivered in the same call). */
+  async tick(): Promise<{ deliveries: number; checks: number }> {
+    await this.dataLoss.check();
+    const checks = await this.sweeper.tick();
+    const deliveries = await this.worker.tick();
+    await this.worker.idle();
+    return { deliveries, checks };
+  }
+
+  close(): void {
+    this.worker.close();
+    this.sweeper.close();
+    clearInterval(this.#markerTimer);
+  }
+
+  /** Resolves once the runs and checks started so far (and those the nudges so far start) have ended. */
   async idle(): Promise<void> {
-    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    while (this.#nudged.size > 0) await Promise.allSettled([...this.#nudged]);
+    await this.sweeper.idle();
+    await this.worker.idle();
   }
 
-  /** Takes the invoice's onPaid claim in the store and, when this process got it, runs onPaid and records how it ended. */
-  private async claimAndRun(paid: PaidRecord): Promise<DeliveryOutcome> {
-    const { store, now, logger, onPaidRetryMs, onPaidRetryMaxMs, leaseMs } = this.settings;
-    const claim = await store.claimOnPaid(paid.invoiceId, leaseMs, now());
-    if (claim.state === 'done') return { state: 'done', until: Number.POSITIVE_INFINITY };
-    if (claim.state === 'busy') return { state: 'busy', until: claim.retryAt };
-    try {
-      await this.runWithTimeout(paid, claim.attempt);
-    } catch (error) {
-      const delay = doublingDelay(onPaidRetryMs, onPaidRetryMaxMs, claim.attempt);
-      logger.error(
-        `onPaid failed for invoice ${paid.invoiceId} (order ${paid.orderId}, attempt ${claim.attempt}); retried after ${delay} ms: ${describe(error)}`,
-      );
-      await store.finishOnPaid(paid.invoiceId, claim.token, now() + delay);
-      return { state: 'failed', until: now() + delay };
-    }
-    await store.finishOnPaid(paid.invoiceId, claim.token);
-    return { state: 'done', until: Number.POSITIVE_INFINITY };
+  async deliveries(filter: { state?: DeliveryState; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    return this.settings.store.listDeliveries(filter);
   }
 
-  /** One onPaid run; rejects when it throws or passes `onPaidTimeoutMs` (its signal is then aborted). */
-  private async runWithTimeout(paid: PaidRecord, attempt: number): Promise<void> {
-    const { onPaid, onPaidTimeoutMs } = this.settings;
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const run = Promise.resolve().then(() => onPaid(paidEvent(paid, attempt, controller.signal)));
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new Error(`onPaid did not settle within ${onPaidTimeoutMs} ms`));
-        }, onPaidTimeoutMs);
-      });
-      await Promise.race([run, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  async redeliver(invoiceId: string): Promise<boolean> {
+    const queued = await this.settings.store.redeliver(invoiceId, this.settings.now());
+    if (queued) this.worker.nudge();
+    return queued;
   }
 }

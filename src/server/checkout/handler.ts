@@ -4,13 +4,14 @@
 //                                      `statusCacheMs` across every process sharing the store
 //   GET  {basePath}/events/:invoiceId  the same status as a server-sent event stream: at once, then every change
 //   GET|POST {basePath}/callback       the provider's notification, confirmed with the provider before anything
-// A confirmed payment of any invoice of an order reaches onPaid, once, whichever process and route saw it first.
-// The status route answers PAID at once and runs onPaid beside it (with a timeout, under a lease); the callback
-// waits for onPaid and answers non-success until it has succeeded somewhere, so the provider retries.
+// A confirmed payment (callback, status poll, background check, a superseded invoice settled) is recorded in the
+// store's outbox as "paid, delivery due"; the delivery worker every process runs then calls onPaid, at least once,
+// with retries, and with `redelivery: true` when a run may repeat an earlier one. No request path runs onPaid.
 // When the store has no record (a restart with MemoryStore), the handler rebuilds what it needs from the provider.
 //
 // Where to read on: context.ts (the options resolved), router.ts and routes/ (one file per route), ledger.ts (the
-// invoice state machine), provider-checks.ts (coalesced provider calls), delivery.ts (onPaid), watchers.ts (streams).
+// invoice state machine), provider-checks.ts (coalesced provider calls), delivery.ts (the background work: the
+// delivery worker, the sweeper, the data-loss watch), signing.ts (callback URLs), watchers.ts (streams).
 import { QPayProvider, type QPayProviderOptions } from '../providers/qpay-provider.js';
 import { failure } from './answers.js';
 import { resolveSettings, type CheckoutContext } from './context.js';
@@ -18,18 +19,23 @@ import { Delivery } from './delivery.js';
 import { Ledger } from './ledger.js';
 import type { CheckoutHandler, CheckoutHandlerOptions } from './options.js';
 import { ProviderChecks } from './provider-checks.js';
+import { NO_SECRET_WARNING } from './signing.js';
 import { UnknownRouteLog, route } from './router.js';
 import { streamCheck } from './routes/events.js';
 import { Watchers } from './watchers.js';
 
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
   const settings = resolveSettings(options);
+  if (!settings.signer.shared) settings.logger.error(NO_SECRET_WARNING);
   const checks = new ProviderChecks(settings);
+  // The sweeper checks through the ledger, and the ledger records through the delivery: tied by late-bound calls.
+  const delivery: Delivery = new Delivery(settings, (record) => ledger.sweepCheck(record), () => ledger.forget());
+  const ledger: Ledger = new Ledger(settings, checks, delivery);
   const context: CheckoutContext = {
     ...settings,
     checks,
-    ledger: new Ledger(settings, checks),
-    delivery: new Delivery(settings),
+    ledger,
+    delivery,
     // A stream's watcher asks the status route, as any poller would, for invoices the store knows.
     watchers: new Watchers(settings, (invoiceId) => streamCheck(context, invoiceId)),
   };
@@ -41,7 +47,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return failure(context, error);
     }
   };
-  return Object.assign(handler, { basePath: settings.basePath, idle: () => context.delivery.idle() });
+  delivery.start();
+  return Object.assign(handler, {
+    basePath: settings.basePath,
+    idle: () => delivery.idle(),
+    tick: () => delivery.tick(),
+    close: () => delivery.close(),
+    deliveries: (filter?: Parameters<Delivery['deliveries']>[0]) => delivery.deliveries(filter),
+    redeliver: (invoiceId: string) => delivery.redeliver(invoiceId),
+  });
 }
 
 export type QPayCheckoutHandlerOptions = Omit<CheckoutHandlerOptions, 'provider'> &

@@ -1,13 +1,16 @@
 // The invoice state machine over the store, where a payment's life is: an order's invoice is opened (one open
-// invoice per order, reused while it stays payable, a superseded one settled and cancelled), its provider status
-// becomes PAID only when the paid amount covers it, and the payment is recorded once and announced to every process.
-// When the store forgot an invoice (a restart with MemoryStore), its record is rebuilt from the provider.
+// invoice per order, reused while it stays payable, a superseded one settled and cancelled, each new one scheduled
+// for background checks), its provider status becomes PAID only when the paid amount covers it, and the payment is
+// recorded once in the store's outbox ("paid, delivery due"), announced to every process, and handed to the
+// delivery worker. When the store forgot an invoice (a restart with MemoryStore), its record is rebuilt from the
+// provider, and its payment is recorded as a possible redelivery.
 import type { PaymentStatus } from '../../core/types.js';
 import type { CheckoutOrder, StatusResult } from '../providers/provider.js';
 import { newInvoiceReference, referenceBelongsToOrder } from '../reference.js';
 import type { InvoiceRecord, PaidRecord } from '../stores/store.js';
 import { busy } from './answers.js';
 import type { CheckoutSettings } from './context.js';
+import type { Delivery } from './delivery.js';
 import type { ProviderChecks } from './provider-checks.js';
 import { WAIT_FOR_OTHERS_MS, WAIT_STEP_MS, cents, describe, remember, sleep } from './shared.js';
 
@@ -16,7 +19,7 @@ const ORDER_LOCK_MS = 30_000;
 
 /**
  * How opening an order's invoice ended: the invoice (`created` when this call made it), or the order is paid by
- * `paidBy`; `retired` is a superseded invoice found paid on the way, whose onPaid has yet to run.
+ * `paidBy`; `retired` is a superseded invoice found paid on the way (its payment is recorded, onPaid due).
  */
 export type OpenOutcome = { record: InvoiceRecord; created: boolean } | { paidBy: string; retired?: PaidRecord };
 
@@ -49,7 +52,14 @@ export class Ledger {
   constructor(
     private readonly settings: CheckoutSettings,
     private readonly checks: ProviderChecks,
+    private readonly delivery: Delivery,
   ) {}
+
+  /** Drops what this process remembered from the store (it lost its data). */
+  forget(): void {
+    this.recordMemo.clear();
+    this.paidMemo.clear();
+  }
 
   effectiveStatus(record: Pick<InvoiceRecord, 'amount' | 'expiresAt'>, result: StatusResult): PaymentStatus {
     return effectiveStatus(record, result, this.settings.now());
@@ -66,10 +76,16 @@ export class Ledger {
     return { record: remember(this.recordMemo, invoiceId, record) };
   }
 
-  /** Records a confirmed payment (the store keeps the first) and announces it to every process's streams. */
-  async recordPayment(record: InvoiceRecord, result: StatusResult): Promise<PaidRecord> {
+  /**
+   * Records a confirmed payment with its delivery due (the store keeps the first), announces it to every process's
+   * streams and nudges the delivery worker. Once this resolves, the payment reaches onPaid with no further request.
+   * `rebuilt`: the store had forgotten the invoice, so onPaid may have run for it before (`redelivery: true`).
+   */
+  async recordPayment(record: InvoiceRecord, result: StatusResult, rebuilt = false): Promise<PaidRecord> {
     const { store, now, logger } = this.settings;
-    const paid = await store.markPaid({
+    // Read before each write: a store that lost its data since must not pass a repeat off as a first delivery.
+    const lost = await this.delivery.dataLoss.check();
+    const paid = await store.recordPayment({
       invoiceId: record.invoiceId,
       orderId: record.orderId,
       provider: record.provider,
@@ -78,10 +94,13 @@ export class Ledger {
       currency: record.currency,
       paidAt: now(),
       payment: result.raw,
-    });
+    }, { redelivery: rebuilt || lost });
     remember(this.paidMemo, paid.invoiceId, paid);
+    this.delivery.nudge();
     try {
-      await store.publish(`status:${record.invoiceId}`, JSON.stringify({ status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId }));
+      // The message only says "changed": a watcher reads the status from the store, never from the channel.
+      await store.publish(`status:${record.invoiceId}`, 'changed');
+      await store.scheduleCheck(record.invoiceId, undefined);
     } catch (error) {
       logger.error(`could not announce the payment of invoice ${record.invoiceId}: ${describe(error)}`);
     }
@@ -89,16 +108,27 @@ export class Ledger {
   }
 
   /**
+   * The sweeper's check of one open invoice: the provider's status through the coalesced checks (a poller's fresh
+   * answer counts), and a payment it confirms recorded as a callback's would be.
+   */
+  async sweepCheck(record: InvoiceRecord): Promise<PaymentStatus> {
+    const result = await this.checks.pollStatus(record.invoiceId);
+    const status = this.effectiveStatus(record, result);
+    if (status === 'PAID') await this.recordPayment(record, result);
+    return status;
+  }
+
+  /**
    * The invoice's payment, confirmed with the provider by an answer from after `since` when the store has none yet;
    * null when the provider says it is not (fully) paid.
    */
-  async confirm(record: InvoiceRecord, since: number): Promise<PaidRecord | null> {
+  async confirm(record: InvoiceRecord, since: number, rebuilt = false): Promise<PaidRecord | null> {
     const recorded = await this.settings.store.getPaid(record.invoiceId);
     if (recorded) return recorded;
     // An answer from before `since` (a callback's arrival) may predate the payment: only a newer one counts.
     const result = await this.checks.freshStatus(record.invoiceId, since);
     if (this.effectiveStatus(record, result) !== 'PAID') return null;
-    return this.recordPayment(record, result);
+    return this.recordPayment(record, result, rebuilt);
   }
 
   /**
@@ -163,7 +193,8 @@ export class Ledger {
   private async createInvoice(order: CheckoutOrder, currency: string): Promise<InvoiceRecord> {
     const { store, provider, now } = this.settings;
     const reference = await newInvoiceReference(order.orderId);
-    const created = await provider.createInvoice(order, { callbackUrl: this.callbackUrlFor(order.orderId, reference), reference });
+    const callbackUrl = await this.callbackUrlFor(order.orderId, reference);
+    const created = await provider.createInvoice(order, { callbackUrl, reference });
     const record: InvoiceRecord = {
       invoiceId: created.invoiceId,
       orderId: order.orderId,
@@ -174,15 +205,24 @@ export class Ledger {
       expiresAt: created.expiresAt,
       createdAt: now(),
       invoice: created.invoice,
+      signed: true,
     };
     await store.openInvoice(record);
+    try {
+      await store.scheduleCheck(record.invoiceId, this.delivery.firstCheckAt(record));
+    } catch (error) {
+      // The invoice stands; only the background check of a lost callback is missing.
+      this.settings.logger.error(`could not schedule background checks of invoice ${record.invoiceId}: ${describe(error)}`);
+    }
     return record;
   }
 
-  private callbackUrlFor(orderId: string, reference: string): string {
+  /** The callback URL of one invoice: `order`, `ref`, and `sig` that vouches for both. */
+  private async callbackUrlFor(orderId: string, reference: string): Promise<string> {
     const url = new URL(this.settings.callbackBase.href);
     url.searchParams.set('order', orderId);
     url.searchParams.set('ref', reference);
+    url.searchParams.set('sig', await this.settings.signer.sign(orderId, reference));
     return url.href;
   }
 

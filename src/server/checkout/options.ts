@@ -1,6 +1,6 @@
 // The checkout handler's public face: its options, what onPaid receives, and the error getOrder may throw.
 import type { CheckoutOrder, CheckoutProvider } from '../providers/provider.js';
-import type { CheckoutStore, MaybePromise } from '../stores/store.js';
+import type { CheckoutStore, DeliveryRecord, DeliveryState, MaybePromise } from '../stores/store.js';
 
 /** Throw this from `getOrder` to answer the browser with your own status, code and message. */
 export class CheckoutError extends Error {
@@ -31,8 +31,14 @@ export interface PaidEvent {
    * do not fulfil the order twice.
    */
   alreadyPaidBy?: string;
-  /** 1 on the first run; more when an earlier run failed or timed out. */
+  /** 1 on the first run; more when an earlier run failed, timed out or was cut off. */
   attempt: number;
+  /**
+   * True when an earlier onPaid for this invoice may have done the shop's work already: a run timed out or its
+   * process died, the delivery was queued again with `redeliver`, or the store lost its data and the payment was
+   * recorded anew. Check your own records by `invoiceId` before fulfilling again. False: no run started before.
+   */
+  redelivery: boolean;
   /** Aborted when the run passes `onPaidTimeoutMs`: the handler has then given up on it and will try again. */
   signal: AbortSignal;
 }
@@ -52,11 +58,10 @@ export interface CheckoutHandlerOptions {
   /** The order the request is about, from the shop's own data (never the browser's amount). */
   getOrder: (request: Request, body: unknown) => MaybePromise<CheckoutOrder | null | undefined>;
   /**
-   * Called once per paid invoice after the provider confirmed full payment, with the invoice's own id and amount.
-   * Make it idempotent on `invoiceId`: a run that passes `onPaidTimeoutMs` is given up on and tried again, and the
-   * first may still finish. If it throws or times out, the payment stays remembered and onPaid is tried again,
-   * backing off, at the next callback or status request for the invoice (the callback is answered non-success
-   * meanwhile, so the provider retries).
+   * Called for every paid invoice after the provider confirmed full payment, with the invoice's own id and amount,
+   * by the handler's delivery worker (no request needed). At least once: make it idempotent on `invoiceId`. A run
+   * that throws or passes `onPaidTimeoutMs` is tried again, backing off, until it succeeds or `onPaidGiveUpAfterMs`
+   * passes; a run that may repeat an earlier one carries `redelivery: true`.
    */
   onPaid: (event: PaidEvent) => MaybePromise<void>;
   /** Default `/qpay`. */
@@ -74,8 +79,29 @@ export interface CheckoutHandlerOptions {
   /** Longest back-off between onPaid retries (default 10 minutes). */
   onPaidRetryMaxMs?: number;
   /**
-   * Keeps background work (onPaid started by a status request) alive on hosts that end a request's work when its
-   * answer is sent, e.g. `ctx.waitUntil` on Cloudflare Workers or `waitUntil` from `@vercel/functions`.
+   * After this long since the payment, a failing onPaid is given up on: logged loudly and listed by
+   * `deliveries({ state: 'failed' })` until `redeliver` queues it again (default 3 days).
+   */
+  onPaidGiveUpAfterMs?: number;
+  /** How often the delivery worker looks for due deliveries when nothing nudged it (default 5000 ms). */
+  deliveryIntervalMs?: number;
+  /**
+   * How often each open invoice is checked with the provider in the background, so a payment whose callback never
+   * comes reaches onPaid with no page open (default 12000 ms: within 60 s, at one call per invoice per 12 s).
+   */
+  sweepIntervalMs?: number;
+  /** How long after its expiry an invoice is still checked in the background (default 10 minutes). */
+  sweepGraceMs?: number;
+  /**
+   * Signs each invoice's callback URL (HMAC-SHA256, a `sig` parameter): a signed callback is confirmed with the
+   * provider even after the store forgot its invoice; a missing or wrong signature is refused without any provider
+   * call. At least 32 characters, the same on every instance. Without it: a random per-process secret (a warning at
+   * start-up says what that breaks).
+   */
+  callbackSecret?: string;
+  /**
+   * Keeps background work (the onPaid run a recorded payment starts at once) alive on hosts that end a request's
+   * work when its answer is sent, e.g. `ctx.waitUntil` on Cloudflare Workers or `waitUntil` from `@vercel/functions`.
    */
   waitUntil?: (work: Promise<unknown>) => void;
   /** How often an open event stream sends a comment line, so proxies keep it open (default 15000 ms). */
@@ -96,6 +122,17 @@ export interface CheckoutHandlerOptions {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The prefix the handler answers under (adapters use it to pass other requests on). */
   readonly basePath: string;
-  /** Resolves once the background onPaid runs started so far have ended (for graceful shutdown and tests). */
+  /** Resolves once the background onPaid runs and checks started so far have ended (graceful shutdown, tests). */
   idle(): Promise<void>;
+  /**
+   * Runs what is due once: the deliveries (onPaid) and the open invoices' background checks. For hosts without
+   * long-lived processes (serverless): call it from a cron. Resolves once the runs it started have ended.
+   */
+  tick(): Promise<{ deliveries: number; checks: number }>;
+  /** Stops the handler's timers (runs under way finish; await `idle()` for them). */
+  close(): void;
+  /** Deliveries in `state`; by default the pending, running and failed ones, with their last error and attempts. */
+  deliveries(filter?: { state?: DeliveryState; limit?: number }): Promise<DeliveryRecord[]>;
+  /** Queues a paid invoice's onPaid again (it runs with `redelivery: true`); false when no payment is recorded for it. */
+  redeliver(invoiceId: string): Promise<boolean>;
 };

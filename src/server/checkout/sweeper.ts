@@ -89,11 +89,15 @@ export class Sweeper {
     this.#timer.unref?.();
   }
 
+  /** Checks what is due a batch at a time, until the store hands out none (a batch may come back short). */
   async #sweep(): Promise<number> {
     const { store, now, batchSize } = this.#options;
-    const due = await store.claimDueChecks(now(), CLAIM_MS, batchSize);
-    await Promise.allSettled(due.map((record) => this.#checkOne(record)));
-    return due.length;
+    for (let checked = 0; ; ) {
+      const due = await store.claimDueChecks(now(), CLAIM_MS, batchSize);
+      if (due.length === 0) return checked;
+      await Promise.allSettled(due.map((record) => this.#checkOne(record)));
+      checked += due.length;
+    }
   }
 
   async #checkOne(record: InvoiceRecord): Promise<void> {

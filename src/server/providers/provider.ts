@@ -12,6 +12,11 @@ export interface CheckoutOrder {
   description?: string;
   /** ISO 4217 code; defaults to the provider's `defaultCurrency` (MNT for QPay, RUB for TBank unless configured). */
   currency?: string;
+  /**
+   * True when the shop's own records say the order is paid: the invoice route then answers 409 ORDER_ALREADY_PAID
+   * and creates nothing, whatever the store remembers (the shop's database is the truth after any restart).
+   */
+  paid?: boolean;
 }
 
 /** An invoice as the element expects it: the provider's answer plus `amount`, `currency`, `expires_at`. */

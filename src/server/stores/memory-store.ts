@@ -9,7 +9,6 @@ import type {
   DeliveryRecord,
   DeliveryState,
   InvoiceRecord,
-  OnPaidClaim,
   PaidRecord,
   StoreListener,
 } from './store.js';
@@ -22,14 +21,6 @@ export interface MemoryStoreOptions {
    */
   retentionMs?: number;
   now?: () => number;
-}
-
-interface OnPaidState {
-  done: boolean;
-  token?: string;
-  leaseUntil: number;
-  retryAt: number;
-  attempt: number;
 }
 
 let tokenCounter = 0;
@@ -46,7 +37,6 @@ export class MemoryStore implements CheckoutStore {
   readonly #openByOrder = new Map<string, string>();
   readonly #paid = new Map<string, PaidRecord>();
   readonly #orderPaidBy = new Map<string, string>();
-  readonly #onPaid = new Map<string, OnPaidState>();
   readonly #outbox = new MemoryOutbox();
   /** Random per instance: a restarted process has a new one, which is how a caller sees that the data is gone. */
   readonly #marker = randomUUID();
@@ -109,29 +99,9 @@ export class MemoryStore implements CheckoutStore {
     return this.#orderPaidBy.get(orderId);
   }
 
-  claimOnPaid(invoiceId: string, leaseMs: number, now: number): OnPaidClaim {
-    const state = this.#onPaid.get(invoiceId) ?? { done: false, leaseUntil: 0, retryAt: 0, attempt: 0 };
-    if (state.done) return { state: 'done' };
-    const busyUntil = Math.max(state.leaseUntil, state.retryAt);
-    if (busyUntil > now) return { state: 'busy', retryAt: busyUntil };
-    const token = newToken();
-    this.#onPaid.set(invoiceId, { ...state, token, leaseUntil: now + leaseMs, attempt: state.attempt + 1 });
-    return { state: 'claimed', token, attempt: state.attempt + 1 };
-  }
-
-  finishOnPaid(invoiceId: string, token: string, retryAt?: number): void {
-    const state = this.#onPaid.get(invoiceId);
-    if (!state || state.done || state.token !== token) return;
-    if (retryAt === undefined) this.#onPaid.set(invoiceId, { ...state, done: true, token: undefined, leaseUntil: 0 });
-    else this.#onPaid.set(invoiceId, { ...state, token: undefined, leaseUntil: 0, retryAt });
-  }
-
   recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options: { redelivery?: boolean } = {}): PaidRecord {
     const stored = this.markPaid(record);
-    if (!this.#outbox.has(stored.invoiceId)) {
-      const legacy = this.#onPaid.get(stored.invoiceId);
-      if (!legacy?.done) this.#outbox.add(stored, options.redelivery === true || (legacy?.attempt ?? 0) > 0);
-    }
+    if (!this.#outbox.has(stored.invoiceId)) this.#outbox.add(stored, options.redelivery === true);
     return stored;
   }
 
@@ -232,7 +202,6 @@ export class MemoryStore implements CheckoutStore {
       if (keepUntil > now) continue;
       this.#invoices.delete(id);
       this.#paid.delete(id);
-      this.#onPaid.delete(id);
       this.#outbox.delete(id);
       if (this.#byReference.get(record.reference) === id) this.#byReference.delete(record.reference);
       if (this.#openByOrder.get(record.orderId) === id) this.#openByOrder.delete(record.orderId);
@@ -241,9 +210,8 @@ export class MemoryStore implements CheckoutStore {
     for (const [name, lock] of this.#locks) if (lock.until <= now) this.#locks.delete(name);
   }
 
-  /** onPaid succeeded for good: its delivery is `done` (or, for a payment from before the outbox, claimOnPaid's run). */
+  /** onPaid succeeded for good: its delivery is `done`. */
   #delivered(invoiceId: string): boolean {
-    if (this.#outbox.has(invoiceId)) return this.#outbox.settled(invoiceId);
-    return this.#onPaid.get(invoiceId)?.done === true;
+    return this.#outbox.has(invoiceId) && this.#outbox.settled(invoiceId);
   }
 }

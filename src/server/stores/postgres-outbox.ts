@@ -25,11 +25,6 @@ export async function addMissingDeliveries(db: Queryable, p: string, invoiceId: 
   );
 }
 
-/** Marks a delivery done when the old claimOnPaid path ran onPaid for it (rows backfilled during an upgrade). */
-export async function settleFromOldClaim(db: Queryable, p: string, invoiceId: string, now: number): Promise<void> {
-  await db.query(`UPDATE ${p}deliveries SET state = 'done', done_at = $2 WHERE invoice_id = $1 AND state IN ('pending', 'failed')`, [invoiceId, now]);
-}
-
 interface ClaimedRow {
   invoice_id: string;
   token: string;

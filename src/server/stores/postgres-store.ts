@@ -14,7 +14,6 @@ import type {
   DeliveryRecord,
   DeliveryState,
   InvoiceRecord,
-  OnPaidClaim,
   PaidRecord,
   StoreListener,
 } from './store.js';
@@ -174,47 +173,6 @@ export class PostgresStore implements CheckoutStore {
     checkId(STORE, 'getOrderPaidBy', 'orderId', orderId);
     const { rows } = await this.#query<{ invoice_id: string }>('getOrderPaidBy', `SELECT invoice_id FROM ${this.#p}order_paid WHERE order_id = $1`, [orderId]);
     return rows[0]?.invoice_id;
-  }
-
-  async claimOnPaid(invoiceId: string, leaseMs: number, now: number): Promise<OnPaidClaim> {
-    checkId(STORE, 'claimOnPaid', 'invoiceId', invoiceId);
-    const at = Math.floor(now);
-    const leaseUntil = at + Math.max(1, Math.ceil(leaseMs));
-    return this.#call('claimOnPaid', async () => {
-      // The row lock makes concurrent claims queue; each re-checks the condition on the row the previous one left.
-      for (let round = 0; round < 5; round++) {
-        const token = randomUUID();
-        const claimed = await this.#pool.query<{ attempt: number }>(
-          `INSERT INTO ${this.#p}on_paid AS o (invoice_id, done, token, lease_until, retry_at, attempt) VALUES ($1, false, $2, $3, 0, 1)
-           ON CONFLICT (invoice_id) DO UPDATE SET token = excluded.token, lease_until = excluded.lease_until, attempt = o.attempt + 1
-           WHERE NOT o.done AND o.lease_until <= $4 AND o.retry_at <= $4
-           RETURNING attempt`,
-          [invoiceId, token, leaseUntil, at],
-        );
-        if (claimed.rows[0]) return { state: 'claimed', token, attempt: claimed.rows[0].attempt };
-        const { rows } = await this.#pool.query<{ done: boolean; busy_until: string }>(
-          `SELECT done, greatest(lease_until, retry_at) AS busy_until FROM ${this.#p}on_paid WHERE invoice_id = $1`,
-          [invoiceId],
-        );
-        if (rows[0]?.done) return { state: 'done' };
-        const busyUntil = Number(rows[0]?.busy_until ?? 0);
-        if (busyUntil > at) return { state: 'busy', retryAt: busyUntil };
-        // The holder finished between the two statements: try again.
-      }
-      throw new Error('the claim kept changing under concurrent callers; try again');
-    });
-  }
-
-  async finishOnPaid(invoiceId: string, token: string, retryAt?: number): Promise<void> {
-    checkId(STORE, 'finishOnPaid', 'invoiceId', invoiceId);
-    checkId(STORE, 'finishOnPaid', 'token', token);
-    await this.#query(
-      'finishOnPaid',
-      `UPDATE ${this.#p}on_paid SET done = ($3::bigint IS NULL), token = NULL, lease_until = 0, retry_at = coalesce($3::bigint, retry_at)
-       WHERE invoice_id = $1 AND token = $2 AND NOT done`,
-      [invoiceId, token, retryAt === undefined ? null : Math.ceil(retryAt)],
-    );
-    if (retryAt === undefined) await this.#call('finishOnPaid', () => outbox.settleFromOldClaim(this.#pool, this.#p, invoiceId, this.#now()));
   }
 
   async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<DeliveryClaim[]> {

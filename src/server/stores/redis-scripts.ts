@@ -6,8 +6,8 @@
 // and the outbox scripts also touch the store-wide sorted sets (`due`, `deliveries`, `delivered`, `checks`). A
 // delivery's own record is already one key (its fields live in the `paid:` hash), so claim and finish change one
 // record plus the due set; Cluster support would need those sets split into hash-tagged shards, each with the
-// records it indexes under the same tag. Multi-key: openInvoice, markPaid, recordPayment, finishOnPaid,
-// claimDeliveries, finishDelivery, redeliver, claimDueChecks. Single-key: claimOnPaid, releaseLock, marker.
+// records it indexes under the same tag. Multi-key: openInvoice, markPaid, recordPayment,
+// claimDeliveries, finishDelivery, redeliver, claimDueChecks. Single-key: releaseLock, marker.
 //
 // A delivery lives in its invoice's `paid:` hash: state, attempts, dueAt, leaseUntil, token, lastError, mayHaveRun,
 // doneAt, requeuedAt (a redeliver during a run). `due` (sorted set) holds pending deliveries at dueAt and running
@@ -119,34 +119,6 @@ end
 local first = writeFirstPayment()
 addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], ARGV[3], ARGV[3], ARGV[6])
 return { ARGV[2], first }`;
-
-/** KEYS: onpaid. ARGV: now, leaseMs, token. Returns { state, token|retryAt, attempt }. */
-const CLAIM_ON_PAID = `
-local s = redis.call('HMGET', KEYS[1], 'done', 'leaseUntil', 'retryAt', 'attempt')
-if s[1] == '1' then return { 'done' } end
-local now = tonumber(ARGV[1])
-local busy = math.max(tonumber(s[2] or '0'), tonumber(s[3] or '0'))
-if busy > now then return { 'busy', string.format('%.0f', busy) } end
-local attempt = tonumber(s[4] or '0') + 1
-redis.call('HSET', KEYS[1], 'token', ARGV[3], 'leaseUntil', string.format('%.0f', now + tonumber(ARGV[2])), 'attempt', string.format('%.0f', attempt))
-return { 'claimed', ARGV[3], string.format('%.0f', attempt) }`;
-
-/** KEYS: onpaid, paid, inv. ARGV: token, retryAt ('' = succeeded), retentionMs, prefix, invoiceId, now. */
-const FINISH_ON_PAID = `${KEEP_SETTLED_UNTIL}
-local s = redis.call('HMGET', KEYS[1], 'done', 'token')
-if s[1] == '1' or s[2] ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token')
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'retryAt', ARGV[2], 'leaseUntil', '0')
-  return 1
-end
-redis.call('HSET', KEYS[1], 'done', '1', 'leaseUntil', '0')
--- Kept at least retentionMs from now, so a finished onPaid is remembered even without its invoice record; but never
--- while the payment also has an outbox delivery that is not done.
-local delivery = redis.call('HGET', KEYS[2], 'state')
-if delivery and delivery ~= 'done' then return 1 end
-keepSettled(KEYS[2], KEYS[3], ARGV[4], ARGV[5], ARGV[3], ARGV[6])
-return 1`;
 
 /**
  * KEYS: due. ARGV: now, leaseMs, limit, prefix, tokenBase. Returns one { invoiceId, token, attempt, redelivery
@@ -269,8 +241,6 @@ export const SCRIPTS = {
   openInvoice: script(OPEN_INVOICE),
   markPaid: script(MARK_PAID),
   recordPayment: script(RECORD_PAYMENT),
-  claimOnPaid: script(CLAIM_ON_PAID),
-  finishOnPaid: script(FINISH_ON_PAID),
   claimDeliveries: script(CLAIM_DELIVERIES),
   finishDelivery: script(FINISH_DELIVERY),
   redeliver: script(REDELIVER),

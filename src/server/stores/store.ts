@@ -28,6 +28,11 @@ export interface InvoiceRecord {
   supersededAt?: number;
   /** What `POST {basePath}/invoice` answered, so the same open invoice can be answered again. */
   invoice: ElementInvoice;
+  /**
+   * True when the invoice's callback URL carries a signature (`sig`): a callback for it without one is forged.
+   * Absent on invoices created before callbacks were signed.
+   */
+  signed?: boolean;
 }
 
 export interface PaidRecord {
@@ -49,16 +54,6 @@ export interface PaidRecord {
    */
   orderPaidBy: string;
 }
-
-/**
- * The right to run onPaid for one paid invoice. `claimed`: run it now, then call `finishOnPaid` with the token.
- * `done`: it already succeeded. `busy`: another caller holds a live lease, or a failed run is backing off until
- * `retryAt`.
- */
-export type OnPaidClaim =
-  | { state: 'claimed'; token: string; attempt: number }
-  | { state: 'done' }
-  | { state: 'busy'; retryAt: number };
 
 /**
  * Where a paid invoice's onPaid delivery stands (the outbox). `pending`: due at `dueAt` (a failed run waits there
@@ -150,21 +145,14 @@ export interface CheckoutStore {
    * onPaid without any further request. Returns the stored record.
    *
    * Upgrade path: when the stored record came from `markPaid` (no delivery yet), a later call adds the delivery,
-   * due at the stored `paidAt`, unless `finishOnPaid` already recorded a success for it; `mayHaveRun` is then also
-   * true when `claimOnPaid` started a run for it.
+   * due at the stored `paidAt`, unless the version before the outbox recorded onPaid's success for it (RedisStore's
+   * `onpaid:` hashes, PostgresStore's `on_paid` table); `mayHaveRun` is then also true when that version started a
+   * run for it.
    */
   recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options?: { redelivery?: boolean }): MaybePromise<PaidRecord>;
   getPaid(invoiceId: string): MaybePromise<PaidRecord | undefined>;
   /** The invoice that paid the order first, if any. */
   getOrderPaidBy(orderId: string): MaybePromise<string | undefined>;
-
-  /** Takes the right to run onPaid for a paid invoice for `leaseMs` (see OnPaidClaim). `now` is epoch ms. */
-  claimOnPaid(invoiceId: string, leaseMs: number, now: number): MaybePromise<OnPaidClaim>;
-  /**
-   * Ends a claim held with `token` (a stale token, whose lease another caller took over, changes nothing).
-   * `retryAt` undefined: onPaid succeeded, for good. Otherwise it failed and may be claimed again from `retryAt`.
-   */
-  finishOnPaid(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
 
   /**
    * Claims up to `limit` deliveries that are due at `now`: pending ones with `dueAt <= now`, and running ones whose

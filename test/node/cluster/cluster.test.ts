@@ -51,7 +51,9 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       assert.ok(answers.some(([status, text]) => status === 200 && text === 'SUCCESS'));
       // Retries of the non-success answers (what QPay does) all end in SUCCESS, and still one onPaid.
       for (let i = 0; i < 3; i++) assert.equal(await (await cluster.fetch(i, callbackPath(callbackUrl!))).text(), 'SUCCESS');
-      assert.deepEqual(cluster.paid().filter((line) => line.invoiceId === invoice.invoice_id).length, 1);
+      // onPaid runs in one process's delivery worker, beside the answers: wait for it, then a while longer for a double.
+      await deliveredAll(cluster, [invoice.invoice_id]);
+      assert.equal(cluster.paid().filter((line) => line.invoiceId === invoice.invoice_id).length, 1);
     });
 
     it('concurrent POST /invoice for one order on all three processes: one invoice', async () => {
@@ -93,6 +95,7 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       for (const index of [0, 1, 2]) {
         assert.equal((await (await cluster.fetch(index, `/qpay/status/${second.invoice_id}`)).json()).status, 'PAID');
       }
+      await deliveredAll(cluster, [first.invoice_id, second.invoice_id]);
       const lines = cluster.paid();
       assert.deepEqual(
         [first.invoice_id, second.invoice_id].map((id) => lines.filter((line) => line.invoiceId === id).map((line) => [line.orderId, line.amount])),
@@ -100,6 +103,16 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       );
     });
   });
+}
+
+/**
+ * onPaid runs in a process's delivery worker, beside the callback's answer: waits until every invoice in `ids` shows in
+ * the onPaid log (5 s at most), then a little longer so a double run would show too.
+ */
+async function deliveredAll(cluster: Cluster, ids: string[]): Promise<void> {
+  const missing = () => ids.filter((id) => !cluster.paid().some((line) => line.invoiceId === id));
+  for (let waited = 0; missing().length > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
 clusterSuite('Redis', startRedis);
@@ -122,6 +135,7 @@ describe('one shop process on the default MemoryStore, restarted', () => {
     assert.ok(answers.includes('SUCCESS'));
     assert.equal(await (await cluster.fetch(0, callbackPath(callbackUrl!))).text(), 'SUCCESS');
     assert.equal((await (await cluster.fetch(0, `/qpay/status/${invoice.invoice_id}`)).json()).status, 'PAID');
+    await deliveredAll(cluster, [invoice.invoice_id]);
     assert.deepEqual(
       cluster.paid().filter((line) => line.invoiceId === invoice.invoice_id).map((line) => [line.orderId, line.amount, line.paidAmount]),
       [['o-800', 1800, 1800]],

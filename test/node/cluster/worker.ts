@@ -31,6 +31,8 @@ const handler = createQPayCheckoutHandler({
   client: new QPayClient({ clientId: 'CLUSTER_SHOP', clientSecret: 'cluster-secret', baseUrl: QPAY_BASE_URL }),
   invoiceCode: 'TEST_INVOICE',
   callbackUrl: 'http://shop.test/qpay/callback',
+  // Several instances of one shop share the secret, so any of them can check any callback's signature.
+  callbackSecret: 'cluster-test-callback-secret-0123456789',
   store,
   // The test's orders: `o-<n>` costs 1000 + n; anything else is not an order.
   getOrder: (_request, body) => {
@@ -40,8 +42,8 @@ const handler = createQPayCheckoutHandler({
   },
   onPaid: async (event) => {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const { invoiceId, orderId, amount, paidAmount, alreadyPaidBy } = event;
-    appendFileSync(ONPAID_LOG, `${JSON.stringify({ pid: process.pid, invoiceId, orderId, amount, paidAmount, alreadyPaidBy })}\n`);
+    const { invoiceId, orderId, amount, paidAmount, alreadyPaidBy, redelivery } = event;
+    appendFileSync(ONPAID_LOG, `${JSON.stringify({ pid: process.pid, invoiceId, orderId, amount, paidAmount, alreadyPaidBy, redelivery })}\n`);
   },
 });
 

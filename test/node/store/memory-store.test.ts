@@ -17,14 +17,14 @@ describe('MemoryStore retention', () => {
     const store = new MemoryStore({ retentionMs: 10_000, now: () => now });
     store.openInvoice(invoiceRecord('unpaid', 'o1', { expiresAt: now + 1000 }));
     store.openInvoice(invoiceRecord('paid', 'o2', { expiresAt: now + 1000 }));
-    store.markPaid(paidRecord('paid', 'o2', { paidAt: now }));
-    const claim = store.claimOnPaid('paid', 1000, now);
+    store.recordPayment(paidRecord('paid', 'o2', { paidAt: now }));
+    const [claim] = store.claimDeliveries(now, 1000, 1);
     now += 1000 + 10_000 + 60_001;
     store.prune();
     assert.equal(store.getInvoice('unpaid'), undefined, 'past retention');
     assert.ok(store.getInvoice('paid'), 'onPaid has not succeeded: kept');
     assert.ok(store.getPaid('paid'));
-    store.finishOnPaid('paid', claim.state === 'claimed' ? claim.token : '');
+    store.finishDelivery('paid', claim!.token, { state: 'done', at: now });
     now += 60_001;
     store.prune();
     assert.equal(store.getInvoice('paid'), undefined);

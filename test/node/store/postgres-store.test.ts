@@ -68,22 +68,22 @@ describe('PostgresStore outbox upgrade and retention', () => {
     assert.notEqual(await store.marker(), before);
   });
 
-  it('migrate() gives payments from before the outbox a delivery unless their old onPaid is done; a legacy finish settles it', async () => {
+  it('migrate() gives payments from before the outbox a delivery unless their old onPaid is done', async () => {
     const tablePrefix = freshPrefix();
     const store = open({ tablePrefix });
     await store.migrate();
     const t0 = Date.now();
     for (const id of ['waiting', 'ran', 'delivered']) await store.markPaid(paidRecord(id, `order-${id}`, { paidAt: t0 }));
-    const ran = await store.claimOnPaid('ran', 1000, t0);
-    const delivered = await store.claimOnPaid('delivered', 1000, t0);
-    await store.finishOnPaid('delivered', delivered.state === 'claimed' ? delivered.token : '');
+    // What the version before the outbox left: a run started for one, a run that succeeded for another.
+    await admin(
+      `INSERT INTO ${tablePrefix}on_paid (invoice_id, done, token, lease_until, retry_at, attempt)
+       VALUES ('ran', false, 'old-token', ${t0 + 1000}, 0, 1), ('delivered', true, NULL, 0, 0, 1)`,
+    );
     await admin(`DELETE FROM ${tablePrefix}deliveries`);
     await store.migrate();
     const listed = (await store.listDeliveries()).map((d) => `${d.invoiceId}:${d.state}:${d.mayHaveRun}`);
     assert.deepEqual(listed.sort(), ['ran:pending:true', 'waiting:pending:false']);
     assert.equal(await store.getDelivery('delivered'), undefined, 'onPaid already succeeded: no delivery');
-    await store.finishOnPaid('ran', ran.state === 'claimed' ? ran.token : '');
-    assert.equal((await store.getDelivery('ran'))?.state, 'done', 'the old path finished it: the outbox will not run it again');
   });
 
   it('cleanup() keeps a payment whose delivery is pending or failed, and drops it once done and past retention', async () => {
@@ -154,16 +154,16 @@ describe('PostgresStore retention and limits', () => {
     await store.openInvoice(invoiceRecord('unpaid', 'o1', { expiresAt: now + 1000 }));
     await store.openInvoice(invoiceRecord('paid', 'o2', { expiresAt: now + 1000 }));
     await store.openInvoice(invoiceRecord('fresh', 'o3', { expiresAt: now + 60_000 }));
-    await store.markPaid(paidRecord('paid', 'o2', { paidAt: now }));
-    const claim = await store.claimOnPaid('paid', 1000, now);
+    await store.recordPayment(paidRecord('paid', 'o2', { paidAt: now }));
+    const [claim] = await store.claimDeliveries(now, 1000, 1);
     assert.equal(await store.cleanup(), 0, 'nothing is past retention yet');
     now += 12_000;
     assert.equal(await store.cleanup(), 1, 'the unpaid invoice went');
     assert.equal(await store.getInvoice('unpaid'), undefined);
     assert.ok(await store.getInvoice('paid'), 'onPaid has not succeeded: kept');
     assert.ok(await store.getInvoice('fresh'));
-    await store.finishOnPaid('paid', claim.state === 'claimed' ? claim.token : '');
-    assert.equal(await store.cleanup(), 4, 'the paid invoice with its payment, onPaid and order_paid rows');
+    await store.finishDelivery('paid', claim!.token, { state: 'done', at: now });
+    assert.equal(await store.cleanup(), 4, 'the paid invoice with its payment, delivery and order_paid rows');
     assert.equal(await store.getPaid('paid'), undefined);
     assert.equal(await store.getOrderPaidBy('o2'), undefined);
     assert.ok(await store.getInvoice('fresh'));

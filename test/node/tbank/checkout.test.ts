@@ -31,6 +31,7 @@ let handler: CheckoutHandler;
 let errors: string[];
 
 beforeEach(() => {
+  handler?.close();
   mock.controls.reset();
   paidEvents = [];
   queriesAtOnPaid = [];
@@ -61,11 +62,17 @@ const createInvoice = (orderId: string) =>
 const status = async (invoiceId: string) => {
   const response = await handler(new Request(`${SHOP}/qpay/status/${invoiceId}`));
   const text = await response.text();
+  // onPaid runs in the handler's delivery worker: wait for the runs this request started.
+  await handler.idle();
   assert.ok(!text.includes(SIGN_KEY));
   return { code: response.status, body: JSON.parse(text) as { status: string; paid_amount: number } };
 };
 /** Delivers TBank's notification to the handler, as TBank would POST it to notifyUrl. */
-const deliver = (url: string, init?: RequestInit) => handler(new Request(url, init));
+const deliver = async (url: string, init?: RequestInit) => {
+  const response = await handler(new Request(url, init));
+  await handler.idle();
+  return response;
+};
 const queries = () => mock.controls.calls.filter((call) => call.operation === 'QUERY').length;
 
 test('POST /qpay/invoice answers the QRPAY response with codeUrl, amount, currency and expires_at', async () => {
@@ -82,9 +89,9 @@ test('POST /qpay/invoice answers the QRPAY response with codeUrl, amount, curren
   assert.ok(Date.parse(invoice.expires_at) > clock);
   assert.equal(invoice.signature, undefined);
 
-  // The notifyUrl TBank gets is the handler's callback with the order attached.
+  // The notifyUrl TBank gets is the handler's callback with the order and reference attached, signed.
   const sent = mock.controls.calls[0]?.body as Record<string, unknown>;
-  assert.match(String(sent.notifyUrl), /^https:\/\/shop\.test\/qpay\/callback\?order=ord-1&ref=r[A-Za-z0-9_-]{28}$/);
+  assert.match(String(sent.notifyUrl), /^https:\/\/shop\.test\/qpay\/callback\?order=ord-1&ref=r[A-Za-z0-9_-]{28}&sig=[A-Za-z0-9_-]{43}$/);
   assert.equal(sent.totalAmount, '1500.50');
 
   // The same order gets the same open operation back, with no second QRPAY.

@@ -19,6 +19,7 @@ function orderProblem(order: CheckoutOrder, currency: string): string | null {
   }
   if (order.currency !== undefined && !/^[A-Za-z]{3}$/.test(order.currency)) return 'currency must be an ISO 4217 code';
   if (order.description !== undefined && typeof order.description !== 'string') return 'description must be a string';
+  if (order.paid !== undefined && typeof order.paid !== 'boolean') return 'paid must be a boolean';
   return amountProblem(order.amount, currency);
 }
 
@@ -64,6 +65,8 @@ export async function createInvoice(context: CheckoutContext, request: Request):
   const asked = await readOrder(context, request);
   if (asked instanceof Response) return asked;
   const { order, currency } = asked;
+  // The shop's own records say paid: nothing is created, whatever the store remembers (it may have been wiped).
+  if (order.paid === true) return fail(409, 'ORDER_ALREADY_PAID', 'This order is already paid');
 
   // Coalesce concurrent requests for one order in this process; a joiner whose amount differs runs its own round.
   let outcome: OpenOutcome | undefined;
@@ -76,8 +79,6 @@ export async function createInvoice(context: CheckoutContext, request: Request):
     } catch (error) {
       return failure(context, error);
     }
-    // A superseded invoice was found paid: its onPaid runs beside the answer.
-    if (created && 'retired' in outcome && outcome.retired) context.delivery.deliverInBackground(outcome.retired);
     if (created || 'paidBy' in outcome || sameAsk(outcome.record, order, currency)) break;
     outcome = undefined;
   }

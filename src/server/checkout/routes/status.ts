@@ -1,5 +1,6 @@
 // GET {basePath}/status/:invoiceId: {status, paid_amount, invoice_id}, with at most one provider call per invoice
-// per `statusCacheMs` across every process sharing the store. PAID is answered at once; onPaid runs beside it.
+// per `statusCacheMs` across every process sharing the store. A PAID it finds is recorded in the outbox (the
+// delivery worker runs onPaid) and answered at once.
 import { ProviderError, type StatusResult } from '../../providers/provider.js';
 import type { PaidRecord } from '../../stores/store.js';
 import { busy, fail, failure, json } from '../answers.js';
@@ -45,14 +46,11 @@ async function statusFromProvider(context: CheckoutContext, invoiceId: string): 
 }
 
 export async function status(context: CheckoutContext, invoiceId: string): Promise<Response> {
-  const { ledger, checks, delivery } = context;
+  const { ledger, checks } = context;
   if (!isInvoiceId(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
   const known = await ledger.known(invoiceId);
   if (!known) return statusFromProvider(context, invoiceId);
-  if ('paid' in known) {
-    delivery.deliverInBackground(known.paid);
-    return paidAnswer(known.paid);
-  }
+  if ('paid' in known) return paidAnswer(known.paid);
   const { record } = known;
   let result: StatusResult;
   try {
@@ -62,9 +60,7 @@ export async function status(context: CheckoutContext, invoiceId: string): Promi
   }
   const effective = ledger.effectiveStatus(record, result);
   if (effective === 'PAID') {
-    const paid = await ledger.recordPayment(record, result);
-    delivery.deliverInBackground(paid);
-    return paidAnswer(paid);
+    return paidAnswer(await ledger.recordPayment(record, result));
   }
   return json(200, { status: effective, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
 }
