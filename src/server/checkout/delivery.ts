@@ -72,6 +72,7 @@ export class Delivery {
   /** Takes the invoice's onPaid claim in the store and, when this process got it, runs onPaid and records how it ended. */
   private async claimAndRun(paid: PaidRecord): Promise<DeliveryOutcome> {
     const { store, now, logger, onPaidRetryMs, onPaidRetryMaxMs, leaseMs } = this.settings;
+    if (!store.claimOnPaid || !store.finishOnPaid) throw new Error('this store has no claimOnPaid/finishOnPaid: onPaid runs through the outbox');
     const claim = await store.claimOnPaid(paid.invoiceId, leaseMs, now());
     if (claim.state === 'done') return { state: 'done', until: Number.POSITIVE_INFINITY };
     if (claim.state === 'busy') return { state: 'busy', until: claim.retryAt };

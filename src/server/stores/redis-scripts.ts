@@ -43,7 +43,6 @@ local function keepSettled(paidKey, invKey, prefix, invoiceId, retentionMs, now)
   local keepUntil = string.format('%.0f', math.max(tonumber(paid[1] or '0'), tonumber(inv[1] or '0'), tonumber(now)) + tonumber(retentionMs))
   redis.call('PEXPIREAT', paidKey, keepUntil)
   redis.call('PEXPIREAT', invKey, keepUntil)
-  redis.call('PEXPIREAT', prefix .. 'onpaid:' .. invoiceId, keepUntil)
   if inv[2] then redis.call('PEXPIREAT', prefix .. 'ref:' .. inv[2], keepUntil) end
   if paid[2] then
     local orderKey = prefix .. 'orderpaid:' .. paid[2]
@@ -57,7 +56,6 @@ const KEEP_FOREVER = `
 local function keepForever(paidKey, invKey, prefix, invoiceId, orderId)
   redis.call('PERSIST', paidKey)
   redis.call('PERSIST', invKey)
-  redis.call('PERSIST', prefix .. 'onpaid:' .. invoiceId)
   local ref = redis.call('HGET', invKey, 'ref')
   if ref then redis.call('PERSIST', prefix .. 'ref:' .. ref) end
   if orderId then
@@ -102,51 +100,17 @@ return { ARGV[2], writeFirstPayment() }`;
 
 /**
  * KEYS: paid, orderpaid, inv, due, deliveries. ARGV: invoiceId, json, paidAt, orderId, prefix, mayHaveRun ('1'|'0').
- * Returns { json, orderPaidBy }. A payment from markPaid without a delivery gets one unless its old onPaid is done.
+ * Returns { json, orderPaidBy }. A payment from markPaid without a delivery gets one.
  */
 const RECORD_PAYMENT = `${WRITE_FIRST_PAYMENT}${ADD_DELIVERY}
 local known = redis.call('HMGET', KEYS[1], 'json', 'orderPaidBy', 'state', 'paidAt')
 if known[1] then
-  if not known[3] then
-    local legacy = redis.call('HMGET', ARGV[5] .. 'onpaid:' .. ARGV[1], 'done', 'attempt')
-    if legacy[1] ~= '1' then
-      local ran = (ARGV[6] == '1' or tonumber(legacy[2] or '0') > 0) and '1' or '0'
-      addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], known[4], known[4], ran)
-    end
-  end
+  if not known[3] then addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], known[4], known[4], ARGV[6]) end
   return { known[1], known[2] }
 end
 local first = writeFirstPayment()
 addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], ARGV[3], ARGV[3], ARGV[6])
 return { ARGV[2], first }`;
-
-/** KEYS: onpaid. ARGV: now, leaseMs, token. Returns { state, token|retryAt, attempt }. */
-const CLAIM_ON_PAID = `
-local s = redis.call('HMGET', KEYS[1], 'done', 'leaseUntil', 'retryAt', 'attempt')
-if s[1] == '1' then return { 'done' } end
-local now = tonumber(ARGV[1])
-local busy = math.max(tonumber(s[2] or '0'), tonumber(s[3] or '0'))
-if busy > now then return { 'busy', string.format('%.0f', busy) } end
-local attempt = tonumber(s[4] or '0') + 1
-redis.call('HSET', KEYS[1], 'token', ARGV[3], 'leaseUntil', string.format('%.0f', now + tonumber(ARGV[2])), 'attempt', string.format('%.0f', attempt))
-return { 'claimed', ARGV[3], string.format('%.0f', attempt) }`;
-
-/** KEYS: onpaid, paid, inv. ARGV: token, retryAt ('' = succeeded), retentionMs, prefix, invoiceId, now. */
-const FINISH_ON_PAID = `${KEEP_SETTLED_UNTIL}
-local s = redis.call('HMGET', KEYS[1], 'done', 'token')
-if s[1] == '1' or s[2] ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'token')
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'retryAt', ARGV[2], 'leaseUntil', '0')
-  return 1
-end
-redis.call('HSET', KEYS[1], 'done', '1', 'leaseUntil', '0')
--- Kept at least retentionMs from now, so a finished onPaid is remembered even without its invoice record; but never
--- while the payment also has an outbox delivery that is not done.
-local delivery = redis.call('HGET', KEYS[2], 'state')
-if delivery and delivery ~= 'done' then return 1 end
-keepSettled(KEYS[2], KEYS[3], ARGV[4], ARGV[5], ARGV[3], ARGV[6])
-return 1`;
 
 /**
  * KEYS: due. ARGV: now, leaseMs, limit, prefix, tokenBase. Returns one { invoiceId, token, attempt, redelivery
@@ -269,8 +233,6 @@ export const SCRIPTS = {
   openInvoice: script(OPEN_INVOICE),
   markPaid: script(MARK_PAID),
   recordPayment: script(RECORD_PAYMENT),
-  claimOnPaid: script(CLAIM_ON_PAID),
-  finishOnPaid: script(FINISH_ON_PAID),
   claimDeliveries: script(CLAIM_DELIVERIES),
   finishDelivery: script(FINISH_DELIVERY),
   redeliver: script(REDELIVER),

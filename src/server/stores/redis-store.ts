@@ -20,7 +20,6 @@ import type {
   DeliveryRecord,
   DeliveryState,
   InvoiceRecord,
-  OnPaidClaim,
   PaidRecord,
   StoreListener,
 } from './store.js';
@@ -173,29 +172,6 @@ export class RedisStore implements CheckoutStore {
   async getOrderPaidBy(orderId: string): Promise<string | undefined> {
     checkId(STORE, 'getOrderPaidBy', 'orderId', orderId);
     return (await this.#call('getOrderPaidBy', () => this.#client.get(this.#key('orderpaid:', orderId)))) ?? undefined;
-  }
-
-  async claimOnPaid(invoiceId: string, leaseMs: number, now: number): Promise<OnPaidClaim> {
-    checkId(STORE, 'claimOnPaid', 'invoiceId', invoiceId);
-    const reply = (await this.#script('claimOnPaid', SCRIPTS.claimOnPaid, [this.#key('onpaid:', invoiceId)], [
-      String(Math.floor(now)),
-      wholeMs(leaseMs),
-      randomUUID(),
-    ])) as string[];
-    if (reply[0] === 'done') return { state: 'done' };
-    if (reply[0] === 'busy') return { state: 'busy', retryAt: Number(reply[1]) };
-    return { state: 'claimed', token: reply[1]!, attempt: Number(reply[2]) };
-  }
-
-  async finishOnPaid(invoiceId: string, token: string, retryAt?: number): Promise<void> {
-    checkId(STORE, 'finishOnPaid', 'invoiceId', invoiceId);
-    checkId(STORE, 'finishOnPaid', 'token', token);
-    await this.#script(
-      'finishOnPaid',
-      SCRIPTS.finishOnPaid,
-      [this.#key('onpaid:', invoiceId), this.#key('paid:', invoiceId), this.#key('inv:', invoiceId)],
-      [token, retryAt === undefined ? '' : String(Math.ceil(retryAt)), String(this.#retentionMs), this.#scriptPrefix, invoiceId, String(this.#now())],
-    );
   }
 
   async recordPayment(record: Omit<PaidRecord, 'orderPaidBy'>, options: { redelivery?: boolean } = {}): Promise<PaidRecord> {

@@ -158,13 +158,16 @@ export interface CheckoutStore {
   /** The invoice that paid the order first, if any. */
   getOrderPaidBy(orderId: string): MaybePromise<string | undefined>;
 
-  /** Takes the right to run onPaid for a paid invoice for `leaseMs` (see OnPaidClaim). `now` is epoch ms. */
-  claimOnPaid(invoiceId: string, leaseMs: number, now: number): MaybePromise<OnPaidClaim>;
+  /**
+   * Takes the right to run onPaid for a paid invoice for `leaseMs` (see OnPaidClaim). `now` is epoch ms.
+   * Being removed (the outbox replaces it): RedisStore no longer has it.
+   */
+  claimOnPaid?(invoiceId: string, leaseMs: number, now: number): MaybePromise<OnPaidClaim>;
   /**
    * Ends a claim held with `token` (a stale token, whose lease another caller took over, changes nothing).
    * `retryAt` undefined: onPaid succeeded, for good. Otherwise it failed and may be claimed again from `retryAt`.
    */
-  finishOnPaid(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
+  finishOnPaid?(invoiceId: string, token: string, retryAt?: number): MaybePromise<void>;
 
   /**
    * Claims up to `limit` deliveries that are due at `now`: pending ones with `dueAt <= now`, and running ones whose

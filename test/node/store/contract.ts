@@ -200,58 +200,6 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
       });
     });
 
-    describe('onPaid claims', () => {
-      it('exactly one of 100 concurrent claims from several connections is claimed; the others are busy until the lease ends', async () => {
-        const invoiceId = unique('inv');
-        const now = Date.now();
-        const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => pool[i % pool.length]!.claimOnPaid(invoiceId, 30_000, now)));
-        const claimed = claims.filter((c) => c.state === 'claimed');
-        assert.equal(claimed.length, 1);
-        assert.deepEqual(claimed[0], { state: 'claimed', token: (claimed[0] as { token: string }).token, attempt: 1 });
-        assert.ok(claims.filter((c) => c.state === 'busy').every((c) => c.state === 'busy' && c.retryAt === now + 30_000));
-      });
-
-      it('an expired lease lets another caller claim; the stale token then changes nothing', async () => {
-        const invoiceId = unique('inv');
-        const t0 = Date.now();
-        const first = await a.claimOnPaid(invoiceId, 1000, t0);
-        assert.equal(first.state, 'claimed');
-        assert.deepEqual(await b.claimOnPaid(invoiceId, 1000, t0 + 999), { state: 'busy', retryAt: t0 + 1000 });
-        const second = await b.claimOnPaid(invoiceId, 1000, t0 + 1000);
-        assert.equal(second.state, 'claimed');
-        assert.equal(second.state === 'claimed' && second.attempt, 2);
-        assert.notEqual(second.state === 'claimed' && second.token, first.state === 'claimed' && first.token);
-        await a.finishOnPaid(invoiceId, first.state === 'claimed' ? first.token : '', undefined);
-        assert.deepEqual(await a.claimOnPaid(invoiceId, 1000, t0 + 1500), { state: 'busy', retryAt: t0 + 2000 }, 'the stale finish did not end the new claim');
-        await b.finishOnPaid(invoiceId, second.state === 'claimed' ? second.token : '');
-        assert.deepEqual(await a.claimOnPaid(invoiceId, 1000, t0 + 1600), { state: 'done' });
-      });
-
-      it('a failed run backs off: busy until retryAt, then claimable with the next attempt', async () => {
-        const invoiceId = unique('inv');
-        const t0 = Date.now();
-        const first = await a.claimOnPaid(invoiceId, 60_000, t0);
-        assert.equal(first.state, 'claimed');
-        await a.finishOnPaid(invoiceId, first.state === 'claimed' ? first.token : '', t0 + 5000);
-        assert.deepEqual(await b.claimOnPaid(invoiceId, 60_000, t0 + 100), { state: 'busy', retryAt: t0 + 5000 }, 'the lease ended, the back-off holds');
-        assert.deepEqual(await b.claimOnPaid(invoiceId, 60_000, t0 + 4999), { state: 'busy', retryAt: t0 + 5000 });
-        const retry = await b.claimOnPaid(invoiceId, 60_000, t0 + 5000);
-        assert.equal(retry.state, 'claimed');
-        assert.equal(retry.state === 'claimed' && retry.attempt, 2);
-      });
-
-      it('done is final: later claims answer done, later finishes (any token, any retryAt) change nothing', async () => {
-        const invoiceId = unique('inv');
-        const t0 = Date.now();
-        const claim = await a.claimOnPaid(invoiceId, 1000, t0);
-        const token = claim.state === 'claimed' ? claim.token : '';
-        await b.finishOnPaid(invoiceId, token);
-        await b.finishOnPaid(invoiceId, token, t0 + 10);
-        await b.finishOnPaid(invoiceId, 'some other token', t0 + 10);
-        for (const at of [t0, t0 + 5000, t0 + 10_000_000]) assert.deepEqual(await a.claimOnPaid(invoiceId, 1000, at), { state: 'done' });
-      });
-    });
-
     describe('locks', () => {
       it('one holder: a second acquire gets null until the holder releases; a wrong token releases nothing', async () => {
         const name = unique('lock');
@@ -351,7 +299,6 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
           assert.deepEqual(await b.getInvoiceByReference(`ref ${id}`), record);
           assert.deepEqual(await b.getOpenInvoice(`order ${id}`), record);
           assert.equal((await b.markPaid(paidRecord(id, `order ${id}`))).orderPaidBy, id);
-          assert.equal((await b.claimOnPaid(id, 1000, Date.now())).state, 'claimed');
           assert.notEqual(await a.acquireLock(id, 30_000), null);
           await a.setCachedStatus(id, { at: 1, result: { status: 'PAID' } }, 30_000);
           assert.deepEqual(await b.getCachedStatus(id), { at: 1, result: { status: 'PAID' } });
@@ -361,7 +308,6 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
           const id = `${odd}${tag}`;
           assert.equal((await b.getInvoice(id))?.invoiceId, id);
           assert.equal(await b.getOrderPaidBy(`order ${id}`), id);
-          assert.equal((await a.claimOnPaid(id, 1000, Date.now())).state, 'busy');
         }
         assert.equal(await a.getInvoice(`*`), undefined);
         assert.equal(await a.getInvoice(tag), undefined);
@@ -416,7 +362,7 @@ export function serverOutageContract(storeName: 'RedisStore' | 'PostgresStore', 
     const failures = await Promise.allSettled([
       writer.getInvoice(invoiceId),
       writer.openInvoice(invoiceRecord(unique('inv'), orderId)),
-      writer.claimOnPaid(invoiceId, 1000, Date.now()),
+      writer.markPaid(paidRecord(unique('inv'), orderId)),
       writer.acquireLock('lock', 1000),
       writer.publish('events', 'while down'),
     ]);
@@ -426,12 +372,12 @@ export function serverOutageContract(storeName: 'RedisStore' | 'PostgresStore', 
       const reason = (failure as PromiseRejectedResult).reason as Error & { store?: string };
       assert.equal(reason.name, 'StoreError', String(reason));
       assert.equal(reason.store, storeName);
-      assert.match(reason.message, new RegExp(`^${storeName}: (getInvoice|openInvoice|claimOnPaid|acquireLock|publish) failed: .+`));
+      assert.match(reason.message, new RegExp(`^${storeName}: (getInvoice|openInvoice|markPaid|acquireLock|publish) failed: .+`));
     }
     await target.server().restart();
-    const claim = await eventually(async () => writer.claimOnPaid(invoiceId, 1000, Date.now()));
-    assert.equal(claim.state, 'claimed');
-    assert.equal((await reader.claimOnPaid(invoiceId, 1000, Date.now())).state, 'busy', 'claims are atomic again');
+    const lock = unique('lock');
+    assert.notEqual(await eventually(async () => writer.acquireLock(lock, 30_000)), null);
+    assert.equal(await reader.acquireLock(lock, 30_000), null, 'locks are atomic again');
     if (target.keepsData) assert.equal((await reader.getPaid(invoiceId))?.orderPaidBy, invoiceId, 'the records survived the crash');
     const next = invoiceRecord(unique('inv'), orderId);
     await writer.openInvoice(next);

@@ -109,7 +109,7 @@ describe('RedisStore keys and retention', () => {
     await raw.quit();
   });
 
-  it('keeps an invoice until expiresAt + retentionMs; a paid one has no end while onPaid is pending, then gets one', async () => {
+  it('keeps an invoice until expiresAt + retentionMs; a paid one has no end while its delivery is not done, then gets one', async () => {
     const prefix = `${unique('retention')}:`;
     const store = open({ prefix, retentionMs: 60_000 });
     const expiresAt = Date.now() + 30_000;
@@ -119,16 +119,16 @@ describe('RedisStore keys and retention', () => {
       assert.ok(Math.abs(ends - (expiresAt + 60_000)) < 5, `${key} ends at expiresAt + retention (${ends})`);
     }
     const paidAt = Date.now();
-    await store.markPaid(paidRecord('inv', 'order', { paidAt }));
+    await store.recordPayment(paidRecord('inv', 'order', { paidAt }));
     for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order']) {
-      assert.equal(await raw.pttl(`${prefix}${key}`), -1, `${key} never expires while onPaid is pending`);
+      assert.equal(await raw.pttl(`${prefix}${key}`), -1, `${key} never expires while the delivery is pending`);
     }
-    const claim = await store.claimOnPaid('inv', 1000, Date.now());
-    await store.finishOnPaid('inv', claim.state === 'claimed' ? claim.token : '', Date.now() + 1000);
+    const [claim] = await store.claimDeliveries(paidAt, 1000, 1);
+    await store.finishDelivery('inv', claim!.token, { state: 'pending', retryAt: paidAt + 1000, error: 'e' });
     assert.equal(await raw.pttl(`${prefix}paid:inv`), -1, 'a failed onPaid keeps the records');
-    const retry = await store.claimOnPaid('inv', 1000, Date.now() + 1000);
-    await store.finishOnPaid('inv', retry.state === 'claimed' ? retry.token : '');
-    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order', 'onpaid:inv']) {
+    const [retry] = await store.claimDeliveries(paidAt + 1000, 1000, 1);
+    await store.finishDelivery('inv', retry!.token, { state: 'done', at: Date.now() });
+    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order']) {
       const ends = await raw.pexpiretime(`${prefix}${key}`);
       assert.ok(Math.abs(ends - (Math.max(paidAt, expiresAt) + 60_000)) < 5, `${key} ends retention after the payment (${ends} vs ${Math.max(paidAt, expiresAt) + 60_000})`);
     }
