@@ -1,8 +1,9 @@
 // Reading RedisStore's outbox: a delivery's fields in its `paid:` hash, and listing them through the sorted sets
 // that index them by payment time (`deliveries`: not done; `delivered`: done). Writes are the scripts in
 // ./redis-scripts.ts.
-import type { Redis } from 'ioredis';
-import type { DeliveryRecord, DeliveryState } from './store.js';
+import type { RedisClient } from './redis-connection.js';
+import type { DeliveryClaim, DeliveryRecord, DeliveryState, PaidRecord } from './store.js';
+import type { Claimed } from './redis-layout.js';
 
 export const DELIVERY_FIELDS = ['state', 'attempts', 'dueAt', 'leaseUntil', 'lastError', 'mayHaveRun', 'paidAt', 'doneAt', 'orderId'] as const;
 
@@ -34,7 +35,7 @@ const BATCH = 200;
  * (undefined: any state but done). Entries whose record is gone (retention) are skipped.
  */
 export async function listDeliveriesIn(
-  client: Redis,
+  client: RedisClient,
   index: string,
   paidKey: (invoiceId: string) => string,
   state: DeliveryState | undefined,
@@ -57,4 +58,16 @@ export async function listDeliveriesIn(
     }
   }
   return found;
+}
+
+/** The partitions' lists merged: oldest payment first, ties by invoice id, at most `limit`. */
+export function mergeByPayment(lists: DeliveryRecord[][], limit: number): DeliveryRecord[] {
+  const byPayment = (a: DeliveryRecord, b: DeliveryRecord) => a.paidAt - b.paidAt || (a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0);
+  return lists.flat().sort(byPayment).slice(0, limit);
+}
+
+/** One row of the claimDeliveries script ({ invoiceId, token, attempt, redelivery, json, orderPaidBy, due score }). */
+export function readClaim([id, token, attempt, again, json, orderPaidBy, score]: string[], leaseUntil: number): Claimed<DeliveryClaim> {
+  const paid = { ...(JSON.parse(json!) as Omit<PaidRecord, 'orderPaidBy'>), orderPaidBy: orderPaidBy! };
+  return { id: id!, score: Number(score), value: { token: token!, attempt: Number(attempt), redelivery: again === '1', leaseUntil, paid } };
 }

@@ -2,12 +2,11 @@
 // each; numbers cross as decimal strings. Scripts also build keys from the prefix (ARGV) for records whose names they
 // only learn inside the script (an order's previous invoice, a delivery taken from the due set).
 //
-// Redis Cluster (issue 17): every script below that names or builds more than one key touches several hash slots,
-// and the outbox scripts also touch the store-wide sorted sets (`due`, `deliveries`, `delivered`, `checks`). A
-// delivery's own record is already one key (its fields live in the `paid:` hash), so claim and finish change one
-// record plus the due set; Cluster support would need those sets split into hash-tagged shards, each with the
-// records it indexes under the same tag. Multi-key: openInvoice, markPaid, recordPayment,
-// claimDeliveries, finishDelivery, redeliver, claimDueChecks. Single-key: releaseLock, marker.
+// Redis Cluster: every script touches one hash slot only. KEYS are a partition's keys (`{<prefix><n>}…`, see
+// ./redis-layout.ts) and the prefix in ARGV is that partition's, so the keys a script builds itself (an order's
+// previous invoice, a delivery taken from the due set) are in the same slot: an order, its invoices, their payments
+// and deliveries all live in the order's partition, and each partition has its own `due`, `deliveries`, `delivered`,
+// `checks` and `marker`. The index keys (invoice id or reference -> partition) are single-key writes.
 //
 // A delivery lives in its invoice's `paid:` hash: state, attempts, dueAt, leaseUntil, token, lastError, mayHaveRun,
 // doneAt, requeuedAt (a redeliver during a run). `due` (sorted set) holds pending deliveries at dueAt and running
@@ -43,12 +42,12 @@ local function keepSettled(paidKey, invKey, prefix, invoiceId, retentionMs, now)
   local keepUntil = string.format('%.0f', math.max(tonumber(paid[1] or '0'), tonumber(inv[1] or '0'), tonumber(now)) + tonumber(retentionMs))
   redis.call('PEXPIREAT', paidKey, keepUntil)
   redis.call('PEXPIREAT', invKey, keepUntil)
-  redis.call('PEXPIREAT', prefix .. 'onpaid:' .. invoiceId, keepUntil)
   if inv[2] then redis.call('PEXPIREAT', prefix .. 'ref:' .. inv[2], keepUntil) end
   if paid[2] then
     local orderKey = prefix .. 'orderpaid:' .. paid[2]
     if redis.call('GET', orderKey) == invoiceId then redis.call('PEXPIREAT', orderKey, keepUntil) end
   end
+  return { keepUntil, inv[2] or '' }
 end
 `;
 
@@ -57,7 +56,6 @@ const KEEP_FOREVER = `
 local function keepForever(paidKey, invKey, prefix, invoiceId, orderId)
   redis.call('PERSIST', paidKey)
   redis.call('PERSIST', invKey)
-  redis.call('PERSIST', prefix .. 'onpaid:' .. invoiceId)
   local ref = redis.call('HGET', invKey, 'ref')
   if ref then redis.call('PERSIST', prefix .. 'ref:' .. ref) end
   if orderId then
@@ -102,18 +100,12 @@ return { ARGV[2], writeFirstPayment() }`;
 
 /**
  * KEYS: paid, orderpaid, inv, due, deliveries. ARGV: invoiceId, json, paidAt, orderId, prefix, mayHaveRun ('1'|'0').
- * Returns { json, orderPaidBy }. A payment from markPaid without a delivery gets one unless its old onPaid is done.
+ * Returns { json, orderPaidBy }. A payment from markPaid without a delivery gets one.
  */
 const RECORD_PAYMENT = `${WRITE_FIRST_PAYMENT}${ADD_DELIVERY}
 local known = redis.call('HMGET', KEYS[1], 'json', 'orderPaidBy', 'state', 'paidAt')
 if known[1] then
-  if not known[3] then
-    local legacy = redis.call('HMGET', ARGV[5] .. 'onpaid:' .. ARGV[1], 'done', 'attempt')
-    if legacy[1] ~= '1' then
-      local ran = (ARGV[6] == '1' or tonumber(legacy[2] or '0') > 0) and '1' or '0'
-      addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], known[4], known[4], ran)
-    end
-  end
+  if not known[3] then addDelivery(KEYS[1], KEYS[4], KEYS[5], ARGV[1], known[4], known[4], ARGV[6]) end
   return { known[1], known[2] }
 end
 local first = writeFirstPayment()
@@ -122,13 +114,14 @@ return { ARGV[2], first }`;
 
 /**
  * KEYS: due. ARGV: now, leaseMs, limit, prefix, tokenBase. Returns one { invoiceId, token, attempt, redelivery
- * ('1'|'0'), json, orderPaidBy } per claimed delivery, oldest due first.
+ * ('1'|'0'), json, orderPaidBy, due score } per claimed delivery, oldest due first.
  */
 const CLAIM_DELIVERIES = `
 local leaseUntil = string.format('%.0f', tonumber(ARGV[1]) + tonumber(ARGV[2]))
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
 local claimed = {}
-for i, id in ipairs(ids) do
+for i = 1, #due, 2 do
+  local id = due[i]
   local key = ARGV[4] .. 'paid:' .. id
   local d = redis.call('HMGET', key, 'state', 'attempts', 'mayHaveRun', 'json', 'orderPaidBy')
   if d[4] and (d[1] == 'pending' or d[1] == 'running') then
@@ -138,7 +131,7 @@ for i, id in ipairs(ids) do
     redis.call('HSET', key, 'state', 'running', 'attempts', attempt, 'leaseUntil', leaseUntil, 'token', token, 'mayHaveRun', again)
     redis.call('HDEL', key, 'requeuedAt')
     redis.call('ZADD', KEYS[1], leaseUntil, id)
-    claimed[#claimed + 1] = { id, token, attempt, again, d[4], d[5] }
+    claimed[#claimed + 1] = { id, token, attempt, again, d[4], d[5], due[i + 1] }
   else
     redis.call('ZREM', KEYS[1], id)
   end
@@ -147,7 +140,8 @@ return claimed`;
 
 /**
  * KEYS: paid, due, deliveries, delivered, inv. ARGV: token, outcome (done|pending|failed), at (doneAt or retryAt),
- * error, timedOut ('1'|'0'), retentionMs, prefix, invoiceId, now. Returns 1 when the token holds (or held) it.
+ * error, timedOut ('1'|'0'), retentionMs, prefix, invoiceId, now. Returns 0 when the token does not hold it, else
+ * 1, or { keepUntil, reference } when the payment is settled (done).
  */
 const FINISH_DELIVERY = `${KEEP_SETTLED_UNTIL}
 local d = redis.call('HMGET', KEYS[1], 'state', 'token', 'requeuedAt', 'paidAt')
@@ -177,12 +171,12 @@ end
 redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[3])
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZADD', KEYS[4], d[4], id)
-keepSettled(KEYS[1], KEYS[5], ARGV[7], id, ARGV[6], ARGV[9])
+local kept = keepSettled(KEYS[1], KEYS[5], ARGV[7], id, ARGV[6], ARGV[9])
 -- The oldest done entries whose records retention already dropped leave the index, a few per finish.
 for _, old in ipairs(redis.call('ZRANGE', KEYS[4], 0, 19)) do
   if redis.call('EXISTS', ARGV[7] .. 'paid:' .. old) == 0 then redis.call('ZREM', KEYS[4], old) end
 end
-return 1`;
+return kept`;
 
 /** KEYS: paid, due, deliveries, delivered, inv. ARGV: now, prefix, invoiceId. Returns 0 when nothing was paid. */
 const REDELIVER = `${KEEP_FOREVER}
@@ -203,19 +197,21 @@ keepForever(KEYS[1], KEYS[5], ARGV[2], ARGV[3], d[4])
 return 1`;
 
 /**
- * KEYS: checks. ARGV: now, leaseMs, limit, prefix. Returns { json, supersededAt or '' } per due open invoice, earliest
- * first; drops the entries of paid and unknown invoices.
+ * KEYS: checks. ARGV: now, leaseMs, limit, prefix. Returns { json, supersededAt or '', invoiceId, due score } per due
+ * open invoice, earliest first; drops the entries of paid and unknown invoices.
  */
 const CLAIM_DUE_CHECKS = `
 local nextAt = string.format('%.0f', tonumber(ARGV[1]) + tonumber(ARGV[2]))
 local taken = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+for i = 1, #due, 2 do
+  local id = due[i]
   local inv = redis.call('HMGET', ARGV[4] .. 'inv:' .. id, 'json', 'supersededAt')
   if not inv[1] or redis.call('EXISTS', ARGV[4] .. 'paid:' .. id) == 1 then
     redis.call('ZREM', KEYS[1], id)
   else
     redis.call('ZADD', KEYS[1], nextAt, id)
-    taken[#taken + 1] = { inv[1], inv[2] or '' }
+    taken[#taken + 1] = { inv[1], inv[2] or '', id, due[i + 1] }
   end
 end
 return taken`;
@@ -226,6 +222,22 @@ local current = redis.call('GET', KEYS[1])
 if current then return current end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]`;
+
+/**
+ * KEYS: an index key (invoice id or reference -> partition). ARGV: partition, mode, keepUntil, now. Modes: `open`
+ * only ever lengthens its life to keepUntil (a key without an end keeps none), `keep` removes its end (a payment
+ * whose records never expire), `settle` sets it to keepUntil (the records' own end). Written before the records it
+ * points at, so a record is never unreachable; a dangling index just reads as not found.
+ */
+const INDEX = `
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+if ARGV[2] == 'keep' then
+  redis.call('PERSIST', KEYS[1])
+elseif ARGV[2] == 'settle' or ttl == -2 or (ttl >= 0 and tonumber(ARGV[4]) + ttl < tonumber(ARGV[3])) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+end
+return 1`;
 
 /** KEYS: lock. ARGV: token. */
 const RELEASE_LOCK = `
@@ -247,4 +259,5 @@ export const SCRIPTS = {
   claimDueChecks: script(CLAIM_DUE_CHECKS),
   marker: script(MARKER),
   releaseLock: script(RELEASE_LOCK),
+  index: script(INDEX),
 };

@@ -3,7 +3,7 @@
 // The binaries come from the Debian packages `redis-server` and `postgresql` (.ci/run installs them); when they are
 // missing the tests fail with a message that says so, rather than skipping.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,17 +108,13 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** `persistence: true` keeps an append-only file (the default test server keeps nothing, like a cache-only Redis). */
-export async function startRedis(options: { persistence?: boolean } = {}): Promise<TestServer> {
+/** One redis-server on `port` with its data in `dir`, as a TestServer (crash, restart on the same port and folder). */
+async function redisNode(port: number, dir: string, args: string[]): Promise<TestServer> {
   const redisServer = findExecutable('redis-server', ['/usr/bin/redis-server']);
   if (!redisServer) throw new Error(`redis-server was not found. ${INSTALL_HINT}`);
-  const dir = mkdtempSync(join(tmpdir(), 'qpay-redis-'));
-  const port = await freePort();
   let current: ChildProcess | undefined;
   const start = async () => {
-    const { child, output } = launch(redisServer, [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.persistence ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning',
-    ]);
+    const { child, output } = launch(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--loglevel', 'warning', ...args]);
     current = child;
     await waitUntil(`redis-server on port ${port}`, child, output, () => tcpAsk(port, 'PING\r\n', '+PONG'));
   };
@@ -135,6 +131,67 @@ export async function startRedis(options: { persistence?: boolean } = {}): Promi
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `persistence: true` keeps an append-only file (the default test server keeps nothing, like a cache-only Redis). */
+export async function startRedis(options: { persistence?: boolean } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'qpay-redis-'));
+  return redisNode(await freePort(), dir, ['--appendonly', options.persistence ? 'yes' : 'no']);
+}
+
+export interface TestCluster {
+  /** The masters, each with its own process (crash one to lose its slots). */
+  readonly masters: TestServer[];
+  /** Startup nodes for `new Cluster(...)` / RedisStore's `{ cluster }` option. */
+  readonly nodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of `masters` masters without replicas (`redis-cli --cluster create`), each keeping an append-only
+ * file fsynced on every write (a crashed master comes back with what it acknowledged) and serving its slots while
+ * another master is down (`cluster-require-full-coverage no`).
+ */
+export async function startRedisCluster(masters = 3): Promise<TestCluster> {
+  const redisCli = findExecutable('redis-cli', ['/usr/bin/redis-cli']);
+  if (!redisCli) throw new Error(`redis-cli was not found. ${INSTALL_HINT}`);
+  const dir = mkdtempSync(join(tmpdir(), 'qpay-redis-cluster-'));
+  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+  const servers = await Promise.all(
+    ports.map((port) => {
+      const nodeDir = join(dir, String(port));
+      mkdirSync(nodeDir);
+      return redisNode(port, nodeDir, [
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '3000',
+        '--cluster-require-full-coverage', 'no', '--appendonly', 'yes', '--appendfsync', 'always',
+      ]);
+    }),
+  );
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const created = spawnSync(redisCli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (created.status !== 0) {
+    await stop();
+    throw new Error(`redis-cli --cluster create failed (${created.status}):\n${created.stdout}${created.stderr}`);
+  }
+  const deadline = Date.now() + 20_000;
+  for (const port of ports) {
+    for (;;) {
+      const info = spawnSync(redisCli, ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' });
+      if (info.stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`the cluster on ports ${ports.join(', ')} did not reach cluster_state:ok within 20 s:\n${info.stdout}`);
+      }
+      await sleep(100);
+    }
+  }
+  return { masters: servers, nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
 }
 
 /** The newest installed PostgreSQL's bin folder (Debian keeps each major version under /usr/lib/postgresql/N). */

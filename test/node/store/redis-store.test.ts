@@ -4,11 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../../src/server/stores/redis-store.js';
+import { partitionOf } from '../../../src/server/stores/redis-layout.js';
 import { startRedis, type TestServer } from '../helpers/servers.js';
 import { invoiceRecord, paidRecord, storeContract, unique, serverOutageContract } from './contract.js';
 import { outboxContract } from './outbox-contract.js';
 
 let server: TestServer;
+/** Where the store keeps `key` of order `orderId` (its partition's hash tag), and an id's index key. */
+const inOrder = (prefix: string, orderId: string, key: string) => `{${prefix}${partitionOf(orderId)}}${key}`;
+const index = (prefix: string, type: 'where:' | 'refwhere:', id: string) => `{${prefix}${partitionOf(id)}}${type}${id}`;
 const opened: RedisStore[] = [];
 const errors: Error[] = [];
 const warnings: string[] = [];
@@ -109,27 +113,28 @@ describe('RedisStore keys and retention', () => {
     await raw.quit();
   });
 
-  it('keeps an invoice until expiresAt + retentionMs; a paid one has no end while onPaid is pending, then gets one', async () => {
+  it('keeps an invoice until expiresAt + retentionMs; a paid one has no end while its delivery is not done, then gets one', async () => {
     const prefix = `${unique('retention')}:`;
     const store = open({ prefix, retentionMs: 60_000 });
     const expiresAt = Date.now() + 30_000;
     await store.openInvoice(invoiceRecord('inv', 'order', { reference: 'ref', expiresAt }));
-    for (const key of ['inv:inv', 'ref:ref', 'open:order']) {
-      const ends = await raw.pexpiretime(`${prefix}${key}`);
+    const keys = (names: string[]) => [...names.map((key) => inOrder(prefix, 'order', key)), index(prefix, 'where:', 'inv'), index(prefix, 'refwhere:', 'ref')];
+    for (const key of keys(['inv:inv', 'ref:ref', 'open:order'])) {
+      const ends = await raw.pexpiretime(key);
       assert.ok(Math.abs(ends - (expiresAt + 60_000)) < 5, `${key} ends at expiresAt + retention (${ends})`);
     }
     const paidAt = Date.now();
     await store.recordPayment(paidRecord('inv', 'order', { paidAt }));
-    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order']) {
-      assert.equal(await raw.pttl(`${prefix}${key}`), -1, `${key} never expires while onPaid is pending`);
+    for (const key of keys(['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order'])) {
+      assert.equal(await raw.pttl(key), -1, `${key} never expires while the delivery is pending`);
     }
-    const [claim] = await store.claimDeliveries(Date.now(), 1000, 1);
-    await store.finishDelivery('inv', claim!.token, { state: 'pending', retryAt: Date.now() + 1000, error: 'db down' });
-    assert.equal(await raw.pttl(`${prefix}paid:inv`), -1, 'a failed onPaid keeps the records');
-    const [retry] = await store.claimDeliveries(Date.now() + 1000, 1000, 1);
+    const [claim] = await store.claimDeliveries(paidAt, 1000, 1);
+    await store.finishDelivery('inv', claim!.token, { state: 'pending', retryAt: paidAt + 1000, error: 'e' });
+    assert.equal(await raw.pttl(inOrder(prefix, 'order', 'paid:inv')), -1, 'a failed onPaid keeps the records');
+    const [retry] = await store.claimDeliveries(paidAt + 1000, 1000, 1);
     await store.finishDelivery('inv', retry!.token, { state: 'done', at: Date.now() });
-    for (const key of ['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order']) {
-      const ends = await raw.pexpiretime(`${prefix}${key}`);
+    for (const key of keys(['inv:inv', 'ref:ref', 'paid:inv', 'orderpaid:order'])) {
+      const ends = await raw.pexpiretime(key);
       assert.ok(Math.abs(ends - (Math.max(paidAt, expiresAt) + 60_000)) < 5, `${key} ends retention after the payment (${ends} vs ${Math.max(paidAt, expiresAt) + 60_000})`);
     }
   });
@@ -144,8 +149,16 @@ describe('RedisStore keys and retention', () => {
     assert.equal(await store.getOpenInvoice('order'), undefined);
     await store.openInvoice(invoiceRecord('new', 'order'));
     await store.acquireLock('l', 10_000);
-    const keys = await raw.keys(`${prefix}*`);
-    assert.deepEqual(keys.sort(), [`${prefix}inv:new`, `${prefix}lock:l`, `${prefix}open:order`, `${prefix}ref:ref-new`], 'only the live records, under the prefix');
+    const keys = [...(await raw.keys(`${prefix}*`)), ...(await raw.keys(`{${prefix}*`))];
+    const expected = [
+      inOrder(prefix, 'order', 'inv:new'),
+      inOrder(prefix, 'order', 'open:order'),
+      inOrder(prefix, 'order', 'ref:ref-new'),
+      index(prefix, 'where:', 'new'),
+      index(prefix, 'refwhere:', 'ref-new'),
+      `${prefix}lock:l`,
+    ];
+    assert.deepEqual(keys.sort(), expected.sort(), 'only the live records and their index keys, under the prefix');
   });
 
   it('works on a shared ioredis client that has its own keyPrefix (the scripts build keys with it too)', async () => {
@@ -157,8 +170,8 @@ describe('RedisStore keys and retention', () => {
       await store.openInvoice(invoiceRecord('two', 'order'));
       assert.equal(typeof (await store.getInvoice('one'))?.supersededAt, 'number', 'the script found the previous invoice');
       await store.markPaid(paidRecord('one', 'order'));
-      assert.equal(await raw.pttl(`${prefix}pay:inv:one`), -1, 'the paid invoice lost its expiry');
-      assert.equal(await raw.pttl(`${prefix}pay:ref:ref-one`), -1, 'and so did its reference');
+      assert.equal(await raw.pttl(`${prefix}${inOrder('pay:', 'order', 'inv:one')}`), -1, 'the paid invoice lost its expiry');
+      assert.equal(await raw.pttl(`${prefix}${inOrder('pay:', 'order', 'ref:ref-one')}`), -1, 'and so did its reference');
       await store.close();
       assert.equal(client.status, 'ready', 'a shared client stays open');
     } finally {
