@@ -44,9 +44,9 @@ const MODE_SETTINGS = {
     push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
   },
   default: {
-    qr: 11, paid: 16, hidden: 5, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
+    qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
-    push: { reps: 10, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
   },
   full: {
     qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },

@@ -24,15 +24,15 @@ function headline(r, row, section) {
   section('Headline (details below)');
   const cb = r.push?.callbackToPaid;
   if (cb) {
-    row('time to paid: provider callback -> paid event, with events-url, median / p95', ms95(cb.stream), ms95(cb.baseline), ratio(cb.stream.median, cb.baseline.median));
-    row('time to paid: same, polling only (callback lost or no stream)', ms95(cb.poll), ms95(cb.baseline), ratio(cb.poll.median, cb.baseline.median));
+    row('time to paid: callback -> paid event, events-url, median / p95', ms95(cb.stream), ms95(cb.baseline), ratio(cb.stream.median, cb.baseline.median));
+    row('time to paid: same, polling only', ms95(cb.poll), ms95(cb.baseline), ratio(cb.poll.median, cb.baseline.median));
   }
   const st = r.push?.streams;
-  if (st) row(`provider calls per open checkout: QPay status calls per open invoice per second (${st.count} streams)`, `${callsPerOpenInvoice(st)} calls/invoice/s`);
+  if (st) row(`provider calls per open checkout (${st.count} streams, ${st.invoices} invoices)`, `${callsPerOpenInvoice(st)} QPay calls/invoice/s`);
   const s = r.server;
   if (s) {
     row('capacity per process: status route back to back, req/s and p99', `${s.flood.rps} req/s, p99 ${s.flood.p99Ms} ms`);
-    row(`capacity per process: ${s.pollers} pollers every ${s.interval} ms, p99`, `${s.paced.p99Ms} ms (${s.paced.rps} req/s)`);
+    row(`capacity per process: ${s.pollers} pollers every ${s.interval} ms`, `${s.paced.rps} req/s, p99 ${s.paced.p99Ms} ms`);
   }
   const qr = r.timeToQr;
   if (qr) {
@@ -143,10 +143,8 @@ function push(r, row, section) {
   }
   const st = p.streams;
   if (st) {
-    row(
-      `${st.count} open streams over ${st.invoices} invoices, one process`,
-      `${kb(st.heapPerStreamBytes)} heap (${kb(st.rssPerStreamBytes)} RSS) per stream, ${st.idleCpuPercent}% of a core idle, ${st.qpayCallsPerSecond} QPay calls/s (${callsPerOpenInvoice(st)} per invoice per s)`,
-    );
+    row(`${st.count} open streams over ${st.invoices} invoices, one process: memory per stream`, `${kb(st.heapPerStreamBytes)} heap, ${kb(st.rssPerStreamBytes)} RSS`);
+    row(`  idle: CPU, QPay status calls`, `${st.idleCpuPercent}% of a core, ${st.qpayCallsPerSecond} calls/s (${callsPerOpenInvoice(st)} per invoice per s)`);
   }
 }
 
