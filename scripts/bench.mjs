@@ -1,51 +1,89 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick]`: what <qpay-checkout> costs a page and how fast it sees a payment,
-// measured on this machine beside a naive baseline (a setInterval poller that draws its QR with
-// `qrcode` on every render; bench/baseline/). Prints a table and writes bench/results.json.
-//   size       gzip/brotli of the shipped files and of what a page fetched in each path
-//   time to QR invoice set -> QR painted (qr_image and drawn paths), and navigation start -> QR
-//              painted on a plain page with the <script> file; Chromium, fresh cache per run
-//   time to paid  endpoint turns PAID -> paid event (visible page), and page visible -> paid event
-//   requests   status requests in 10 min visible / hidden, a 60 s outage, after PAID (virtual time)
+// `npm run bench [-- --quick | --full] [-- --only PART,PART]`: what <qpay-checkout> costs a page and a shop's
+// server, and how fast it sees a payment, measured on this machine beside a naive baseline (a setInterval poller
+// that draws its QR with `qrcode` on every render; bench/baseline/). Prints a table (the headline figures first)
+// and writes bench/results.json. The parts (PARTS below):
+//   size       gzip/brotli of the shipped files and of what a page fetched in each path (page loads come from qr)
+//   qr         invoice set -> QR painted (qr_image and drawn paths), and navigation start -> QR painted on a plain
+//              page with the <script> file; Chromium, fresh cache per run
+//   paid       polling: endpoint turns PAID -> paid event (visible page), and page visible -> paid event
 //   leaks      heap and live timers/fetches/listeners after mount/unmount cycles with polling on
-//   server     the status route under many pollers on 127.0.0.1 (QPay mocked in-process)
+//   requests   status requests in 10 min visible / hidden, a 60 s outage, after PAID (virtual time)
+//   callback   the shop's real checkout handler and pages in Chromium: provider callback -> paid event, for the
+//              element with events-url, the element polling only, and the naive baseline
+//   outage     the same pages: the end of an outage -> status seen again
+//   traffic    the same pages: requests and bytes of a waiting page
+//   streams    many open event streams on one shop process: heap, idle CPU, provider calls per second
+//   server     the status route under many pollers on 127.0.0.1 (QPay mocked in-process), paced and back to back
 //   cluster    the same over 1 process on MemoryStore and 3 processes on real Redis and PostgreSQL, and a callback
 //              on one process -> PAID on another (bench/server/cluster-bench.ts)
-//   push       the shop's real checkout handler and pages in Chromium: provider callback -> paid event, the end
-//              of an outage -> status seen again, traffic of a waiting page, and many open event streams on one
-//              process; for the element with events-url, the element polling only, and the naive baseline
-// Timed figures are medians over repeated runs with min and max. Nothing is asserted: the bench
-// fails only when it cannot measure. `--quick` (CI) runs fewer repetitions and a short server run.
-// Builds first (scripts/build.mjs) when dist/ is missing or older than the sources.
+// The default run (a few minutes) has the figures a shop asks about: time to paid, provider calls per open
+// checkout, capacity per process, QR painted, sizes. `--full` runs every part with more repetitions; `--quick`
+// (the last stage of `npm test`) runs every part briefly, only to prove the bench runs. `--only` picks parts of
+// the chosen mode. Timed figures are medians over repeated runs with min and max. Nothing is asserted: the bench
+// fails only when it cannot measure. Builds first (scripts/build.mjs) when dist/ is missing or older than the
+// sources.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printTable } from '../bench/lib/table.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const resultsFile = join(root, 'bench', 'results.json');
-const quick = process.argv.includes('--quick');
-const unknownArgs = process.argv.slice(2).filter((arg) => arg !== '--quick');
-if (unknownArgs.length > 0) {
-  console.error(`bench: unknown argument ${unknownArgs.join(' ')}; the only option is --quick`);
-  process.exit(2);
+
+const PARTS = ['size', 'qr', 'paid', 'leaks', 'requests', 'callback', 'outage', 'traffic', 'streams', 'server', 'cluster'];
+const DEFAULT_PARTS = ['size', 'qr', 'paid', 'requests', 'callback', 'streams', 'server'];
+const INTERVAL = 2000; // the element's default poll-interval
+const MODE_SETTINGS = {
+  quick: {
+    qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
+    cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
+    push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
+  },
+  default: {
+    qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
+    cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
+    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+  },
+  full: {
+    qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
+    cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
+    push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+  },
+};
+
+/** The mode (quick, default, full) and the parts to run, from the command line; exits with a message on anything else. */
+function readArguments(args) {
+  const usage = `usage: npm run bench [-- --quick | --full] [--only ${PARTS.join(',')}]`;
+  const fail = (message) => {
+    console.error(`bench: ${message}\n${usage}`);
+    process.exit(2);
+  };
+  let mode = 'default';
+  let only;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--quick' || arg === '--full') {
+      if (mode !== 'default') fail(`--quick and --full exclude each other`);
+      mode = arg.slice(2);
+    } else if (arg === '--only' || arg.startsWith('--only=')) {
+      const list = arg === '--only' ? args[++i] : arg.slice('--only='.length);
+      if (!list) fail('--only needs a comma-separated list of parts');
+      only = list.split(',').map((part) => part.trim()).filter(Boolean);
+      const unknown = only.filter((part) => !PARTS.includes(part));
+      if (unknown.length > 0) fail(`unknown part ${unknown.join(', ')} in --only; the parts are ${PARTS.join(', ')}`);
+    } else {
+      fail(`unknown argument ${arg}`);
+    }
+  }
+  const parts = new Set(only ?? (mode === 'default' ? DEFAULT_PARTS : PARTS));
+  return { mode, parts, settings: MODE_SETTINGS[mode] };
 }
 
-const INTERVAL = 2000; // the element's default poll-interval
-const SETTINGS = quick
-  ? {
-      qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
-      cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
-      push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
-    }
-  : {
-      qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
-      cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
-      push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
-    };
-
+const { mode, parts, settings: SETTINGS } = readArguments(process.argv.slice(2));
 const benchStarted = Date.now();
 /** Progress lines carry the seconds since the start, to see where the time goes. */
 const progress = (line) => console.log(`[${((Date.now() - benchStarted) / 1000).toFixed(1).padStart(5)} s] ${line}`);
@@ -121,17 +159,60 @@ const runClusterBench = (settings) => runTsBench('bench/server/cluster-bench.ts'
 
 // ---- the run --------------------------------------------------------------------------------------
 
-async function main() {
-  const started = Date.now();
-  const loadBefore = loadavg();
-  ensureBuild();
-  const executablePath = findChromium();
+const runs = (...names) => names.some((name) => parts.has(name));
 
-  // Imported after the build: the size helpers and server bench read dist/.
-  const { buildBenchBundles } = await import('../bench/lib/bundle.mjs');
+/** Status request counts per widget and scenario, summarized. */
+async function requestCounts(summarize) {
+  progress(`Status requests on virtual time (${SETTINGS.requestRuns} runs)…`);
+  const counts = await runRequestCounts(SETTINGS.requestRuns);
+  const requests = {};
+  for (const [widget, scenarios] of Object.entries(counts.results)) {
+    requests[widget] = {};
+    for (const [scenario, runs] of Object.entries(scenarios)) {
+      requests[widget][scenario] = summarize(runs.map((r) => r.requests), 0);
+      if (runs[0].recoveryMs !== undefined) requests[widget].outageRecoveryMs = summarize(runs.map((r) => r.recoveryMs), 0);
+    }
+  }
+  return { requests, pollerDefaults: counts.settings };
+}
+
+/** The Chromium parts on the bench pages (qr, paid, leaks), with the page loads the size part reads. */
+async function browserParts({ scratch, invoices, executablePath }) {
   const { startPageServer } = await import('../bench/lib/page-server.mjs');
   const { runBrowserBench } = await import('../bench/lib/browser-bench.mjs');
   const { measureSizes } = await import('../bench/lib/size-bench.mjs');
+  const server = await startPageServer({ bundlesDir: join(scratch, 'bundles'), invoices });
+  let browser = { loaded: {} };
+  try {
+    if (runs('qr', 'paid', 'leaks')) {
+      progress(`Chromium (${executablePath})…`);
+      browser = await runBrowserBench({
+        executablePath,
+        server,
+        invoices,
+        parts,
+        reps: { qr: SETTINGS.qr, paid: SETTINGS.paid, hidden: SETTINGS.hidden, leakRuns: SETTINGS.leakRuns, cycles: SETTINGS.cycles },
+        interval: INTERVAL,
+        log: progress,
+      });
+    }
+  } finally {
+    await server.close();
+  }
+  const size = parts.has('size') ? measureSizes({ loaded: browser.loaded, fileFor: server.fileFor }) : undefined;
+  return { browser, size };
+}
+
+async function main() {
+  const started = Date.now();
+  const loadBefore = loadavg();
+  progress(`Mode ${mode}, parts: ${[...parts].join(', ')}`);
+  ensureBuild();
+  const needsChromium = runs('qr', 'paid', 'leaks', 'callback', 'outage', 'traffic');
+  const executablePath = needsChromium ? findChromium() : undefined;
+
+  // Imported after the build: the size helpers and server bench read dist/.
+  const { buildBenchBundles } = await import('../bench/lib/bundle.mjs');
   const { runServerBench } = await import('../bench/lib/server-bench.mjs');
   const { runPushBench } = await import('../bench/lib/push-bench.mjs');
   const { summarize } = await import('../bench/lib/stats.mjs');
@@ -144,184 +225,58 @@ async function main() {
 
   const scratch = mkdtempSync(join(tmpdir(), 'qpay-bench-'));
   try {
-    progress('Bundling the bench pages (element from the npm entry with lit; baseline with qrcode)…');
-    await buildBenchBundles(join(scratch, 'bundles'));
-    const server = await startPageServer({ bundlesDir: join(scratch, 'bundles'), invoices });
-    let browser;
-    try {
-      progress(`Chromium (${executablePath})…`);
-      browser = await runBrowserBench({
-        executablePath,
-        server,
-        invoices,
-        reps: { qr: SETTINGS.qr, paid: SETTINGS.paid, hidden: SETTINGS.hidden, leakRuns: SETTINGS.leakRuns, cycles: SETTINGS.cycles },
-        interval: INTERVAL,
-        log: progress,
-      });
-    } finally {
-      await server.close();
+    const results = { meta: {} };
+    if (runs('size', 'qr', 'paid', 'leaks', 'callback', 'outage', 'traffic', 'streams')) {
+      progress('Bundling the bench pages (element from the npm entry with lit; baseline with qrcode)…');
+      await buildBenchBundles(join(scratch, 'bundles'));
     }
-    const size = measureSizes({ loaded: browser.loaded, fileFor: server.fileFor });
-
-    progress('Push: the shop\'s checkout handler with pages in Chromium…');
-    const push = await runPushBench({ executablePath, bundlesDir: join(scratch, 'bundles'), interval: INTERVAL, ...SETTINGS.push, log: progress });
-
-    progress(`Status requests on virtual time (${SETTINGS.requestRuns} runs)…`);
-    const counts = await runRequestCounts(SETTINGS.requestRuns);
-    const requests = {};
-    for (const [widget, scenarios] of Object.entries(counts.results)) {
-      requests[widget] = {};
-      for (const [scenario, runs] of Object.entries(scenarios)) {
-        requests[widget][scenario] = summarize(runs.map((r) => r.requests), 0);
-        if (runs[0].recoveryMs !== undefined) requests[widget].outageRecoveryMs = summarize(runs.map((r) => r.recoveryMs), 0);
-      }
+    let chromium;
+    if (runs('size', 'qr', 'paid', 'leaks')) {
+      const { browser, size } = await browserParts({ scratch, invoices, executablePath });
+      chromium = browser.chromium;
+      Object.assign(results, { size, timeToQr: browser.timeToQr, navigationToQr: browser.navigation, timeToPaid: browser.timeToPaid, leaks: browser.leaks });
+    }
+    if (runs('callback', 'outage', 'traffic', 'streams')) {
+      progress("Push: the shop's checkout handler with pages in Chromium…");
+      results.push = await runPushBench({ executablePath, bundlesDir: join(scratch, 'bundles'), interval: INTERVAL, parts, ...SETTINGS.push, log: progress });
+    }
+    let pollerDefaults;
+    if (runs('requests')) ({ requests: results.requests, pollerDefaults } = await requestCounts(summarize));
+    if (runs('server')) {
+      const { pollers, invoices: invoiceCount, durationMs } = SETTINGS.server;
+      progress(`Server: ${pollers} pollers over ${invoiceCount} invoices for ${durationMs / 1000} s, paced and flood…`);
+      results.server = await runServerBench({ ...SETTINGS.server, interval: INTERVAL });
+    }
+    if (runs('cluster')) {
+      progress(`Cluster: ${SETTINGS.cluster.pollers} pollers, 1 process on MemoryStore, 3 on Redis, 3 on PostgreSQL…`);
+      results.cluster = await runClusterBench({ ...SETTINGS.cluster, interval: INTERVAL });
     }
 
-    const { pollers, invoices: invoiceCount, durationMs } = SETTINGS.server;
-    progress(`Server: ${pollers} pollers over ${invoiceCount} invoices for ${durationMs / 1000} s, paced and flood…`);
-    const serverResults = await runServerBench({ ...SETTINGS.server, interval: INTERVAL });
-    progress(`Cluster: ${SETTINGS.cluster.pollers} pollers, 1 process on MemoryStore, 3 on Redis, 3 on PostgreSQL…`);
-    const clusterResults = await runClusterBench({ ...SETTINGS.cluster, interval: INTERVAL });
-
-    const results = {
-      meta: {
-        command: `npm run bench${quick ? ' -- --quick' : ''}`,
-        quick,
-        date: new Date().toISOString(),
-        seconds: Math.round((Date.now() - started) / 1000),
-        machine: {
-          cpus: cpus().length,
-          cpuModel: cpus()[0]?.model ?? 'unknown',
-          memoryGiB: Math.round(totalmem() / 2 ** 30),
-          os: `${process.platform} ${release()}`,
-          node: process.version,
-          chromium: browser.chromium,
-          loadAverage: { before: loadBefore.map((n) => Math.round(n * 100) / 100), after: loadavg().map((n) => Math.round(n * 100) / 100) },
-        },
-        settings: { ...SETTINGS, pollInterval: INTERVAL, pollerDefaults: counts.settings },
+    results.meta = {
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      mode,
+      quick: mode === 'quick',
+      parts: [...parts],
+      date: new Date().toISOString(),
+      seconds: Math.round((Date.now() - started) / 1000),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        os: `${process.platform} ${release()}`,
+        node: process.version,
+        chromium: chromium ?? null,
+        loadAverage: { before: loadBefore.map((n) => Math.round(n * 100) / 100), after: loadavg().map((n) => Math.round(n * 100) / 100) },
       },
-      size,
-      timeToQr: browser.timeToQr,
-      navigationToQr: browser.navigation,
-      timeToPaid: browser.timeToPaid,
-      requests,
-      leaks: browser.leaks,
-      server: serverResults,
-      cluster: clusterResults,
-      push,
+      settings: { ...SETTINGS, pollInterval: INTERVAL, pollerDefaults },
     };
     mkdirSync(dirname(resultsFile), { recursive: true });
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    printTable(results);
+    printTable(results, log);
     log(`\nWrote ${relative(root, resultsFile)} in ${results.meta.seconds} s.`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-// ---- the table ------------------------------------------------------------------------------------
-
-const kb = (bytes) => (bytes === null || bytes === undefined ? '—' : `${(bytes / 1024).toFixed(1)} KB`);
-const ms = (s) => (s?.median === null || s?.median === undefined ? '—' : `${s.median} ms (${s.min}–${s.max})`);
-const num = (s) => (s?.median === null || s?.median === undefined ? '—' : s.min === s.max ? `${s.median}` : `${s.median} (${s.min}–${s.max})`);
-/** qpay-checkout ÷ baseline: below 1 means the element needs less (bytes, ms, requests). */
-function ratio(element, baseline) {
-  if (typeof element !== 'number' || typeof baseline !== 'number' || baseline === 0) return '';
-  const r = element / baseline;
-  return r === 0 ? '0' : r < 0.1 ? r.toFixed(3) : r.toFixed(2);
-}
-
-function printTable(r) {
-  const rows = [];
-  const section = (title) => rows.push([`\n${title}`]);
-  const row = (label, element, baseline = '', compare = '') => rows.push([label, element, baseline, compare]);
-
-  section('Size (gzip / brotli)');
-  const sz = (s) => (s ? `${kb(s.gzip)} / ${kb(s.brotli)}` : '—');
-  row('<script> file dist/qpay-checkout.min.js', sz(r.size.scriptFile));
-  row('npm entry (dist/index.js + static imports, no lit, bundled)', sz(r.size.npmEntry));
-  row('QR chunk in dist (qrcode external)', sz(r.size.qrChunk));
-  row('other on-demand chunks (en, ru, invoice-url loader, phone bank list)', sz(r.size.otherLazyChunks));
-  row('QR chunk as a page loads it (with qrcode)', sz(r.size.qrChunkWithEncoder));
-  const pages = r.size.pages;
-  row('page loads: npm entry + lit, qr_image path', sz(pages.elementImage), sz(pages.baseline), ratio(pages.elementImage?.gzip, pages.baseline?.gzip));
-  row('page loads: npm entry + lit + QR chunk, drawn path', sz(pages.elementDrawn), sz(pages.baseline), ratio(pages.elementDrawn?.gzip, pages.baseline?.gzip));
-  row('page loads: <script> file page', sz(pages.scriptPage));
-
-  section('Time to QR painted (median (min–max))');
-  const qr = r.timeToQr;
-  const base = qr['baseline:drawn'].paint;
-  row('invoice set -> painted, qr_image path', ms(qr['element:image'].paint), ms(base), ratio(qr['element:image'].paint.median, base.median));
-  row('invoice set -> painted, drawn QR path', ms(qr['element:drawn'].paint), ms(base), ratio(qr['element:drawn'].paint.median, base.median));
-  row('navigation start -> painted, <script> page, qr_image', ms(r.navigationToQr.image.paint));
-  row('navigation start -> painted, <script> page, drawn', ms(r.navigationToQr.drawn.paint));
-
-  section(`Time to paid (poll interval ${r.meta.settings.pollInterval} ms)`);
-  const tp = r.timeToPaid;
-  row('endpoint PAID -> paid event, page visible', ms(tp.element.visible), ms(tp.baseline.visible), ratio(tp.element.visible.median, tp.baseline.visible.median));
-  row('page visible again -> paid event', ms(tp.element.fromHidden), ms(tp.baseline.fromHidden), ratio(tp.element.fromHidden.median, tp.baseline.fromHidden.median));
-
-  section('Status requests per widget (virtual time, exact)');
-  const q = r.requests;
-  row('10 min visible', num(q.element.visible), num(q.baseline.visible), ratio(q.element.visible.median, q.baseline.visible.median));
-  row('10 min hidden', num(q.element.hidden), num(q.baseline.hidden), ratio(q.element.hidden.median, q.baseline.hidden.median));
-  row('60 s outage (network errors)', num(q.element.outage), num(q.baseline.outage), ratio(q.element.outage.median, q.baseline.outage.median));
-  row('  first request after the outage ends, ms', num(q.element.outageRecoveryMs), num(q.baseline.outageRecoveryMs));
-  row('10 min after PAID', num(q.element.afterPaid), num(q.baseline.afterPaid), ratio(q.element.afterPaid.median, q.baseline.afterPaid.median));
-
-  const lk = r.leaks;
-  section(`Leaks after ${lk.element.cycles} mount/unmount cycles with polling on`);
-  row('heap growth per cycle, bytes (V8 used heap after GC)', num(lk.element.heapGrowthPerCycleBytes), num(lk.baseline.heapGrowthPerCycleBytes));
-  row('  of which DevTools request records, bytes', num(lk.element.devtoolsHeapGrowthPerCycleBytes), num(lk.baseline.devtoolsHeapGrowthPerCycleBytes));
-  row('  growth less those records, bytes', num(lk.element.pageHeapGrowthPerCycleBytes), num(lk.baseline.pageHeapGrowthPerCycleBytes));
-  row('heap after (used, after GC)', kb(lk.element.heapAfterBytes.median), kb(lk.baseline.heapAfterBytes.median));
-  const live = (l) => `${l.timeouts} timeouts, ${l.intervals} intervals, ${l.fetches} fetches, ${l.listeners} listeners`;
-  row('still live afterwards (worst run)', live(lk.element.liveAfterMax), live(lk.baseline.liveAfterMax));
-
-  const s = r.server;
-  section(`Server: status route, ${s.pollers} pollers over ${s.invoices} invoices, ${s.durationMs / 1000} s, ≤${s.connections} connections`);
-  for (const mode of ['paced', 'flood']) {
-    const m = s[mode];
-    const label = mode === 'paced' ? `paced (every ${s.interval} ms)` : 'flood (back to back)';
-    row(`${label}: requests/s, p50 / p99 latency`, `${m.rps} req/s, ${m.p50Ms} / ${m.p99Ms} ms${m.failed ? `, ${m.failed} failed` : ''}`);
-    row(`${label}: QPay calls (payment checks), token requests`, `${m.qpayCalls} (${m.paymentChecks}), ${m.tokenRequests} tokens: ${m.requestsPerQPayCall} status requests per QPay call`);
-  }
-
-  const c = r.cluster;
-  section(`Cluster: status route, ${c.pollers} pollers over ${c.invoices} invoices, ${c.durationMs / 1000} s, every ${c.interval} ms, spread over the processes`);
-  for (const [label, setup] of [['1 process, MemoryStore', c.memory], ['3 processes, Redis', c.redis], ['3 processes, PostgreSQL', c.postgres]]) {
-    row(`${label}: requests/s, p50 / p99`, `${setup.rps} req/s, ${setup.p50Ms} / ${setup.p99Ms} ms${setup.failed ? `, ${setup.failed} failed` : ''}`);
-    row(`${label}: QPay status calls per invoice per second`, `${setup.callsPerInvoicePerSecond} (${setup.paymentChecks} in all)`);
-    const t = setup.callbackToPaidMs;
-    row(`${label}: callback on one process -> PAID on ${setup.processes > 1 ? 'another' : 'the same'}`, `${t.median} ms median, p95 ${t.p95} ms`);
-    const e = setup.callbackToStreamMs;
-    row(`${label}: callback on one process -> PAID in a stream ${setup.processes > 1 ? 'another' : 'the same'} holds`, `${e.median} ms median, p95 ${e.p95} ms`);
-  }
-  const p = r.push;
-  section(`Push: the shop's checkout handler (QPay mocked), element with events-url vs polling only (poll interval ${p.interval} ms)`);
-  const ms95 = (s) => (s?.median == null ? '—' : `${s.median} / ${s.p95} ms (${s.min}–${s.max})`);
-  const cb = p.callbackToPaid;
-  row(`provider callback -> paid event, median / p95: stream`, ms95(cb.stream), ms95(cb.baseline), ratio(cb.stream.median, cb.baseline.median));
-  row(`  polling only`, ms95(cb.poll), ms95(cb.baseline), ratio(cb.poll.median, cb.baseline.median));
-  const out = p.outageRecovery;
-  const rec = (s) => `${ms(s)}${s.neverRecovered ? `, ${s.neverRecovered} never` : ''}, ${s.attemptsPerPage} tries/page`;
-  row(`end of a ${p.outageMs / 1000} s outage -> status seen: stream`, rec(out.stream), rec(out.baseline), ratio(out.stream.median, out.baseline.median));
-  row(`  polling only`, rec(out.poll), rec(out.baseline), ratio(out.poll.median, out.baseline.median));
-  const tr = p.trafficPer10Min;
-  const traffic = (t) => `${t.requests} requests, ${kb(t.bytes)}`;
-  row(`waiting page, per 10 min (from ${p.trafficMs / 1000} s): stream`, traffic(tr.stream), traffic(tr.baseline), ratio(tr.stream.bytes, tr.baseline.bytes));
-  row(`  polling only`, traffic(tr.poll), traffic(tr.baseline), ratio(tr.poll.bytes, tr.baseline.bytes));
-  const st = p.streams;
-  row(`${st.count} open streams over ${st.invoices} invoices, one process`, `${kb(st.heapPerStreamBytes)} heap (${kb(st.rssPerStreamBytes)} RSS) per stream, ${st.idleCpuPercent}% CPU idle, ${st.qpayCallsPerSecond} QPay calls/s`);
-
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.filter((cells) => cells.length > 1).map((cells) => String(cells[i] ?? '').length)));
-  log(`\n${'figure'.padEnd(widths[0])}  ${'qpay-checkout'.padEnd(widths[1])}  ${'naive baseline'.padEnd(widths[2])}  qpay ÷ baseline`);
-  for (const cells of rows) {
-    if (cells.length === 1) log(cells[0]);
-    else log(`${cells[0].padEnd(widths[0])}  ${String(cells[1]).padEnd(widths[1])}  ${String(cells[2]).padEnd(widths[2])}  ${cells[3]}`);
-  }
-  const m = r.meta.machine;
-  log(`\n${m.cpus} × ${m.cpuModel}, Node ${m.node}, Chromium ${m.chromium}, load average ${m.loadAverage.before[0]} -> ${m.loadAverage.after[0]}`);
 }
 
 main().catch((error) => {

@@ -217,6 +217,9 @@ export class QPayCheckoutElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // A page's first number format loads the browser's locale data (tens of ms): load it now, while no
+    // invoice is waiting to be shown, rather than inside the render that shows the QR.
+    setTimeout(() => formatMoney(0, '', this.#language()));
     // A load cut short by removal runs again.
     if (this.blocked === 'loading' && !this.#loadController) void this.#loadInvoice();
     this.#resume();
