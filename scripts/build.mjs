@@ -88,7 +88,7 @@ function minifyCssLiterals() {
  * (a nested html`…` in them is squeezed the same way).
  */
 function squeezeHtmlLiterals() {
-  const files = ['qpay-checkout.ts', 'bank-list.ts', 'qr-draw.ts'].map((name) => join(root, 'src', 'element', name));
+  const files = ['qpay-checkout.ts', 'bank-list.ts', 'app-hint.ts', 'qr-draw.ts'].map((name) => join(root, 'src', 'element', name));
   const squeezeText = (text) =>
     text.replace(/\s*\n\s*/g, (run, at) => (text[at - 1] === '>' && text[at + run.length] === '<' ? '' : ' '));
   // Reads the template literal whose opening backtick is at code[start]; returns its squeezed text and the index after it.

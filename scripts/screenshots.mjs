@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run screenshots`: the phone views as a customer sees them, saved as PNGs in screenshots/
 // (generated, gitignored). QPay (23 banks) and TBank SBP (NSPK's list), light and dark, on an iPhone 13's
-// visible area (390 x 664 CSS px, 2x), plus QPay on a small Android (360 x 640) and the SBP search for "sber".
+// visible area (390 x 664 CSS px, 2x), plus QPay on a small Android (360 x 640) and the SBP search for "sber",
+// and the "Didn't open?" hint on the small Android (mn QPay, ru SBP): a bank tile tapped, its link kept from
+// going anywhere (as when the app is not installed), and the page left visible past the element's 2.5 s wait.
 // Drives headless Chromium (playwright-core; CHROMIUM_PATH or /usr/bin/chromium) on the built <script>
 // file, so run `npm run build` first (the npm script does). Every request is answered here: the page,
 // the script and the fixtures from this repository, and the banks' logo hosts are cut off, as they
@@ -57,7 +59,12 @@ const VIEWS = [
   { file: 'tbank-light.png', phone: 'iphone13', scheme: 'light', lang: 'ru', invoice: tbankInvoice, banks: true },
   { file: 'tbank-dark.png', phone: 'iphone13', scheme: 'dark', lang: 'ru', invoice: tbankInvoice, banks: true },
   { file: 'tbank-search-light.png', phone: 'iphone13', scheme: 'light', lang: 'ru', invoice: tbankInvoice, banks: true, search: 'sber' },
+  { file: 'qpay-android-hint-light.png', phone: 'android', scheme: 'light', lang: 'mn', invoice: qpayInvoice, tap: 'Khan bank' },
+  { file: 'tbank-android-hint-light.png', phone: 'android', scheme: 'light', lang: 'ru', invoice: tbankInvoice, banks: true, tap: 'Сбербанк' },
+  { file: 'tbank-android-hint-dark.png', phone: 'android', scheme: 'dark', lang: 'ru', invoice: tbankInvoice, banks: true, tap: 'Сбербанк' },
 ];
+/** Past the element's wait after a bank tap (APP_OPEN_WAIT_MS in src/core/app-open.ts) before the hint shows. */
+const HINT_WAIT_MS = 2800;
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -85,6 +92,9 @@ try {
         '/page.css': ['text/css', PAGE_CSS],
         '/qpay-checkout.min.js': ['text/javascript', readFileSync(script)],
       };
+      // The script file's sibling parts (the bank list, the en and ru texts), loaded from next to it.
+      const part = /^\/(qpay-checkout\.[a-z-]+\.min\.js)$/.exec(url.pathname)?.[1];
+      if (part && existsSync(join(root, 'dist', part))) files[url.pathname] = ['text/javascript', readFileSync(join(root, 'dist', part))];
       const file = files[url.pathname];
       return file ? route.fulfill({ contentType: file[0], body: file[1] }) : route.fulfill({ status: 404, body: '' });
     });
@@ -102,6 +112,13 @@ try {
     if (view.search) {
       await page.locator('qpay-checkout input[type="search"]').fill(view.search);
       await page.evaluate(() => document.querySelector('qpay-checkout').updateComplete);
+    }
+    if (view.tap) {
+      // The tile's link goes nowhere: the page stops the browser from following it, after the element saw the tap.
+      await page.evaluate(() => document.querySelector('qpay-checkout').addEventListener('click', (event) => event.preventDefault()));
+      await page.locator('qpay-checkout a[part~="bank"]', { hasText: view.tap }).first().tap();
+      await page.waitForTimeout(HINT_WAIT_MS);
+      if ((await page.locator('qpay-checkout .hint').count()) !== 1) throw new Error(`${view.file}: no hint ${HINT_WAIT_MS} ms after the tap`);
     }
     // The initials show after their moment of grace, once the logos failed.
     await page.waitForTimeout(800);

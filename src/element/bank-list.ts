@@ -3,12 +3,15 @@
 // long SBP lists a search that forgives Cyrillic or Latin input. Desktops never show it, so the
 // element loads this module only for the mobile layout (the card shows a spinner in its place for
 // that moment), together with its texts and styles.
-import { css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type LitElement, type TemplateResult } from 'lit';
 import { bankColour, bankInitials, findBanks, lastUsedFirst } from '../core/bank-picker.js';
 import { parseBankList, sbpBankLinks } from '../core/sbp-banks.js';
 import type { BankLink, InvoiceView } from '../core/types.js';
 import type { Language } from './i18n/index.js';
 import { phoneMessages } from './i18n/phone.js';
+import { appHint, renderAppHint, spokenAppHint } from './app-hint.js';
+
+export { spokenAppHint };
 
 /** Above this many SBP banks a search box helps the customer find theirs. */
 export const BANK_SEARCH_THRESHOLD = 12;
@@ -53,6 +56,8 @@ function bankLinks(view: InvoiceView, c2bmembers: unknown): BankLink[] {
 }
 
 export interface PhonePaymentOptions {
+  /** The element: its "Didn't open?" hint re-renders it (see app-hint.ts). */
+  host: LitElement;
   /** The search box's text. */
   filter: string;
   onFilter(value: string): void;
@@ -98,7 +103,7 @@ function renderTile({ name, logo, link }: BankLink, onSelect: (event: MouseEvent
  * another phone (or when the search finds nothing).
  */
 export function renderPhonePayment(view: InvoiceView, c2bmembers: unknown, language: Language, options: PhonePaymentOptions): TemplateResult {
-  const { filter, onSelect, qrShown, remember } = options;
+  const { filter, host, onSelect, qrShown, remember } = options;
   const t = phoneMessages[language];
   const primary = view.primaryLink;
   if (remember && !lastUsed.has(view)) lastUsed.set(view, readLastBank());
@@ -108,6 +113,8 @@ export function renderPhonePayment(view: InvoiceView, c2bmembers: unknown, langu
   const select = (name: string, link: string) => (event: MouseEvent) => {
     if (remember && name) saveLastBank(name);
     onSelect(event, name, link);
+    // The browser follows the link (the shop did not take the navigation over): watch whether the bank's app opens.
+    if (!event.defaultPrevented) appHint(host).tapped(view);
   };
   // Show QR and Copy stay in the first screen: under the tiles when they fit there, above a long searchable list.
   const actions = html`<div class="actions">
@@ -133,6 +140,7 @@ export function renderPhonePayment(view: InvoiceView, c2bmembers: unknown, langu
       : banks.length > 0
         ? html`<p class="note" role="status">${t.noBanksFound}</p>`
         : nothing}
+    ${renderAppHint(host, view, t, () => qrShown || options.onToggleQr())}
     ${searchable ? nothing : actions}`;
 }
 
@@ -251,6 +259,21 @@ export const phoneStyles = css`
     display: flex;
     flex-direction: column;
     gap: 0.25rem;
+  }
+
+  /* "Didn't open?": stays at the bottom of the screen while the card is there, over the tiles it follows. */
+  .hint {
+    position: sticky;
+    bottom: 0.5rem;
+    display: flex;
+    flex-direction: column;
+    gap: 0.375rem;
+    padding: 0.5rem 0.75rem 0.75rem;
+    border: 2px solid var(--_accent);
+    border-radius: var(--_radius);
+    background: var(--_bg);
+    box-shadow: 0 0.25rem 1rem rgb(0 0 0 / 0.25);
+    font-size: 0.9375em;
   }
 
   input {

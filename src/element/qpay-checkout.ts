@@ -450,7 +450,7 @@ export class QPayCheckoutElement extends LitElement {
     return html`<div class="card" lang=${language}>
       ${view ? this.#renderSummary(view, t, language) : nothing}
       ${waiting ? this.#renderPayment(view, t, language) : nothing}
-      <p part="status" class="status" role="status">${waiting || state === 'loading' ? SPINNER : nothing}<span>${text}</span></p>
+      <p part="status" class="status" role="status">${waiting || state === 'loading' ? SPINNER : nothing}<span>${text}</span>${waiting ? this.#modules.bankList?.spokenAppHint(this, view, language) : nothing}</p>
       ${waiting && this.trouble ? html`<p class="note">${t.connectionProblem}</p>` : nothing}
       ${waiting && view.expiresAt !== undefined
         ? html`<p part="timer" class="note timer">${t.timeLeft(formatCountdown(this.remaining))}</p>
@@ -482,6 +482,7 @@ export class QPayCheckoutElement extends LitElement {
     // The phone layout's code is on its way (a moment): a spinner holds its place.
     if (!module) return html`<p class="status" aria-busy="true">${SPINNER}</p>`;
     return module.renderPhonePayment(view, this.banks, language, {
+      host: this,
       filter: this.bankFilter,
       onFilter: (value) => (this.bankFilter = value),
       remember: this.rememberBank,

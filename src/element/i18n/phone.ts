@@ -15,6 +15,8 @@ export interface PhoneMessages {
   searchBanks: string;
   /** The search found nothing: the QR (the "Show QR" button below) works with any bank app. */
   noBanksFound: string;
+  /** A bank link was tapped and the page is still there a moment later: the bank's app did not open (likely not installed). */
+  appNotOpened: string;
 }
 
 export const phoneMessages: Record<Language, PhoneMessages> = {
@@ -26,6 +28,7 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     hideQr: 'QR код нуух',
     searchBanks: 'Банк хайх',
     noBanksFound: 'Банк олдсонгүй. Оронд нь QR кодыг уншуулна уу.',
+    appNotOpened: 'Апп нээгдээгүй бол QR кодыг харуулах эсвэл өөр банк сонгоно уу',
   },
   en: {
     chooseBank: 'Pay with your bank app',
@@ -35,6 +38,7 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     hideQr: 'Hide QR code',
     searchBanks: 'Search banks',
     noBanksFound: 'No bank found. Scan the QR code instead.',
+    appNotOpened: "Didn't open? Show the QR code or choose another bank",
   },
   ru: {
     chooseBank: 'Оплатите в приложении банка',
@@ -44,5 +48,6 @@ export const phoneMessages: Record<Language, PhoneMessages> = {
     hideQr: 'Скрыть QR-код',
     searchBanks: 'Поиск банка',
     noBanksFound: 'Банк не найден. Отсканируйте QR-код.',
+    appNotOpened: 'Приложение не открылось? Покажите QR-код или выберите другой банк',
   },
 };
