@@ -8,7 +8,7 @@ import { metrics } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
-  InstrumentType,
+  DataPointType,
   MeterProvider,
   PeriodicExportingMetricReader,
   type MetricData,
@@ -47,10 +47,17 @@ function sdkMeters() {
 type Meters = ReturnType<typeof sdkMeters>;
 let global: Meters;
 
-function metric(read: Map<string, MetricData>, name: string, type: InstrumentType, unit: string): MetricData {
+/** What kind of instrument made the data, as the SDK's data tells it. */
+type Kind = 'counter' | 'up-down counter' | 'gauge' | 'histogram';
+function kindOf(data: MetricData): Kind {
+  if (data.dataPointType === DataPointType.SUM) return data.isMonotonic ? 'counter' : 'up-down counter';
+  return data.dataPointType === DataPointType.GAUGE ? 'gauge' : 'histogram';
+}
+
+function metric(read: Map<string, MetricData>, name: string, kind: Kind, unit: string): MetricData {
   const found = read.get(name);
   assert.ok(found, `no metric ${name} among ${[...read.keys()].join(', ')}`);
-  assert.deepEqual([found.descriptor.type, found.descriptor.unit], [type, unit], `${name}: instrument type and unit`);
+  assert.deepEqual([kindOf(found), found.descriptor.unit], [kind, unit], `${name}: kind of instrument and unit`);
   return found;
 }
 
@@ -117,7 +124,33 @@ afterEach(async () => {
 });
 
 describe('a payment through its life, in the metrics', () => {
-  it('counts the invoice, the callback payment, the onPaid attempts and failure, the open stream and the deliveries due', async () => {
+  it('counts the invoice, the open stream and the payment its callback confirmed, with callback -> PAID in seconds', async () => {
+    const s = shop();
+    const invoice = await s.createInvoice('o-1');
+    assert.equal(invoice.status, 201);
+    const invoiceId = invoice.json.invoice_id as string;
+    assert.equal((await s.openStream(invoiceId)).status, 200);
+    let read = await global.read();
+    assert.equal(valueOf(metric(read, 'qpay_checkout.invoice.created', 'counter', '{invoice}'), { 'qpay_checkout.provider': 'qpay' }), 1);
+    assert.equal(valueOf(metric(read, 'qpay_checkout.active_streams', 'up-down counter', '{stream}')), 1);
+
+    const { callbackUrl } = controls.pay(invoiceId, undefined, { callback: false });
+    assert.equal((await s.callback(callbackUrl!)).text, 'SUCCESS');
+    // QPay calls again: the payment is counted once.
+    assert.equal((await s.callback(callbackUrl!)).text, 'SUCCESS');
+    await s.handler.idle();
+    read = await global.read();
+    const confirmed = metric(read, 'qpay_checkout.payment.confirmed', 'counter', '{payment}');
+    assert.equal(valueOf(confirmed, { 'qpay_checkout.payment.source': 'callback', 'qpay_checkout.provider': 'qpay' }), 1);
+    assert.equal(confirmed.dataPoints.length, 1);
+    const callbackToPaid = metric(read, 'qpay_checkout.callback.duration', 'histogram', 's');
+    assert.equal(valueOf(callbackToPaid, { 'qpay_checkout.provider': 'qpay' }), 1, 'the repeated callback found the payment recorded before it came');
+    assert.ok((callbackToPaid.dataPoints[0]!.value as { sum: number }).sum < 5, 'seconds, not milliseconds');
+    // PAID ended the stream.
+    assert.equal(valueOf(metric(read, 'qpay_checkout.active_streams', 'up-down counter', '{stream}')), 0);
+  });
+
+  it('counts onPaid attempts and failures by error type, the deliveries due at each look, and PAID -> onPaid done', async () => {
     class ShopDatabaseDown extends Error {
       override name = 'ShopDatabaseDown';
     }
@@ -130,56 +163,41 @@ describe('a payment through its life, in the metrics', () => {
       },
     });
     const invoice = await s.createInvoice('o-1');
-    assert.equal(invoice.status, 201);
-    const invoiceId = invoice.json.invoice_id as string;
-
-    const stream = await s.openStream(invoiceId);
-    assert.equal(stream.status, 200);
-    let read = await global.read();
-    assert.equal(valueOf(metric(read, 'qpay_checkout.invoice.created', InstrumentType.COUNTER, '{invoice}'), { 'qpay_checkout.provider': 'qpay' }), 1);
-    assert.equal(valueOf(metric(read, 'qpay_checkout.active_streams', InstrumentType.OBSERVABLE_UP_DOWN_COUNTER, '{stream}')), 1);
-
-    const { callbackUrl } = controls.pay(invoiceId, undefined, { callback: false });
+    const { callbackUrl } = controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     assert.equal((await s.callback(callbackUrl!)).text, 'SUCCESS');
     await s.handler.idle();
-    read = await global.read();
+    let read = await global.read();
     assert.equal(runs, 1);
-    assert.equal(valueOf(metric(read, 'qpay_checkout.payment.confirmed', InstrumentType.COUNTER, '{payment}'), { 'qpay_checkout.payment.source': 'callback', 'qpay_checkout.provider': 'qpay' }), 1);
-    const callbackToPaid = metric(read, 'qpay_checkout.callback.duration', InstrumentType.HISTOGRAM, 's');
-    assert.equal(valueOf(callbackToPaid, { 'qpay_checkout.provider': 'qpay' }), 1);
-    assert.ok((callbackToPaid.dataPoints[0]!.value as { sum: number }).sum < 5, 'seconds, not milliseconds');
-    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.attempts', InstrumentType.COUNTER, '{attempt}')), 1);
-    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.failures', InstrumentType.COUNTER, '{failure}'), { 'error.type': 'ShopDatabaseDown' }), 1);
+    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.attempts', 'counter', '{attempt}')), 1);
+    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.failures', 'counter', '{failure}'), { 'error.type': 'ShopDatabaseDown' }), 1);
     // The nudged look found the new payment due.
-    assert.equal(valueOf(metric(read, 'qpay_checkout.delivery.due', InstrumentType.OBSERVABLE_GAUGE, '{delivery}')), 1);
-    // PAID ended the stream.
-    assert.equal(valueOf(metric(read, 'qpay_checkout.active_streams', InstrumentType.OBSERVABLE_UP_DOWN_COUNTER, '{stream}')), 0);
+    assert.equal(valueOf(metric(read, 'qpay_checkout.delivery.due', 'gauge', '{delivery}')), 1);
     assert.equal(read.has('qpay_checkout.payment.delivery.duration'), false, 'no onPaid done yet');
 
     await sleep(80);
     await s.handler.tick();
     read = await global.read();
     assert.equal(runs, 2);
-    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.attempts', InstrumentType.COUNTER, '{attempt}')), 2);
-    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.failures', InstrumentType.COUNTER, '{failure}')), 1);
-    const delivered = metric(read, 'qpay_checkout.payment.delivery.duration', InstrumentType.HISTOGRAM, 's');
+    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.attempts', 'counter', '{attempt}')), 2);
+    assert.equal(valueOf(metric(read, 'qpay_checkout.on_paid.failures', 'counter', '{failure}')), 1);
+    const delivered = metric(read, 'qpay_checkout.payment.delivery.duration', 'histogram', 's');
     assert.equal(valueOf(delivered, { 'qpay_checkout.provider': 'qpay' }), 1);
     const seconds = (delivered.dataPoints[0]!.value as { sum: number }).sum;
     assert.ok(seconds >= 0.05 && seconds < 5, `PAID -> onPaid done took the retry's wait, in seconds: ${seconds}`);
 
     await s.handler.tick();
-    read = await global.read();
-    assert.equal(valueOf(metric(read, 'qpay_checkout.delivery.due', InstrumentType.OBSERVABLE_GAUGE, '{delivery}')), 0);
-    // Counted once, however often it is read.
-    assert.equal(valueOf(metric(read, 'qpay_checkout.payment.confirmed', InstrumentType.COUNTER, '{payment}')), 1);
+    assert.equal(valueOf(metric(await global.read(), 'qpay_checkout.delivery.due', 'gauge', '{delivery}')), 0);
   });
 
+});
+
+describe('provider HTTP calls, in the metrics', () => {
   it('records every HTTP call to QPay under the HTTP client convention, by operation', async () => {
     const s = shop();
     const invoice = await s.createInvoice('o-1');
     controls.pay(invoice.json.invoice_id, undefined, { callback: false });
     assert.equal((await s.poll(invoice.json.invoice_id)).json.status, 'PAID');
-    const http = metric(await global.read(), 'http.client.request.duration', InstrumentType.HISTOGRAM, 's');
+    const http = metric(await global.read(), 'http.client.request.duration', 'histogram', 's');
     const host = new URL(BASE_URL).hostname;
     for (const [operation, method] of [['login', 'POST'], ['invoice create', 'POST'], ['payment check', 'POST']]) {
       const attributes = {
@@ -203,7 +221,7 @@ describe('a payment through its life, in the metrics', () => {
     // A read is retried: 2 attempts without an answer, then one that gets through.
     controls.failNext('payment/check', 'network', 2);
     assert.equal((await s.poll(invoice.json.invoice_id)).json.status, 'NEW');
-    const http = metric(await global.read(), 'http.client.request.duration', InstrumentType.HISTOGRAM, 's');
+    const http = metric(await global.read(), 'http.client.request.duration', 'histogram', 's');
     assert.equal(valueOf(http, { 'qpay_checkout.provider.operation': 'invoice create', 'error.type': 'INTERNAL_ERROR', 'http.response.status_code': 500 }), 1);
     assert.equal(valueOf(http, { 'qpay_checkout.provider.operation': 'invoice create', 'http.response.status_code': 200 }), 1);
     const network = http.dataPoints.find((p) => p.attributes['error.type'] === 'NETWORK_ERROR');
@@ -229,7 +247,7 @@ describe('payments by how they were found', () => {
     clock.advance(2 * 60_000);
     await s.handler.tick();
     assert.deepEqual(new Set(s.paid), new Set(ids.values()));
-    const confirmed = metric(await global.read(), 'qpay_checkout.payment.confirmed', InstrumentType.COUNTER, '{payment}');
+    const confirmed = metric(await global.read(), 'qpay_checkout.payment.confirmed', 'counter', '{payment}');
     for (const source of ['poll', 'superseded', 'sweeper']) {
       assert.equal(valueOf(confirmed, { 'qpay_checkout.payment.source': source }), 1, source);
     }
@@ -244,7 +262,7 @@ describe('opting in', () => {
       const s = shop({ meterProvider: own.provider });
       assert.equal((await s.createInvoice('o-1')).status, 201);
       const read = await own.read();
-      assert.equal(valueOf(metric(read, 'qpay_checkout.invoice.created', InstrumentType.COUNTER, '{invoice}')), 1);
+      assert.equal(valueOf(metric(read, 'qpay_checkout.invoice.created', 'counter', '{invoice}')), 1);
       assert.equal(read.has('http.client.request.duration'), false, "the client's HTTP calls go where the client says");
       assert.equal((await global.read()).has('qpay_checkout.invoice.created'), false);
     } finally {
