@@ -293,7 +293,8 @@ async function buildNodeModules(entries) {
       // (×, →, …) would stay in this unminified build.
       output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/node-[name]-[hash].js', charset: 'ascii', comments: { jsdoc: false } },
     },
-  });
+    // The metrics' instrumentation scope names the package's version.
+  }, { define: { ...base.define, __PACKAGE_VERSION__: JSON.stringify(pkg.version) } });
 }
 
 /**

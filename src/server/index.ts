@@ -18,6 +18,7 @@ export {
 } from './http/transport.js';
 export { readBodyText, readStreamText, DEFAULT_MAX_BODY_BYTES, type BodyReadResult, type BodyReadOptions } from './http/body.js';
 export { logSafe } from './log.js';
+export type { MeterProviderLike, MeterLike, MetricAttributes, PaymentSource } from './metrics.js';
 export { amountProblem, CURRENCY_RULES } from './amounts.js';
 export { FailureBackoff, type BackoffOptions, type BackoffEntry } from './backoff.js';
 export type * from './providers/qpay-types.js';

@@ -155,6 +155,37 @@ console.log(JSON.stringify({
     assert.deepEqual(outcome, { redis: 'function', sameError: true, schema: true, failure: 'PostgresStore: getInvoice failed' });
   });
 
+  it('/server imports @opentelemetry/api only dynamically (never bundled), and without it records into a meterProvider given to it', () => {
+    const server = readFileSync(join(project, 'node_modules', 'qpay-checkout', 'dist', 'server.js'), 'utf8');
+    assert.match(server, /import\("@opentelemetry\/api"\)/);
+    assert.doesNotMatch(server, /from "@opentelemetry\/api"|createNoopMeter|class \w*MeterProvider/, 'no static import, nothing of the API bundled');
+    assert.equal(existsSync(join(project, 'node_modules', '@opentelemetry', 'api')), false, 'the consumer has no @opentelemetry/api');
+    write(
+      'metrics-run.mjs',
+      `import { setupServer } from 'msw/node';
+import { createQPayMock } from 'qpay-checkout/mock';
+import { QPayClient, createQPayCheckoutHandler } from 'qpay-checkout/server';
+const counts = {};
+const instrument = (name) => ({ add: (value) => (counts[name] = (counts[name] ?? 0) + value), record: (value) => (counts[name] = (counts[name] ?? 0) + 1), addCallback() {} });
+const meterProvider = { getMeter: () => ({ createCounter: instrument, createHistogram: instrument, createObservableGauge: instrument, createObservableUpDownCounter: instrument }) };
+const baseUrl = 'https://merchant-sandbox.qpay.mn';
+const server = setupServer(...createQPayMock({ baseUrl, clientId: 'shop', clientSecret: 'secret', invoiceCode: 'SHOP', drawQrImage: false }).handlers);
+server.listen({ onUnhandledRequest: 'error' });
+const handler = createQPayCheckoutHandler({
+  client: new QPayClient({ clientId: 'shop', clientSecret: 'secret', baseUrl, meterProvider }),
+  invoiceCode: 'SHOP', callbackUrl: 'https://shop.example/qpay/callback', callbackSecret: 'x'.repeat(32), meterProvider,
+  getOrder: () => ({ orderId: 'o-1', amount: 1000 }), onPaid: () => {},
+});
+const answer = await handler(new Request('https://shop.example/qpay/invoice', { method: 'POST', body: '{}' }));
+handler.close();
+server.close();
+console.log(JSON.stringify({ status: answer.status, counts }));
+`,
+    );
+    const outcome = JSON.parse(run(process.execPath, ['metrics-run.mjs'], project).trim().split('\n').at(-1)!);
+    assert.deepEqual(outcome, { status: 201, counts: { 'http.client.request.duration': 2, 'qpay_checkout.invoice.created': 1 } });
+  });
+
   describe('TypeScript in the consumer project', () => {
     before(() => {
       const compilerOptions = {

@@ -2,6 +2,7 @@
 // per-process services (each owns its own in-flight state). `createCheckoutHandler` builds it once.
 import { clientAddressOf } from '../http/client-address.js';
 import { logSafe } from '../log.js';
+import { CheckoutMetrics, meterProviderOption } from '../metrics.js';
 import type { CheckoutProvider } from '../providers/provider.js';
 import { MemoryStore, type CheckoutStore } from '../stores/store.js';
 import type { Delivery } from './delivery.js';
@@ -40,6 +41,8 @@ export interface CheckoutSettings {
   sweepGraceMs: number;
   /** Signs and verifies the `sig` of callback URLs (`callbackSecret`, or a random per-process secret). */
   signer: CallbackSigner;
+  /** The handler's recordings (a no-op without an OpenTelemetry meter provider). */
+  metrics: CheckoutMetrics;
 }
 
 /** The settings plus this process's services; routes are plain functions over it. */
@@ -114,6 +117,7 @@ export function resolveSettings(options: CheckoutHandlerOptions): CheckoutSettin
     heartbeatMs: options.streamHeartbeatMs ?? 15_000,
     ...streamLimits(options),
     ...resolveDurability(options),
+    metrics: new CheckoutMetrics(meterProviderOption(options.meterProvider, 'createCheckoutHandler')),
   };
 }
 

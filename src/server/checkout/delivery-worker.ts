@@ -34,6 +34,15 @@ export interface DeliveryWorkerOptions {
   intervalMs: number;
   /** Deliveries claimed per look, at most (they run side by side). */
   batchSize: number;
+  /** Told of every run's end: `failure` when it threw or timed out (the metrics). */
+  ran?: (claim: DeliveryClaim, failure: RunFailure | undefined) => void;
+}
+
+/** Why a run failed: the text kept with the delivery, and `type` (`timeout`, or the thrown error's name). */
+export interface RunFailure {
+  error: string;
+  timedOut: boolean;
+  type: string;
 }
 
 /** A lease outlives its run's timeout by this much: time to write the outcome even through a short store outage. */
@@ -61,6 +70,8 @@ export class DeliveryWorker {
   #soon: Promise<void> | undefined;
   #endSoon = () => {};
   readonly #running = new Set<Promise<void>>();
+  /** Deliveries found due at the latest look (claimed by it), for the metrics: no store call of its own. */
+  dueAtLastLook = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#options = options;
@@ -145,6 +156,7 @@ export class DeliveryWorker {
     const { store, now, batchSize } = this.#options;
     for (let started = 0; ; ) {
       const claims = await store.claimDeliveries(now(), this.#leaseMs, batchSize);
+      this.dueAtLastLook = started + claims.length;
       const runs = claims.map((claim) => this.#track(this.#deliver(claim)));
       await Promise.allSettled(runs);
       started += claims.length;
@@ -162,6 +174,7 @@ export class DeliveryWorker {
   async #deliver(claim: DeliveryClaim): Promise<void> {
     const { now } = this.#options;
     const failure = await this.#runWithTimeout(claim);
+    this.#options.ran?.(claim, failure);
     if (!failure) {
       await this.#finish(claim, { state: 'done', at: now() });
       return;
@@ -170,7 +183,7 @@ export class DeliveryWorker {
   }
 
   /** Runs onPaid; resolves with why it failed, or undefined when it succeeded. */
-  async #runWithTimeout(claim: DeliveryClaim): Promise<{ error: string; timedOut: boolean } | undefined> {
+  async #runWithTimeout(claim: DeliveryClaim): Promise<RunFailure | undefined> {
     const { run, timeoutMs } = this.#options;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -181,16 +194,16 @@ export class DeliveryWorker {
       const outcome = await Promise.race([Promise.resolve().then(() => run({ claim, signal: controller.signal })), timeout]);
       if (outcome !== 'timeout') return undefined;
       controller.abort();
-      return { error: `onPaid did not settle within ${timeoutMs} ms`, timedOut: true };
+      return { error: `onPaid did not settle within ${timeoutMs} ms`, timedOut: true, type: 'timeout' };
     } catch (error) {
-      return { error: describe(error), timedOut: false };
+      return { error: describe(error), timedOut: false, type: error instanceof Error ? error.name : '_OTHER' };
     } finally {
       clearTimeout(timer);
     }
   }
 
   /** After a failed run: back off and try again, or give up once the payment is older than `giveUpAfterMs`. */
-  #afterFailure(claim: DeliveryClaim, failure: { error: string; timedOut: boolean }): DeliveryOutcome {
+  #afterFailure(claim: DeliveryClaim, failure: RunFailure): DeliveryOutcome {
     const { now, retryMs, retryMaxMs, giveUpAfterMs, log } = this.#options;
     const { paid, attempt } = claim;
     const error = logSafe(failure.error, ERROR_TEXT_LENGTH);

@@ -61,6 +61,8 @@ export class Delivery {
       giveUpAfterMs: settings.onPaidGiveUpAfterMs,
       intervalMs: settings.deliveryIntervalMs,
       batchSize: BATCH_SIZE,
+      ran: (claim, failure) =>
+        settings.metrics.onPaidRan(claim.paid.provider, failure ? { errorType: failure.type } : { paidAt: claim.paid.paidAt, doneAt: now() }),
     });
     this.sweeper = new Sweeper({ store, check, now, log, intervalMs: settings.sweepIntervalMs, graceMs: settings.sweepGraceMs, batchSize: BATCH_SIZE });
     this.dataLoss = new DataLossWatch(settings, forget);

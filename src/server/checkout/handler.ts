@@ -39,6 +39,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     // A stream's watcher asks the status route, as any poller would, for invoices the store knows.
     watchers: new Watchers(settings, (invoiceId) => streamCheck(context, invoiceId)),
   };
+  settings.metrics.observe({ openStreams: () => context.watchers.slots.openStreams, deliveriesDue: () => delivery.worker.dueAtLastLook });
   const unknownRoutes = new UnknownRouteLog(settings);
   const handler = async (request: Request): Promise<Response> => {
     try {

@@ -7,6 +7,7 @@
 import type { PaymentStatus } from '../../core/types.js';
 import type { CheckoutOrder, StatusResult } from '../providers/provider.js';
 import { newInvoiceReference, referenceBelongsToOrder } from '../reference.js';
+import type { PaymentSource } from '../metrics.js';
 import type { InvoiceRecord, PaidRecord } from '../stores/store.js';
 import { busy } from './answers.js';
 import type { CheckoutSettings } from './context.js';
@@ -79,10 +80,12 @@ export class Ledger {
   /**
    * Records a confirmed payment with its delivery due (the store keeps the first), announces it to every process's
    * streams and nudges the delivery worker. Once this resolves, the payment reaches onPaid with no further request.
-   * `rebuilt`: the store had forgotten the invoice, so onPaid may have run for it before (`redelivery: true`).
+   * `source`: how it was found (for the metrics). `rebuilt`: the store had forgotten the invoice, so onPaid may
+   * have run for it before (`redelivery: true`).
    */
-  async recordPayment(record: InvoiceRecord, result: StatusResult, rebuilt = false): Promise<PaidRecord> {
-    const { store, now, logger } = this.settings;
+  async recordPayment(record: InvoiceRecord, result: StatusResult, source: PaymentSource, rebuilt = false): Promise<PaidRecord> {
+    const { store, now, logger, metrics } = this.settings;
+    const paidAt = now();
     // Read before each write: a store that lost its data since must not pass a repeat off as a first delivery.
     const lost = await this.delivery.dataLoss.check();
     const paid = await store.recordPayment({
@@ -92,9 +95,11 @@ export class Ledger {
       paidAmount: result.paidAmount ?? record.amount,
       amount: record.amount,
       currency: record.currency,
-      paidAt: now(),
+      paidAt,
       payment: result.raw,
     }, { redelivery: rebuilt || lost });
+    // Counted once: by the call whose record the store kept, unless this process had already recorded it.
+    if (paid.paidAt === paidAt && !this.paidMemo.has(paid.invoiceId)) metrics.paymentConfirmed(record.provider, source);
     remember(this.paidMemo, paid.invoiceId, paid);
     this.delivery.nudge();
     try {
@@ -114,7 +119,7 @@ export class Ledger {
   async sweepCheck(record: InvoiceRecord): Promise<PaymentStatus> {
     const result = await this.checks.pollStatus(record.invoiceId);
     const status = this.effectiveStatus(record, result);
-    if (status === 'PAID') await this.recordPayment(record, result);
+    if (status === 'PAID') await this.recordPayment(record, result, 'sweeper');
     return status;
   }
 
@@ -128,7 +133,7 @@ export class Ledger {
     // An answer from before `since` (a callback's arrival) may predate the payment: only a newer one counts.
     const result = await this.checks.freshStatus(record.invoiceId, since);
     if (this.effectiveStatus(record, result) !== 'PAID') return null;
-    return this.recordPayment(record, result, rebuilt);
+    return this.recordPayment(record, result, 'callback', rebuilt);
   }
 
   /**
@@ -208,6 +213,7 @@ export class Ledger {
       signed: true,
     };
     await store.openInvoice(record);
+    this.settings.metrics.invoiceCreated(provider.name);
     try {
       await store.scheduleCheck(record.invoiceId, this.delivery.firstCheckAt(record));
     } catch (error) {
@@ -240,14 +246,14 @@ export class Ledger {
   private async retire(open: InvoiceRecord): Promise<PaidRecord | null> {
     const { provider, now, logger } = this.settings;
     const result = await this.checks.freshStatus(open.invoiceId, now());
-    if (this.effectiveStatus(open, result) === 'PAID') return this.recordPayment(open, result);
+    if (this.effectiveStatus(open, result) === 'PAID') return this.recordPayment(open, result, 'superseded');
     if (!provider.cancelInvoice || open.expiresAt <= now()) return null;
     try {
       await provider.cancelInvoice(open.invoiceId);
     } catch (error) {
       // Paid between the check and the cancel: look again. Otherwise it stays payable, and a payment is still reported.
       const again = await this.checks.freshStatus(open.invoiceId, now());
-      if (this.effectiveStatus(open, again) === 'PAID') return this.recordPayment(open, again);
+      if (this.effectiveStatus(open, again) === 'PAID') return this.recordPayment(open, again, 'superseded');
       logger.error(
         `could not cancel superseded invoice ${open.invoiceId} of order ${open.orderId}; it stays payable and its payment will still reach onPaid: ${describe(error)}`,
       );

@@ -1,5 +1,6 @@
 // The checkout handler's public face: its options, what onPaid receives, and the error getOrder may throw.
 import type { CheckoutOrder, CheckoutProvider } from '../providers/provider.js';
+import type { MeterProviderLike } from '../metrics.js';
 import type { CheckoutStore, DeliveryRecord, DeliveryState, MaybePromise } from '../stores/store.js';
 
 /** Throw this from `getOrder` to answer the browser with your own status, code and message. */
@@ -116,6 +117,11 @@ export interface CheckoutHandlerOptions {
   maxStreamsPerClient?: number;
   /** Default: console.error. Messages never contain credentials or tokens. */
   logger?: CheckoutLogger;
+  /**
+   * Where the handler's metrics go: an OpenTelemetry `MeterProvider`. Default: the global one of
+   * `@opentelemetry/api` when it is installed and a provider is registered; without either, nothing is recorded.
+   */
+  meterProvider?: MeterProviderLike;
   now?: () => number;
 }
 

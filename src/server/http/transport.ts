@@ -4,6 +4,7 @@
 // cut never shows half of itself), kept in `detail` for the shop's logger, and never put in the
 // error's `message` or `publicMessage`, which are ours alone and safe to show a browser.
 import { doublingDelay } from '../backoff.js';
+import { GLOBAL_PROVIDER_HTTP_METRICS, type ProviderHttpMetrics } from '../metrics.js';
 import { readStreamText } from './body.js';
 import { ProviderError } from '../providers/provider.js';
 
@@ -147,6 +148,8 @@ export interface TransportOptions {
   maxAnswerBytes?: number;
   /** Monotonic clock for deadlines (default performance.now). */
   clock?: () => number;
+  /** Where each HTTP request's duration is recorded (default: OpenTelemetry's global meter provider, if any). */
+  metrics?: ProviderHttpMetrics;
 }
 
 export interface TransportRequest {
@@ -175,6 +178,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export class ProviderTransport {
   readonly provider: ProviderName;
   readonly #o: ResolvedTransportOptions;
+  /** Where the calls go, parsed once for the metrics' `server.address` and `server.port`. */
+  readonly #server: URL;
 
   constructor(options: TransportOptions) {
     this.provider = options.provider;
@@ -185,9 +190,11 @@ export class ProviderTransport {
       maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
       clock: () => performance.now(),
       retryDelay: (attempt) => doublingDelay(200, 2000, attempt),
+      metrics: GLOBAL_PROVIDER_HTTP_METRICS,
       ...options,
     };
     this.#o.retries = Math.max(0, Math.min(this.#o.retries, 5));
+    this.#server = new URL(this.#o.baseUrl);
   }
 
   /** Monotonic now, for callers computing `deadlineAt`. */
@@ -217,9 +224,16 @@ export class ProviderTransport {
   async call<T>(request: TransportRequest, interpret: (answer: TransportAnswer) => T | Promise<T>): Promise<T> {
     const attempts = request.idempotent ? this.#o.retries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
+      const started = this.#o.clock();
+      let status = 0;
       try {
-        return await interpret(await this.#once(request));
+        const answer = await this.#once(request);
+        status = answer.status;
+        const result = await interpret(answer);
+        this.#record(request, started, status);
+        return result;
       } catch (error) {
+        this.#record(request, started, status || (error instanceof ProviderApiError ? error.status : 0), error);
         const retry = error instanceof ProviderApiError && error.retryable && attempt < attempts && !request.signal?.aborted;
         if (!retry) throw error;
         const wait = this.#o.retryDelay(attempt);
@@ -227,6 +241,19 @@ export class ProviderTransport {
         await this.#o.sleep(wait);
       }
     }
+  }
+
+  /** One HTTP request's duration and outcome; `error` set when it failed (a refused answer or none). */
+  #record(request: TransportRequest, started: number, status: number, error?: unknown): void {
+    this.#o.metrics.request({
+      provider: this.provider,
+      operation: request.operation,
+      method: request.method,
+      url: this.#server,
+      seconds: Math.max(0, this.#o.clock() - started) / 1000,
+      status,
+      ...(error === undefined ? {} : { errorType: error instanceof ProviderError ? error.code : error instanceof Error ? error.name : '_OTHER' }),
+    });
   }
 
   async #once(request: TransportRequest): Promise<TransportAnswer> {

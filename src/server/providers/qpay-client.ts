@@ -13,6 +13,7 @@ import {
   type ProviderApiErrorInit,
   type TransportAnswer,
 } from '../http/transport.js';
+import { ProviderHttpMetrics, meterProviderOption, type MeterProviderLike } from '../metrics.js';
 import type {
   QPayInvoiceDetails,
   QPayInvoiceRequest,
@@ -74,6 +75,8 @@ export interface QPayClientOptions {
   tokenRefreshMarginMs?: number;
   /** Clock in epoch ms (tests). */
   now?: () => number;
+  /** Where the HTTP calls' durations go (`http.client.request.duration`); default: OpenTelemetry's global meter provider. */
+  meterProvider?: MeterProviderLike;
   /** Backoff sleeper (tests inject an instant one). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -185,6 +188,7 @@ export class QPayClient {
         basicAuth(this.#clientId, this.#clientSecret).slice(6),
       ],
       makeError: (init: ProviderApiErrorInit) => new QPayError({ ...init, operation: init.operation }),
+      ...(options.meterProvider !== undefined ? { metrics: new ProviderHttpMetrics(meterProviderOption(options.meterProvider, 'QPayClient')) } : {}),
     });
   }
 

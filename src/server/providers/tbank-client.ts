@@ -12,6 +12,7 @@ import {
   type ProviderApiErrorInit,
   type TransportAnswer,
 } from '../http/transport.js';
+import { ProviderHttpMetrics, meterProviderOption, type MeterProviderLike } from '../metrics.js';
 
 export const TBANK_DEFAULT_BASE_URL = 'https://qrpay-secured.tbank.ru';
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';
@@ -38,6 +39,8 @@ export interface TBankQrPayClientOptions {
   retryDelaysMs?: readonly number[];
   /** Clock for `timeStart`; tests inject one. */
   now?: () => number;
+  /** Where the HTTP calls' durations go (`http.client.request.duration`); default: OpenTelemetry's global meter provider. */
+  meterProvider?: MeterProviderLike;
 }
 
 export interface CreateQrParams {
@@ -217,6 +220,7 @@ export class TBankQrPayClient {
       retryDelay: (attempt) => delays[attempt - 1] ?? delays[delays.length - 1] ?? 0,
       secrets: () => [this.#signKey],
       makeError: (init) => new TBankError(init),
+      ...(options.meterProvider !== undefined ? { metrics: new ProviderHttpMetrics(meterProviderOption(options.meterProvider, 'TBankQrPayClient')) } : {}),
     });
   }
 

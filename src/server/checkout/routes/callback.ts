@@ -105,7 +105,7 @@ export async function callback(context: CheckoutContext, request: Request, url: 
 
   try {
     // Recorded (or not fully paid, per the provider): either way the provider is done. onPaid runs in the worker.
-    await ledger.confirm(record, arrived, rebuilt);
+    context.metrics.callbackConfirmed(record.provider, arrived, (await ledger.confirm(record, arrived, rebuilt))?.paidAt);
   } catch (error) {
     return failure(context, error);
   }

@@ -60,7 +60,7 @@ export async function status(context: CheckoutContext, invoiceId: string): Promi
   }
   const effective = ledger.effectiveStatus(record, result);
   if (effective === 'PAID') {
-    return paidAnswer(await ledger.recordPayment(record, result));
+    return paidAnswer(await ledger.recordPayment(record, result, 'poll'));
   }
   return json(200, { status: effective, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
 }
