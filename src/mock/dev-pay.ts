@@ -5,7 +5,7 @@
 import type { QPayMock } from './qpay.js';
 import type { TBankMock } from './tbank.js';
 
-type Handler = ((request: Request) => Promise<Response>) & { readonly basePath?: string };
+type Handler = ((request: Request) => Promise<Response>) & { readonly basePath?: string; idle?: () => Promise<void> };
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
@@ -31,6 +31,9 @@ export function withMockPayments<H extends Handler>(handler: H, mock: QPayMock |
     try {
       const { delivery } = 'invoices' in controls ? controls.pay(invoiceId, undefined, { fetch: deliver }) : controls.pay(invoiceId, { fetch: deliver });
       const answer = await delivery;
+      // The callback only records the payment; the handler's delivery worker runs onPaid. A simulated payment
+      // answers once that run ended, so a demo's "Simulate payment" shows the shop's side effects at once.
+      await handler.idle?.();
       return json(200, { paid: true, invoice_id: invoiceId, callback_status: answer?.status ?? null });
     } catch (error) {
       // The mocks refuse paid, closed or cancelled invoices with a readable reason.
@@ -50,5 +53,6 @@ export function withMockPayments<H extends Handler>(handler: H, mock: QPayMock |
     }
     return pay(invoiceId);
   };
-  return Object.assign(withRoute, { basePath: handler.basePath }) as unknown as H;
+  // Everything the handler offers (basePath, idle, tick, close, deliveries, redeliver) stays reachable.
+  return Object.assign(withRoute, handler) as unknown as H;
 }

@@ -1,7 +1,7 @@
 // Paying in the mocks without a hand-written route: `pay()` delivers the provider's callback itself (QPay's GET
 // of the invoice's callback URL, TBank's signed notification POSTed to notifyUrl), and withMockPayments gives a
 // shop the "Simulate payment" route. Also what the checkout handler logs when a request finds no order.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -64,6 +64,11 @@ beforeEach(() => {
   logs = [];
   callbacksOverNetwork = [];
 });
+// Each handler's delivery worker would otherwise run on into the next test (onPaid runs in the background now).
+afterEach(() => {
+  qpay.close();
+  tbank.close();
+});
 
 const post = (handler: (request: Request) => Promise<Response>, path: string, body?: unknown) =>
   handler(
@@ -83,7 +88,8 @@ describe("mocks' pay() delivers the provider's callback", () => {
     const answer = await delivery!;
     assert.equal(await answer.text(), 'SUCCESS');
     assert.deepEqual(callbacksOverNetwork, ['GET /qpay/callback']);
-    assert.match(callbackUrl!, /^https:\/\/shop\.test\/qpay\/callback\?order=A-1001&ref=r[A-Za-z0-9_-]{28}&qpay_payment_id=\d+$/);
+    assert.match(callbackUrl!, /^https:\/\/shop\.test\/qpay\/callback\?order=A-1001&ref=r[A-Za-z0-9_-]{28}&sig=[A-Za-z0-9_-]{43}&qpay_payment_id=\d+$/);
+    await qpay.idle(); // the callback recorded the payment; the delivery worker runs onPaid
     assert.deepEqual(paid.map((event) => [event.orderId, event.invoiceId, event.paidAmount]), [['A-1001', invoiceId, 25_000]]);
   });
 
@@ -104,6 +110,7 @@ describe("mocks' pay() delivers the provider's callback", () => {
     const answer = await result.delivery!;
     assert.deepEqual(await answer.json(), { code: 'SUCCESS', msg: 'OK' });
     assert.deepEqual(callbacksOverNetwork, ['POST /tbank/callback']);
+    await tbank.idle();
     assert.deepEqual(paid.map((event) => [event.orderId, event.paidAmount]), [['B-2002', 1500.5]]);
   });
 
