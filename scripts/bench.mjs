@@ -17,6 +17,9 @@
 //   server     the status route under many pollers on 127.0.0.1 (QPay mocked in-process), paced and back to back
 //   cluster    the same over 1 process on MemoryStore and 3 processes on real Redis and PostgreSQL, and a callback
 //              on one process -> PAID on another (bench/server/cluster-bench.ts)
+//   delivery   3 processes on real Redis: the callback's answer while onPaid hangs, paid -> onPaid start through the
+//              outbox, kill -9 mid-onPaid -> onPaid elsewhere with no request, the sweeper's provider calls per open
+//              invoice per second at its default interval (bench/server/delivery-bench.ts)
 // The default run (a few minutes) has the figures a shop asks about: time to paid, provider calls per open
 // checkout, capacity per process, QR painted, sizes. `--full` runs every part with more repetitions; `--quick`
 // (the last stage of `npm test`) runs every part briefly, only to prove the bench runs. `--only` picks parts of
@@ -34,23 +37,26 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const resultsFile = join(root, 'bench', 'results.json');
 
-const PARTS = ['size', 'qr', 'paid', 'leaks', 'requests', 'callback', 'outage', 'traffic', 'streams', 'server', 'cluster'];
-const DEFAULT_PARTS = ['size', 'qr', 'paid', 'requests', 'callback', 'streams', 'server'];
+const PARTS = ['size', 'qr', 'paid', 'leaks', 'requests', 'callback', 'outage', 'traffic', 'streams', 'server', 'cluster', 'delivery'];
+const DEFAULT_PARTS = ['size', 'qr', 'paid', 'requests', 'callback', 'streams', 'server', 'delivery'];
 const INTERVAL = 2000; // the element's default poll-interval
 const MODE_SETTINGS = {
   quick: {
     qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
     cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
+    delivery: { hungReps: 2, outboxReps: 5, crashReps: 1, crashTimeoutMs: 1000, sweepInvoices: 10, sweepWindowMs: 2000 },
     push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
   },
   default: {
     qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
+    delivery: { hungReps: 5, outboxReps: 40, crashReps: 1, crashTimeoutMs: 5000, sweepInvoices: 50, sweepWindowMs: 24000 },
     push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
   },
   full: {
     qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
+    delivery: { hungReps: 10, outboxReps: 200, crashReps: 3, crashTimeoutMs: 5000, sweepInvoices: 100, sweepWindowMs: 60000 },
     push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
   },
 };
@@ -157,6 +163,9 @@ const runRequestCounts = (runs) => runTsBench('bench/requests.ts', ['--runs', St
 /** The cluster bench (bench/server/cluster-bench.ts): real Redis and PostgreSQL servers, several shop processes. */
 const runClusterBench = (settings) => runTsBench('bench/server/cluster-bench.ts', [JSON.stringify(settings)]);
 
+/** The delivery bench (bench/server/delivery-bench.ts): onPaid through the outbox, crashes and the sweeper, on Redis. */
+const runDeliveryBench = (settings) => runTsBench('bench/server/delivery-bench.ts', [JSON.stringify(settings)]);
+
 // ---- the run --------------------------------------------------------------------------------------
 
 const runs = (...names) => names.some((name) => parts.has(name));
@@ -250,6 +259,10 @@ async function main() {
     if (runs('cluster')) {
       progress(`Cluster: ${SETTINGS.cluster.pollers} pollers, 1 process on MemoryStore, 3 on Redis, 3 on PostgreSQL…`);
       results.cluster = await runClusterBench({ ...SETTINGS.cluster, interval: INTERVAL });
+    }
+    if (runs('delivery')) {
+      progress(`Delivery: onPaid through the outbox, kill -9 and the sweeper, 3 processes on Redis…`);
+      results.delivery = await runDeliveryBench(SETTINGS.delivery);
     }
 
     results.meta = {

@@ -34,6 +34,8 @@ function headline(r, row, section) {
     row('capacity per process: status route back to back, req/s and p99', `${s.flood.rps} req/s, p99 ${s.flood.p99Ms} ms`);
     row(`capacity per process: ${s.pollers} pollers every ${s.interval} ms`, `${s.paced.rps} req/s, p99 ${s.paced.p99Ms} ms`);
   }
+  const d = r.delivery;
+  if (d) row('paid -> onPaid start through the outbox (3 processes, Redis), median / p99', `${d.paidToOnPaidStartMs.median} / ${d.paidToOnPaidStartMs.p99} ms`);
   const qr = r.timeToQr;
   if (qr) {
     const base = qr['baseline:drawn'].paint;
@@ -121,6 +123,18 @@ function cluster(r, row, section) {
   }
 }
 
+function delivery(r, row, section) {
+  const d = r.delivery;
+  const t = (s) => `${s.median} ms median, p99 ${s.p99} ms (${s.min}–${s.max}, ${s.runs} runs)`;
+  section(`Delivery (onPaid): ${d.processes} processes on ${d.store}`);
+  row('provider callback answered while onPaid hangs', t(d.callbackAnswerWhileOnPaidHangsMs));
+  row('paid (callback sent) -> onPaid start, through the outbox', t(d.paidToOnPaidStartMs));
+  row(`kill -9 mid-onPaid, no request after -> onPaid elsewhere (onPaidTimeoutMs ${d.crashOnPaidTimeoutMs} + 15 s lease)`, t(d.crashToOnPaidMs));
+  const s = d.sweeper;
+  row(`sweeper (every ${s.sweepIntervalMs / 1000} s): provider calls per open invoice per second`, `${s.callsPerOpenInvoicePerSecond} (${s.paymentChecks} checks, ${s.openInvoices} invoices, ${s.windowMs / 1000} s)`);
+  row('  payment with no callback, no page -> onPaid', `${s.lostCallbackToOnPaidMs} ms`);
+}
+
 function push(r, row, section) {
   const p = r.push;
   section(`Push: the shop's checkout handler (QPay mocked), element with events-url vs polling only (poll interval ${p.interval} ms)`);
@@ -160,6 +174,7 @@ export function printTable(r, log = console.log) {
   if (r.requests) requests(r, row, section);
   if (r.server) server(r, row, section);
   if (r.cluster) cluster(r, row, section);
+  if (r.delivery) delivery(r, row, section);
   if (r.push) push(r, row, section);
 
   const widths = [0, 1, 2].map((i) => Math.max(...rows.filter((cells) => cells.length > 1).map((cells) => String(cells[i] ?? '').length)));

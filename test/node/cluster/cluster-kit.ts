@@ -47,7 +47,24 @@ export interface PaidLine {
   amount: number;
   paidAmount: number;
   alreadyPaidBy?: string;
+  attempt: number;
+  redelivery: boolean;
+  /** Date.now() in the shop process when the line was written. */
+  at: number;
 }
+
+/** An onPaid run as it started (it may never finish). */
+export interface StartedLine {
+  pid: number;
+  invoiceId: string;
+  orderId: string;
+  attempt: number;
+  redelivery: boolean;
+  at: number;
+}
+
+/** What each shop process's onPaid does on its next runs (see worker.ts). */
+export type OnPaidMode = 'normal' | 'block' | 'throw-first-attempt';
 
 /** The QPay mock answering over HTTP on 127.0.0.1. */
 export async function serveQPayMock(): Promise<{ mock: QPayMock; baseUrl: string; close(): Promise<void> }> {
@@ -80,6 +97,12 @@ export interface Cluster {
   readonly shops: ShopProcess[];
   /** Every onPaid so far, from every process. */
   paid(): PaidLine[];
+  /** Every onPaid run started so far, finished or not. */
+  started(): StartedLine[];
+  /** The handlers' log lines so far (each starts with the process id), when `logToFile` was set. */
+  logs(): string;
+  /** Switches how onPaid behaves in every process, from its next run. */
+  setOnPaidMode(mode: OnPaidMode): void;
   /** Starts shop process `index` (again), on the same port when it had one. */
   start(index: number): Promise<ShopProcess>;
   /** SIGKILL: no shutdown, no finished work. */
@@ -89,10 +112,29 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { size: number; storeUrl: string; qpayBaseUrl: string; onPaidDelayMs?: number }): Promise<Cluster> {
+export interface ClusterOptions {
+  size: number;
+  storeUrl: string;
+  qpayBaseUrl: string;
+  onPaidDelayMs?: number;
+  /** JSON-safe handler options for every process (onPaidTimeoutMs, deliveryIntervalMs, sweepIntervalMs...). */
+  handlerOptions?: Record<string, number | string | boolean>;
+  /** The handlers' log lines go to a file (`logs()`) instead of this process's stderr. */
+  logToFile?: boolean;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'qpay-cluster-'));
   const log = join(dir, 'on-paid.jsonl');
-  writeFileSync(log, '');
+  const startedLog = join(dir, 'on-paid-started.jsonl');
+  const control = join(dir, 'on-paid-mode.json');
+  const handlerLog = join(dir, 'handler.log');
+  for (const file of [log, startedLog, handlerLog]) writeFileSync(file, '');
+  const jsonLines = <T>(file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
   const shops: ShopProcess[] = [];
   const ports: number[] = [];
 
@@ -103,6 +145,10 @@ export async function startCluster(options: { size: number; storeUrl: string; qp
         STORE_URL: options.storeUrl,
         QPAY_BASE_URL: options.qpayBaseUrl,
         ONPAID_LOG: log,
+        ONPAID_STARTED_LOG: startedLog,
+        ONPAID_CONTROL: control,
+        HANDLER_OPTIONS: JSON.stringify(options.handlerOptions ?? {}),
+        ...(options.logToFile ? { HANDLER_LOG: handlerLog } : {}),
         PORT: String(ports[index] ?? 0),
         ON_PAID_DELAY_MS: String(options.onPaidDelayMs ?? 0),
       },
@@ -142,11 +188,10 @@ export async function startCluster(options: { size: number; storeUrl: string; qp
   await Promise.all(Array.from({ length: options.size }, (_, index) => start(index)));
   return {
     shops,
-    paid: () =>
-      readFileSync(log, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as PaidLine),
+    paid: () => jsonLines<PaidLine>(log),
+    started: () => jsonLines<StartedLine>(startedLog),
+    logs: () => readFileSync(handlerLog, 'utf8'),
+    setOnPaidMode: (mode) => writeFileSync(control, JSON.stringify({ mode })),
     start,
     kill,
     fetch: (index, path, init) => fetch(`${shops[index]!.baseUrl}${path}`, init),

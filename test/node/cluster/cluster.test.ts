@@ -86,6 +86,8 @@ function clusterSuite(name: string, startServer: () => Promise<TestServer>) {
       const paidFirst = qpay.mock.controls.pay(first.invoice_id, undefined, { callback: false });
       assert.equal(await (await cluster.fetch(1, callbackPath(paidFirst.callbackUrl!))).text(), 'SUCCESS');
       assert.equal((await (await cluster.fetch(2, `/qpay/status/${first.invoice_id}`)).json()).status, 'PAID');
+      // onPaid runs in the delivery worker after the answer: killed mid-run, it would wait out its 45 s lease.
+      await deliveredAll(cluster, [first.invoice_id]);
 
       await Promise.all([cluster.kill(1), cluster.kill(2)]);
       await Promise.all([0, 1, 2].map((index) => cluster.start(index)));
