@@ -17,12 +17,14 @@ import { allDocBlocks, docFiles, where, type DocBlock } from './helpers/doc-bloc
 /**
  * How each `run:` file is run. `env` and `preload` (a file of the same example, imported first) are given to it;
  * a file that starts a server must print `http://localhost:<PORT>` and is then asked, under `basePath`, for the
- * invoice of `order` and its status (NEW, or PAID after the mock's `dev/pay` route when `pay` is set).
+ * invoice of `order` and its status (NEW, or PAID after the mock's `dev/pay` route when `pay` is set). A file with
+ * `metrics` serves Prometheus metrics on `METRICS_PORT` (a free port), whose `/metrics` must then show those names.
  */
 interface RunSpec {
   env?: Record<string, string>;
   preload?: string;
   server?: { basePath: string; order: unknown; pay?: boolean }[];
+  metrics?: string[];
 }
 const QPAY_ENV = { QPAY_CLIENT_ID: 'TEST_MERCHANT', QPAY_CLIENT_SECRET: '123456', QPAY_INVOICE_CODE: 'TEST_INVOICE' };
 const TBANK_ENV = { TBANK_AGENT_ID: 'A1', TBANK_MCH_ID: 'M1', TBANK_TER_ID: 'T1', TBANK_SIGN_KEY: 'test-sign-key' };
@@ -36,6 +38,12 @@ const RUNS: Record<string, RunSpec> = {
       { basePath: '/qpay', order: { orderId: 'A-1001' } },
       { basePath: '/tbank', order: { orderId: 'B-2002' } },
     ],
+  },
+  'server/server-metrics.ts': {
+    env: QPAY_ENV,
+    preload: 'mock-setup.ts',
+    server: [{ basePath: '/qpay', order: { orderId: 'A-1001' } }],
+    metrics: ['qpay_checkout_invoice_created_total{qpay_checkout_provider="qpay"', 'qpay_checkout_provider_operation="invoice create"'],
   },
   'server/qpay-client.ts': { preload: 'mock-setup.ts' },
   'mocks/checkout.test.ts': {},
@@ -57,7 +65,10 @@ const SHARED_MOCK_RUNS: Record<string, SharedMockRun> = {
 };
 
 /** Packages the project gets beside the tarball (the versions this repository tested with). */
-const PACKAGES = ['msw', '@types/node', 'react', '@types/react', 'ioredis', 'pg', '@types/pg', 'solid-js', 'vue', 'svelte', 'vite', '@vitejs/plugin-react', '@vitejs/plugin-vue'];
+const PACKAGES = [
+  'msw', '@types/node', 'react', '@types/react', 'ioredis', 'pg', '@types/pg', 'solid-js', 'vue', 'svelte', 'vite', '@vitejs/plugin-react', '@vitejs/plugin-vue',
+  '@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus',
+];
 const TSX = import.meta.resolve('tsx');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -234,7 +245,7 @@ describe('documentation code blocks: run against the packed package', () => {
   });
 
   for (const [path, spec] of runs) {
-    it(`runs ${path}${spec.server ? ' and asks it for an invoice and its status' : ''}`, { timeout: 300_000 }, async () => {
+    it(`runs ${path}${spec.server ? ' and asks it for an invoice and its status' : ''}${spec.metrics ? ', then reads its /metrics' : ''}`, { timeout: 300_000 }, async () => {
       const error = await runResults.get(path);
       if (error) throw error;
     });
@@ -283,6 +294,8 @@ function freePort(): Promise<number> {
 interface Started {
   child: ChildProcess;
   port: number;
+  /** Where a file with `metrics` serves them. */
+  metricsPort?: number;
   output: () => string;
   exited: Promise<number | null>;
 }
@@ -292,20 +305,21 @@ async function startFile(block: DocBlock & { marker: { path: string } }, spec: R
   const [example, ...rest] = block.marker.path.split('/');
   const file = rest.join('/');
   const port = await freePort();
+  const metricsPort = spec.metrics ? await freePort() : undefined;
   const args = [
     ...(/\.tsx?$/.test(file) ? ['--import', TSX] : []),
     ...(spec.preload ? ['--import', `./${spec.preload}`] : []),
     ...(/\.test\.(ts|mjs)$/.test(file) ? ['--test', '--test-reporter=tap'] : []),
     file,
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PORT: String(port), SHOP_URL: `http://localhost:${port}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, PORT: String(port), SHOP_URL: `http://localhost:${port}`, ...(metricsPort ? { METRICS_PORT: String(metricsPort) } : {}) };
   delete env['NODE_TEST_CONTEXT']; // set by this test's own runner: a child `node --test` would then skip its files
   const child = spawn(process.execPath, args, { cwd: join(project, example!), env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, port, output: () => output, exited };
+  return { child, port, ...(metricsPort ? { metricsPort } : {}), output: () => output, exited };
 }
 
 /** Waits until a started process prints `text`; fails with its output when it exits first or takes a minute. */
@@ -331,6 +345,11 @@ async function runFile(block: DocBlock & { marker: { path: string } }, spec: Run
     }
     await waitForOutput(started, `http://localhost:${port}`, `${where(block)}: ${block.marker.path}`);
     for (const route of spec.server) await checkRoutes(`http://localhost:${port}`, route, output);
+    if (spec.metrics) {
+      const shown = await (await fetch(`http://localhost:${started.metricsPort}/metrics`)).text();
+      const missing = spec.metrics.filter((name) => !shown.includes(name));
+      assert.deepEqual(missing, [], `${where(block)}: its /metrics after the invoice:\n${shown}\n${output()}`);
+    }
   } finally {
     child.kill();
   }
