@@ -224,7 +224,6 @@ export class Ledger {
     };
     await store.openInvoice(record);
     try {
-      await this.checks.recordCreated(record);
       await store.scheduleCheck(record.invoiceId, this.delivery.firstCheckAt(record));
     } catch (error) {
       // The invoice stands; polls pull its first check forward (latestStatus finds none on record).

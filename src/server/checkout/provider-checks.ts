@@ -110,13 +110,6 @@ export class ProviderChecks {
     return true;
   }
 
-  /** A new invoice's status, as its creation told it (NEW, nothing paid): polls read it until the first check. */
-  async recordCreated(record: InvoiceRecord): Promise<void> {
-    const entry: CachedStatus = { at: record.createdAt, result: { status: 'NEW', paidAmount: 0 } };
-    await this.settings.store.setCachedStatus(record.invoiceId, entry, STATUS_KEEP_MS);
-    remember(this.statusMemo, record.invoiceId, { entry, readAt: this.settings.now() });
-  }
-
   /** A status for the check schedule: any answer younger than `cacheMs` will do. */
   pollStatus(invoiceId: string): Promise<StatusResult> {
     const { provider, now, cacheMs } = this.settings;
