@@ -72,15 +72,15 @@ export class ProviderChecks {
 
   /**
    * The latest checked status of a known invoice, as the check schedule left it: what this process read less than
-   * `cacheMs` ago, else the store's shared entry (a failure throws, as the check did). Never asks the provider. An
-   * invoice with no check on record (it predates the schedule, or its entry is gone) answers NEW and has its check
-   * pulled forward.
+   * `cacheMs` ago, else the store's shared entry (a failure throws, as the check did), with no provider call. Only an
+   * invoice with no check on record (its first second, an invoice from before the schedule, a store that lost its
+   * data) is asked about as before: once per `cacheMs` across processes, and its scheduled check pulled forward.
    */
   async latestStatus(record: InvoiceRecord): Promise<StatusResult> {
     const entry = checked(await this.latest(record.invoiceId));
     if (entry) return unwrap(entry);
     await this.pullCheckForward(record);
-    return { status: 'NEW' };
+    return this.pollStatus(record.invoiceId);
   }
 
   /**
