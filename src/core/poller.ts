@@ -90,8 +90,10 @@ export interface Poller {
   /** Clears the timer and aborts the request in flight; no callback fires after stop. */
   stop(): void;
   /**
-   * Checks at once and restarts the wait from that answer. No-op when not running, when a request
-   * is in flight (never two at once), or while the server's Retry-After has not passed.
+   * The customer may be back (from the bank app, online again, the page visible again): checks at once,
+   * with `return=1` in the query so the shop's server checks with the provider faster for a while, and
+   * restarts the wait from that answer. No-op when not running, when a request is in flight (never two
+   * at once), or while the server's Retry-After has not passed.
    */
   checkNow(): void;
   /** Hidden: slower schedule (the pending wait is stretched to hiddenInterval). Visible again: checkNow(). */
@@ -163,6 +165,20 @@ async function readCapped(response: Response, limit: number): Promise<string | n
   return text + decoder.decode();
 }
 
+/**
+ * The status URL with `return=1` added to its query (the customer came back), through the URL API so the
+ * template's own parameters and hash stay as they were; unchanged when it cannot be parsed.
+ */
+export function withReturnFlag(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set('return', '1');
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
 /** The origin of an absolute URL (or one relative to the page), or null. */
 export function originOf(url: string): string | null {
   try {
@@ -224,6 +240,8 @@ export function createPoller(options: PollerOptions): Poller {
   /** Epoch ms before which the server asked not to be called (Retry-After). */
   let notBefore = (options.lastCheckAt ?? -Infinity) + interval;
   let consecutiveFaults = 0;
+  /** The next check tells the server the customer came back (set by checkNow). */
+  let returning = false;
 
   const baseInterval = () => Math.max(hidden ? hiddenInterval : interval, relaxed ? relaxedInterval : 0);
 
@@ -254,7 +272,9 @@ export function createPoller(options: PollerOptions): Poller {
     let retryAfterMs: number | null = null;
     try {
       // A GET with same-origin credentials: fetch's defaults.
-      const response = await fetchStatus(url, {
+      const target = returning ? withReturnFlag(url) : url;
+      returning = false;
+      const response = await fetchStatus(target, {
         cache: 'no-store',
         headers: { accept: 'application/json' },
         signal: request.signal,
@@ -331,7 +351,10 @@ export function createPoller(options: PollerOptions): Poller {
 
   function checkNow(): void {
     // While the server asked for quiet, the timer already waits for it.
-    if (clock.now() >= notBefore) void check();
+    if (clock.now() >= notBefore) {
+      returning = true;
+      void check();
+    }
   }
 
   function setHidden(nextHidden: boolean): void {

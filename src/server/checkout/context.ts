@@ -8,6 +8,7 @@ import { MemoryStore, type CheckoutStore } from '../stores/store.js';
 import type { Delivery } from './delivery.js';
 import type { Ledger } from './ledger.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './options.js';
+import type { Pace } from './pace.js';
 import type { ProviderChecks } from './provider-checks.js';
 import { CallbackSigner } from './signing.js';
 import type { Watchers } from './watchers.js';
@@ -39,6 +40,8 @@ export interface CheckoutSettings {
   deliveryIntervalMs: number;
   sweepIntervalMs: number;
   sweepGraceMs: number;
+  /** How often open invoices are checked with the provider: fast inside a window, slow outside (see pace.ts). */
+  pace: Pace;
   /** Signs and verifies the `sig` of callback URLs (`callbackSecret`, or a random per-process secret). */
   signer: CallbackSigner;
   /** The handler's recordings (a no-op without an OpenTelemetry meter provider). */
@@ -66,14 +69,18 @@ function positiveMs(options: CheckoutHandlerOptions, name: keyof CheckoutHandler
   return value;
 }
 
-/** The delivery worker's, the sweeper's and the callback signature's options (the signer throws on a short secret). */
+/** The delivery worker's, the check schedule's and the callback signature's options (the signer throws on a short secret). */
 function resolveDurability(options: CheckoutHandlerOptions) {
+  // 12 s: a lost callback's payment is found within 60 s even after a failed check or two, at 1 call per 12 s.
+  const sweepIntervalMs = positiveMs(options, 'sweepIntervalMs', 12_000);
+  // The fast pace is the status cache interval (the provider is asked at most once per it anyway), 100 ms at least.
+  const fastMs = Math.min(Math.max(100, options.statusCacheMs ?? 1000), sweepIntervalMs);
   return {
     onPaidGiveUpAfterMs: positiveMs(options, 'onPaidGiveUpAfterMs', 3 * 24 * 3_600_000),
     deliveryIntervalMs: positiveMs(options, 'deliveryIntervalMs', 5000),
-    // 12 s: a lost callback's payment is found within 60 s even after a failed check or two, at 1 call per 12 s.
-    sweepIntervalMs: positiveMs(options, 'sweepIntervalMs', 12_000),
+    sweepIntervalMs,
     sweepGraceMs: positiveMs(options, 'sweepGraceMs', 10 * 60_000),
+    pace: { fastMs, slowMs: sweepIntervalMs, windowMs: positiveMs(options, 'fastWindowMs', 60_000) },
     signer: new CallbackSigner(options.callbackSecret),
   };
 }

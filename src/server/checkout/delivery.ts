@@ -1,13 +1,12 @@
 // The handler's background work, started with it in every process: the delivery worker (onPaid for every payment
 // the store holds as "paid, delivery due"), the sweeper (open invoices checked with the provider), and the watch for
 // a store that lost its data. No request path runs onPaid: a route records the payment and nudges the worker.
-import type { PaymentStatus } from '../../core/types.js';
 import type { DeliveryRecord, DeliveryState, InvoiceRecord, PaidRecord } from '../stores/store.js';
 import type { CheckoutSettings } from './context.js';
 import { DataLossWatch } from './data-loss.js';
 import { DeliveryWorker, type DeliveryRun } from './delivery-worker.js';
 import type { PaidEvent } from './options.js';
-import { Sweeper } from './sweeper.js';
+import { Sweeper, type SweepResult } from './sweeper.js';
 
 /** Deliveries and checks claimed per look, at most. */
 const BATCH_SIZE = 50;
@@ -45,7 +44,7 @@ export class Delivery {
    */
   constructor(
     private readonly settings: CheckoutSettings,
-    check: (record: InvoiceRecord) => Promise<PaymentStatus>,
+    check: (record: InvoiceRecord) => Promise<SweepResult>,
     forget: () => void,
   ) {
     const { store, now, logger, onPaid } = settings;
@@ -64,7 +63,7 @@ export class Delivery {
       ran: (claim, failure) =>
         settings.metrics.onPaidRan(claim.paid.provider, failure ? { errorType: failure.type } : { paidAt: claim.paid.paidAt, doneAt: now() }),
     });
-    this.sweeper = new Sweeper({ store, check, now, log, intervalMs: settings.sweepIntervalMs, graceMs: settings.sweepGraceMs, batchSize: BATCH_SIZE });
+    this.sweeper = new Sweeper({ store, check, now, log, pace: settings.pace, graceMs: settings.sweepGraceMs, batchSize: BATCH_SIZE });
     this.dataLoss = new DataLossWatch(settings, forget);
   }
 

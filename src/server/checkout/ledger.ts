@@ -12,7 +12,9 @@ import type { InvoiceRecord, PaidRecord } from '../stores/store.js';
 import { busy } from './answers.js';
 import type { CheckoutSettings } from './context.js';
 import type { Delivery } from './delivery.js';
+import { fastWindowEnd } from './pace.js';
 import type { ProviderChecks } from './provider-checks.js';
+import type { SweepResult } from './sweeper.js';
 import { WAIT_FOR_OTHERS_MS, WAIT_STEP_MS, cents, describe, remember, sleep } from './shared.js';
 
 /** How long a process holds an order's creation lock at most (longer than any provider call). */
@@ -78,6 +80,18 @@ export class Ledger {
   }
 
   /**
+   * The customer came back from the bank app, or the QR was shown again: the invoice is checked at the fast pace for
+   * a while (bounded; see ProviderChecks.openFastWindow). A store failure here costs the window, never the request.
+   */
+  async customerReturned(record: InvoiceRecord): Promise<void> {
+    try {
+      await this.checks.openFastWindow(record);
+    } catch (error) {
+      this.settings.logger.error(`could not speed up the checks of invoice ${record.invoiceId}: ${describe(error)}`);
+    }
+  }
+
+  /**
    * Records a confirmed payment with its delivery due (the store keeps the first), announces it to every process's
    * streams and nudges the delivery worker. Once this resolves, the payment reaches onPaid with no further request.
    * `source`: how it was found (for the metrics). `rebuilt`: the store had forgotten the invoice, so onPaid may
@@ -113,14 +127,15 @@ export class Ledger {
   }
 
   /**
-   * The sweeper's check of one open invoice: the provider's status through the coalesced checks (a poller's fresh
-   * answer counts), and a payment it confirms recorded as a callback's would be.
+   * The scheduled check of one open invoice: the provider's status through the coalesced checks (a check made less
+   * than `statusCacheMs` ago counts), a payment it confirms recorded as a callback's would be, and the end of the
+   * invoice's fast window (from its creation, or a return the status route noted), which sets the next check's pace.
    */
-  async sweepCheck(record: InvoiceRecord): Promise<PaymentStatus> {
-    const result = await this.checks.pollStatus(record.invoiceId);
+  async sweepCheck(record: InvoiceRecord): Promise<SweepResult> {
+    const { result, fastUntil } = await this.checks.scheduledCheck(record.invoiceId);
     const status = this.effectiveStatus(record, result);
     if (status === 'PAID') await this.recordPayment(record, result, 'sweeper');
-    return status;
+    return { status, windowEnd: fastWindowEnd(this.settings.pace, record.createdAt, fastUntil) };
   }
 
   /**
@@ -217,7 +232,7 @@ export class Ledger {
     try {
       await store.scheduleCheck(record.invoiceId, this.delivery.firstCheckAt(record));
     } catch (error) {
-      // The invoice stands; only the background check of a lost callback is missing.
+      // The invoice stands; polls pull its first check forward (latestStatus finds none on record).
       this.settings.logger.error(`could not schedule background checks of invoice ${record.invoiceId}: ${describe(error)}`);
     }
     return record;

@@ -69,7 +69,10 @@ export interface CheckoutHandlerOptions {
   basePath?: string;
   /** Default: a MemoryStore (one process; see the README for restarts and several instances). */
   store?: CheckoutStore;
-  /** How long a status answer is reused for all pollers of an invoice, in every process (default 1000 ms). */
+  /**
+   * The fast pace: inside a fast window each open invoice is checked with the provider once per this interval, and
+   * never more often, across every process sharing the store (default 1000 ms).
+   */
   statusCacheMs?: number;
   /** An open invoice is handed out again only if it stays payable at least this long (default 60000 ms). */
   reuseMarginMs?: number;
@@ -87,12 +90,19 @@ export interface CheckoutHandlerOptions {
   /** How often the delivery worker looks for due deliveries when nothing nudged it (default 5000 ms). */
   deliveryIntervalMs?: number;
   /**
-   * How often each open invoice is checked with the provider in the background, so a payment whose callback never
-   * comes reaches onPaid with no page open (default 12000 ms: within 60 s, at one call per invoice per 12 s).
+   * How often each open invoice is checked with the provider outside its fast windows (`fastWindowMs`), so a payment
+   * whose callback never comes reaches the page and onPaid (default 12000 ms: one call per invoice per 12 s). Status
+   * polls and event streams read the latest check; they never ask the provider about a known invoice themselves.
    */
   sweepIntervalMs?: number;
   /** How long after its expiry an invoice is still checked in the background (default 10 minutes). */
   sweepGraceMs?: number;
+  /**
+   * How long an open invoice is checked with the provider at the fast pace (once per `statusCacheMs`) after its QR is
+   * shown (created, or handed out again) and after the customer comes back from the bank app (the element's status
+   * poll then carries `return=1`); outside these windows, once per `sweepIntervalMs` (default 60000 ms).
+   */
+  fastWindowMs?: number;
   /**
    * Signs each invoice's callback URL (HMAC-SHA256, a `sig` parameter): a signed callback is confirmed with the
    * provider even after the store forgot its invoice; a missing or wrong signature is refused without any provider

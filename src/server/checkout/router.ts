@@ -69,7 +69,8 @@ export async function route(context: CheckoutContext, unknown: UnknownRouteLog, 
   if (statusMatch) {
     if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed('GET, HEAD');
     const id = decodeId(statusMatch[1]!);
-    return typeof id === 'string' ? status(context, id) : id;
+    // `return=1`: the customer came back from the bank app (the element's return check), so checks speed up a while.
+    return typeof id === 'string' ? status(context, id, url.searchParams.get('return') === '1') : id;
   }
   if (rest === '/status') return fail(400, 'BAD_INVOICE_ID', 'The invoice id is missing');
   const eventsMatch = /^\/events\/([^/]+)$/.exec(rest);

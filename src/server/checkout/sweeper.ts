@@ -1,23 +1,32 @@
-// The sweeper: checks open invoices with the provider in the background, so a payment whose callback never comes
-// (a misconfigured callback URL, a network fault) and whose page was closed still reaches onPaid. The schedule lives
-// in the store (one due time per open invoice), and claiming a due check moves it ahead atomically, so processes
-// share the work instead of repeating it: one provider check per invoice per interval across all of them.
+// The sweeper: the one scheduler of provider checks of open invoices. It decides when the provider is asked about an
+// open invoice (status polls and event streams only read its latest check), so a payment whose callback never comes
+// (a misconfigured callback URL, a network fault) still reaches the page and onPaid. The pace (pace.ts): fast inside a
+// window (the first minute after the QR is shown, a minute after the customer comes back), slow outside. The schedule
+// lives in the store (one due time per open invoice), and claiming a due check moves it ahead atomically, so
+// processes share the work instead of repeating it: one provider check per invoice per pace across all of them.
 // An invoice leaves the schedule once it is paid, cancelled, or `graceMs` past its expiry.
 import { doublingDelay } from '../backoff.js';
 import type { PaymentStatus } from '../../core/types.js';
 import type { CheckoutStore, InvoiceRecord } from '../stores/store.js';
+import { fastWindowEnd, nextCheckAt, paceAt, type Pace } from './pace.js';
+
+/** What one check found: the status, and when the invoice's fast window ends (epoch ms; past: the slow pace). */
+export interface SweepResult {
+  status: PaymentStatus;
+  windowEnd: number;
+}
 
 export interface SweeperOptions {
   store: CheckoutStore;
   /**
    * Asks the provider about one open invoice and records a payment it confirms (as a callback would); resolves
-   * with the status it found. Throws when the provider could not be asked.
+   * with the status it found and the end of its fast window. Throws when the provider could not be asked.
    */
-  check: (record: InvoiceRecord) => Promise<PaymentStatus>;
+  check: (record: InvoiceRecord) => Promise<SweepResult>;
   log: (message: string) => void;
   now: () => number;
-  /** Time between two background checks of one invoice. */
-  intervalMs: number;
+  /** Time between two checks of one invoice: fast inside a window, slow outside (a new invoice starts inside one). */
+  pace: Pace;
   /** How long after its expiry an invoice is still checked (a payment made at the last second shows up late). */
   graceMs: number;
   /** Invoices checked per look, at most. */
@@ -26,8 +35,11 @@ export interface SweeperOptions {
 
 /** A claimed check is not taken by another process for this long (longer than any provider call). */
 const CLAIM_MS = 60_000;
-/** After a failed check, the next waits longer: the interval, doubled per consecutive failure, up to 5 minutes. */
-const FAILURE_MAX_MS = 5 * 60_000;
+/**
+ * After a failed check, the next waits longer: the pace, doubled per consecutive failure, up to 30 s (an outage costs
+ * a few calls per invoice, and a page sees the provider again within 30 s of its return).
+ */
+const FAILURE_MAX_MS = 30_000;
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -44,9 +56,9 @@ export class Sweeper {
     this.#options = options;
   }
 
-  /** The first background check of a new invoice is one interval after it was opened. */
+  /** The first check of a new invoice is one fast interval after it was opened (its creation said NEW). */
   firstCheckAt(record: InvoiceRecord): number {
-    return record.createdAt + this.#options.intervalMs;
+    return record.createdAt + this.#options.pace.fastMs;
   }
 
   start(): void {
@@ -72,9 +84,9 @@ export class Sweeper {
     while (this.#ticking) await this.#ticking.catch(() => {});
   }
 
-  /** Looks for due checks a few times per interval, so a due invoice waits a fraction of it at most. */
+  /** Looks for due checks twice per fast interval, so a due invoice waits half of it at most. */
   #lookEveryMs(): number {
-    return Math.max(250, Math.min(this.#options.intervalMs / 4, 5000));
+    return Math.max(250, Math.min(this.#options.pace.fastMs / 2, 5000));
   }
 
   #schedule(delayMs: number): void {
@@ -101,20 +113,22 @@ export class Sweeper {
   }
 
   async #checkOne(record: InvoiceRecord): Promise<void> {
-    const { store, check, now, intervalMs, graceMs, log } = this.#options;
+    const { store, check, now, pace, graceMs, log } = this.#options;
     const id = record.invoiceId;
     let next: number | undefined;
     try {
-      const status = await check(record);
+      const { status, windowEnd } = await check(record);
       this.#failures.delete(id);
       // EXPIRED by our clock may still turn out paid within the grace period; the provider's own final word ends it.
       const open = status === 'NEW' || status === 'EXPIRED';
-      next = open && now() < record.expiresAt + graceMs ? now() + intervalMs : undefined;
+      next = open && now() < record.expiresAt + graceMs ? nextCheckAt(pace, now(), windowEnd) : undefined;
     } catch (error) {
       const failures = (this.#failures.get(id) ?? 0) + 1;
       this.#failures.set(id, failures);
       if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
-      next = now() + doublingDelay(intervalMs, FAILURE_MAX_MS, failures);
+      // From the pace the invoice is at by its age (a window a return opened is not known without a check).
+      const paceMs = paceAt(pace, now(), fastWindowEnd(pace, record.createdAt, undefined));
+      next = now() + doublingDelay(paceMs, Math.max(FAILURE_MAX_MS, pace.slowMs), failures);
       log(`sweeper: could not check invoice ${id} (failure ${failures}); next check in ${next - now()} ms: ${describe(error)}`);
       if (now() >= record.expiresAt + graceMs) next = undefined;
     }

@@ -113,6 +113,11 @@ export interface CachedStatus {
   /** The provider's answer, or `failure` when asking failed (failures are shared too, so an outage is not hammered). */
   result?: StatusResult;
   failure?: { code: string; message: string; kind: 'upstream' | 'not-found' };
+  /**
+   * Epoch ms until which the invoice is checked at the fast pace (a window the customer's return opened). An entry
+   * with neither `result` nor `failure` only carries this: the invoice was not checked yet.
+   */
+  fastUntil?: number;
 }
 
 export type StoreListener = (message: string) => void;

@@ -8,9 +8,15 @@ import { MemoryStore } from '../../../src/server/stores/memory-store.js';
 import type { CheckoutStore, InvoiceRecord } from '../../../src/server/stores/store.js';
 import { invoiceRecord } from '../store/contract.js';
 
-function sweeper(store: CheckoutStore, check: SweeperOptions['check'], now: () => number, extra: Partial<SweeperOptions> = {}) {
+const PACE = { fastMs: 1000, slowMs: 10_000, windowMs: 60_000 };
+/** Long enough ago that the invoice is past its first fast window: checked at the slow pace. */
+const OLD = 10 * 60_000;
+
+/** A sweeper whose `status` check finds what it says; each invoice's fast window is its first minute. */
+function sweeper(store: CheckoutStore, status: (record: InvoiceRecord) => Promise<PaymentStatus>, now: () => number, extra: Partial<SweeperOptions> = {}) {
   const logs: string[] = [];
-  return { sweeper: new Sweeper({ store, check, now, log: (m) => logs.push(m), intervalMs: 10_000, graceMs: 60_000, batchSize: 50, ...extra }), logs };
+  const check: SweeperOptions['check'] = async (record) => ({ status: await status(record), windowEnd: record.createdAt + PACE.windowMs });
+  return { sweeper: new Sweeper({ store, check, now, log: (m) => logs.push(m), pace: PACE, graceMs: 60_000, batchSize: 50, ...extra }), logs };
 }
 
 async function open(store: MemoryStore, record: InvoiceRecord, at: number) {
@@ -24,7 +30,7 @@ describe('sweeper', () => {
     const store = new MemoryStore({ now: () => t });
     const checked: string[] = [];
     const { sweeper: s } = sweeper(store, async (record) => (checked.push(record.invoiceId), 'NEW'), () => t);
-    await open(store, invoiceRecord('inv', 'order', { createdAt: t, expiresAt: t + 30 * 60_000 }), t + 10_000);
+    await open(store, invoiceRecord('inv', 'order', { createdAt: t - OLD, expiresAt: t + 30 * 60_000 }), t + 10_000);
     assert.equal(await s.tick(), 0, 'not due yet');
     t += 10_000;
     assert.equal(await s.tick(), 1);
@@ -72,7 +78,7 @@ describe('sweeper', () => {
       calls += 1;
       throw new Error('provider down');
     }, () => t);
-    await open(store, invoiceRecord('inv', 'order', { createdAt: t }), t);
+    await open(store, invoiceRecord('inv', 'order', { createdAt: t - OLD }), t);
     await s.tick();
     t += 10_000;
     await s.tick();

@@ -690,3 +690,20 @@ describe('setRelaxed (a healthy event stream beside the poller)', () => {
     poller.stop();
   });
 });
+
+describe('the customer comes back', () => {
+  test('checkNow() tells the server with return=1, added to the template\'s own query; scheduled checks do not', async () => {
+    const { clock, server, poller } = setup(alwaysNew, { url: 'https://shop.example/status?invoice=INV-1&shop=a#top' });
+    poller.start();
+    await clock.advance(100);
+    poller.checkNow();
+    await clock.advance(100);
+    await clock.advance(2000);
+    const urls = server.requests.map((request) => request.url);
+    assert.deepEqual(urls, [
+      'https://shop.example/status?invoice=INV-1&shop=a#top',
+      'https://shop.example/status?invoice=INV-1&shop=a&return=1#top',
+      'https://shop.example/status?invoice=INV-1&shop=a#top',
+    ]);
+  });
+});

@@ -84,5 +84,7 @@ export async function createInvoice(context: CheckoutContext, request: Request):
   }
   if (!outcome) return fail(409, 'ORDER_CHANGED', 'The order changed while its invoice was being created; try again');
   if ('paidBy' in outcome) return fail(409, 'ORDER_ALREADY_PAID', 'This order is already paid', { invoice_id: outcome.paidBy });
+  // An open invoice handed out again is a QR shown again: it is checked at the fast pace for a while, as a new one.
+  if (!outcome.created) await context.ledger.customerReturned(outcome.record);
   return json(outcome.created && created ? 201 : 200, outcome.record.invoice);
 }

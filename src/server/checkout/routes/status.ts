@@ -1,6 +1,6 @@
-// GET {basePath}/status/:invoiceId: {status, paid_amount, invoice_id}, with at most one provider call per invoice
-// per `statusCacheMs` across every process sharing the store. A PAID it finds is recorded in the outbox (the
-// delivery worker runs onPaid) and answered at once.
+// GET {basePath}/status/:invoiceId: {status, paid_amount, invoice_id}: for a known invoice, the latest check the
+// check schedule made (no provider call); `?return=1` (the element's poll when the customer comes back) opens a fast
+// window of checks. A PAID it finds is recorded in the outbox (the delivery worker runs onPaid) and answered at once.
 import { ProviderError, type StatusResult } from '../../providers/provider.js';
 import type { PaidRecord } from '../../stores/store.js';
 import { busy, fail, failure, json } from '../answers.js';
@@ -45,16 +45,17 @@ async function statusFromProvider(context: CheckoutContext, invoiceId: string): 
   return json(200, { status: result.status, paid_amount: result.paidAmount ?? 0, invoice_id: invoiceId });
 }
 
-export async function status(context: CheckoutContext, invoiceId: string): Promise<Response> {
+export async function status(context: CheckoutContext, invoiceId: string, returned = false): Promise<Response> {
   const { ledger, checks } = context;
   if (!isInvoiceId(invoiceId)) return fail(400, 'BAD_INVOICE_ID', 'The invoice id is malformed');
   const known = await ledger.known(invoiceId);
   if (!known) return statusFromProvider(context, invoiceId);
   if ('paid' in known) return paidAnswer(known.paid);
   const { record } = known;
+  if (returned) await context.ledger.customerReturned(record);
   let result: StatusResult;
   try {
-    result = await checks.pollStatus(invoiceId);
+    result = await checks.latestStatus(record);
   } catch (error) {
     return failure(context, error);
   }
