@@ -20,6 +20,10 @@
 //   delivery   3 processes on real Redis: the callback's answer while onPaid hangs, paid -> onPaid start through the
 //              outbox, kill -9 mid-onPaid -> onPaid elsewhere with no request, the sweeper's provider calls per open
 //              invoice per second at its default interval (bench/server/delivery-bench.ts)
+//   pacing     the checkout handler on a virtual clock (QPay mocked in-process): provider checks per open invoice per
+//              second over a 10-minute wait with a page polling and a stream open, and a payment whose callback is
+//              lost -> PAID, inside the fast windows and outside; `--full` adds the wait on real timers
+//              (bench/server/pacing-bench.ts)
 // The default run (a few minutes) has the figures a shop asks about: time to paid, provider calls per open
 // checkout, capacity per process, QR painted, sizes. `--full` runs every part with more repetitions; `--quick`
 // (the last stage of `npm test`) runs every part briefly, only to prove the bench runs. `--only` picks parts of
@@ -37,26 +41,29 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const resultsFile = join(root, 'bench', 'results.json');
 
-const PARTS = ['size', 'qr', 'paid', 'leaks', 'requests', 'callback', 'outage', 'traffic', 'streams', 'server', 'cluster', 'delivery'];
-const DEFAULT_PARTS = ['size', 'qr', 'paid', 'requests', 'callback', 'streams', 'server', 'delivery'];
+const PARTS = ['size', 'qr', 'paid', 'leaks', 'requests', 'callback', 'outage', 'traffic', 'streams', 'server', 'cluster', 'delivery', 'pacing'];
+const DEFAULT_PARTS = ['size', 'qr', 'paid', 'requests', 'callback', 'streams', 'server', 'delivery', 'pacing'];
 const INTERVAL = 2000; // the element's default poll-interval
 const MODE_SETTINGS = {
   quick: {
     qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
     cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
     delivery: { hungReps: 2, outboxReps: 5, crashReps: 1, crashTimeoutMs: 1000, sweepInvoices: 10, sweepWindowMs: 2000 },
+    pacing: { invoices: 3, waitMs: 600_000, samples: 3, realMs: 0 },
     push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
   },
   default: {
     qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
     delivery: { hungReps: 5, outboxReps: 40, crashReps: 1, crashTimeoutMs: 5000, sweepInvoices: 50, sweepWindowMs: 24000 },
+    pacing: { invoices: 20, waitMs: 600_000, samples: 10, realMs: 0 },
     push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
   },
   full: {
     qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
     delivery: { hungReps: 10, outboxReps: 200, crashReps: 3, crashTimeoutMs: 5000, sweepInvoices: 100, sweepWindowMs: 60000 },
+    pacing: { invoices: 50, waitMs: 600_000, samples: 20, realMs: 120_000 },
     push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
   },
 };
@@ -166,6 +173,9 @@ const runClusterBench = (settings) => runTsBench('bench/server/cluster-bench.ts'
 /** The delivery bench (bench/server/delivery-bench.ts): onPaid through the outbox, crashes and the sweeper, on Redis. */
 const runDeliveryBench = (settings) => runTsBench('bench/server/delivery-bench.ts', [JSON.stringify(settings)]);
 
+/** The pacing bench (bench/server/pacing-bench.ts): the handler on a virtual clock, provider checks counted. */
+const runPacingBench = (settings) => runTsBench('bench/server/pacing-bench.ts', [JSON.stringify(settings)]);
+
 // ---- the run --------------------------------------------------------------------------------------
 
 const runs = (...names) => names.some((name) => parts.has(name));
@@ -263,6 +273,11 @@ async function main() {
     if (runs('delivery')) {
       progress(`Delivery: onPaid through the outbox, kill -9 and the sweeper, 3 processes on Redis…`);
       results.delivery = await runDeliveryBench(SETTINGS.delivery);
+    }
+    if (runs('pacing')) {
+      const { invoices: open, samples, realMs } = SETTINGS.pacing;
+      progress(`Pacing: ${open} open invoices for 10 virtual minutes, ${samples} lost callbacks per kind${realMs ? `, then ${realMs / 1000} s on real timers` : ''}…`);
+      results.pacing = await runPacingBench(SETTINGS.pacing);
     }
 
     results.meta = {

@@ -8,6 +8,7 @@ const ms = (s) => (s?.median === null || s?.median === undefined ? '—' : `${s.
 const ms95 = (s) => (s?.median == null ? '—' : `${s.median} / ${s.p95} ms (${s.min}–${s.max})`);
 /** A median (min–max) of a count, with its unit. */
 const count = (s, unit) => (s?.median === null || s?.median === undefined ? '—' : `${s.min === s.max ? s.median : `${s.median} (${s.min}–${s.max})`} ${unit}`);
+const secs = (msValue) => (msValue == null ? '—' : `${Math.round(msValue / 100) / 10} s`);
 const sz = (s) => (s ? `${kb(s.gzip)} / ${kb(s.brotli)}` : '—');
 
 /** qpay-checkout ÷ baseline: below 1 means the element needs less (bytes, ms, requests). */
@@ -33,6 +34,13 @@ function headline(r, row, section) {
   if (s) {
     row('capacity per process: status route back to back, req/s and p99', `${s.flood.rps} req/s, p99 ${s.flood.p99Ms} ms`);
     row(`capacity per process: ${s.pollers} pollers every ${s.interval} ms`, `${s.paced.rps} req/s, p99 ${s.paced.p99Ms} ms`);
+  }
+  const pc = r.pacing;
+  if (pc) {
+    const w = pc.wait;
+    row(`provider checks per open invoice per s, 10-min wait, page + stream open (goal <= 0.2)`, `${w.checksPerInvoicePerSecond} checks/invoice/s`, `today ${w.today} (arithmetic)`);
+    const l = pc.lostCallback;
+    row('lost callback -> poll answers PAID, median inside / outside the fast windows (goals 3 / 15 s)', `${secs(l.insideWindows.toPoll.median)} / ${secs(l.outsideWindows.toPoll.median)}`, `today ${secs(l.insideWindows.today.toPoll.median)} / ${secs(l.outsideWindows.today.toPoll.median)}`);
   }
   const d = r.delivery;
   if (d) row('paid -> onPaid start through the outbox (3 processes, Redis), median / p99', `${d.paidToOnPaidStartMs.median} / ${d.paidToOnPaidStartMs.p99} ms`);
@@ -135,6 +143,23 @@ function delivery(r, row, section) {
   row('  payment with no callback, no page -> onPaid', `${s.lostCallbackToOnPaidMs} ms`);
 }
 
+function pacing(r, row, section) {
+  const p = r.pacing;
+  const o = p.options;
+  section(`Pacing: provider checks of open invoices (virtual clock, QPay mocked; statusCacheMs ${o.statusCacheMs}, fastWindowMs ${o.fastWindowMs}, sweepIntervalMs ${o.sweepIntervalMs}); "today" is the old rule's arithmetic (a check per watched invoice per statusCacheMs)`);
+  const w = p.wait;
+  row(`${w.invoices} open invoices, ${w.waitMs / 60_000} min, each a page polling every 1-2 s and a stream: checks per invoice per s (goal <= 0.2)`, `${w.checksPerInvoicePerSecond} (${w.paymentChecks} checks, ${w.statusPolls} polls)`, `${w.today}`, ratio(w.checksPerInvoicePerSecond, w.today));
+  const l = p.lostCallback;
+  const lat = (s) => (s.median == null ? '—' : `${secs(s.median)} (${secs(s.min)}–${secs(s.max)}, ${s.runs})`);
+  for (const [label, kind, goal] of [['inside the fast windows', 'insideWindows', ' (goal <= 3 s)'], ['  after the QR is shown', 'afterQrShown', ''], ['  after a return (return=1)', 'afterReturn', ''], ['outside the windows', 'outsideWindows', ' (goal <= 15 s)']]) {
+    const k = l[kind];
+    row(`lost callback -> poll says PAID, ${label}${goal}`, lat(k.toPoll), lat(k.today.toPoll), ratio(k.toPoll.median, k.today.toPoll.median));
+    row(`lost callback -> stream says PAID, ${label.trim()}`, lat(k.toStream), lat(k.today.toStream), ratio(k.toStream.median, k.today.toStream.median));
+  }
+  const re = p.real;
+  if (re) row(`real timers, ${re.invoices} invoices, ${Math.round(re.realMs / 1000)} s: checks per invoice per s`, `${re.checksPerInvoicePerSecond} (${re.paymentChecks} checks)`, `virtual, same span: ${re.virtualSameSpan}`);
+}
+
 function push(r, row, section) {
   const p = r.push;
   section(`Push: the shop's checkout handler (QPay mocked), element with events-url vs polling only (poll interval ${p.interval} ms)`);
@@ -175,6 +200,7 @@ export function printTable(r, log = console.log) {
   if (r.server) server(r, row, section);
   if (r.cluster) cluster(r, row, section);
   if (r.delivery) delivery(r, row, section);
+  if (r.pacing) pacing(r, row, section);
   if (r.push) push(r, row, section);
 
   const widths = [0, 1, 2].map((i) => Math.max(...rows.filter((cells) => cells.length > 1).map((cells) => String(cells[i] ?? '').length)));

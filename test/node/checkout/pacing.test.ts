@@ -6,17 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MemoryStore, createQPayCheckoutHandler, type CheckoutStore, type QPayCheckoutHandlerOptions } from '../../../src/server/index.js';
 import { makeClient, makeMockServer, type Clock } from '../server/qpay-test-kit.js';
+import { SHOP, createInvoice, openStream, poll, type Handler } from './pacing-kit.js';
 
 let virtual = Date.UTC(2025, 0, 1);
 const clock: Clock = { now: () => virtual, advance: (ms) => void (virtual += ms) };
 const env = makeMockServer(clock);
 const { controls } = env;
-const SHOP = 'https://shop.example';
 const SECRET = 'a-shared-callback-secret-of-32+-characters';
 /** How often the test's page polls (the element's default poll-interval) and how finely time moves on. */
 const POLL_MS = 2000;
 const STEP_MS = 500;
-type Handler = ReturnType<typeof createQPayCheckoutHandler>;
 const handlers: Handler[] = [];
 
 function shop(store: CheckoutStore, extra: Partial<QPayCheckoutHandlerOptions> = {}) {
@@ -37,35 +36,6 @@ function shop(store: CheckoutStore, extra: Partial<QPayCheckoutHandlerOptions> =
   handler.close();
   handlers.push(handler);
   return handler;
-}
-
-async function createInvoice(handler: Handler, orderId: string): Promise<string> {
-  const response = await handler(new Request(`${SHOP}/qpay/invoice`, { method: 'POST', body: JSON.stringify({ orderId }), headers: { 'content-type': 'application/json' } }));
-  const body = (await response.json()) as { invoice_id: string };
-  assert.ok(response.ok, `invoice: ${response.status}`);
-  return body.invoice_id;
-}
-
-async function poll(handler: Handler, invoiceId: string, returned = false): Promise<string> {
-  const response = await handler(new Request(`${SHOP}/qpay/status/${invoiceId}${returned ? '?return=1' : ''}`));
-  return ((await response.json()) as { status: string }).status;
-}
-
-/** An open event stream; `statuses` collects what it says. */
-async function openStream(handler: Handler, invoiceId: string) {
-  const controller = new AbortController();
-  const response = await handler(new Request(`${SHOP}/qpay/events/${invoiceId}`, { signal: controller.signal }));
-  assert.equal(response.status, 200);
-  const statuses: string[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
-    for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true, value: '' }));
-      if (done) return;
-      for (const match of value.matchAll(/"status":"(\w+)"/g)) statuses.push(match[1]!);
-    }
-  })();
-  return { statuses, close: () => controller.abort() };
 }
 
 const checks = () => controls.calls.count('payment/check');
