@@ -9,6 +9,7 @@ import { createPoller, POLL_DEFAULTS } from '../src/core/poller.js';
 import { FakeClock } from '../test/node/helpers/fake-clock.js';
 import { createFakeFetch, statusReply, type Reply } from '../test/node/helpers/fake-fetch.js';
 import { createNaivePoller, type IntervalTimers } from './baseline/naive-poller.js';
+import { seededRandom } from './lib/seeded-random.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -60,18 +61,6 @@ export const PLANS: Record<Scenario, Plan> = {
   // PAID from the first minute on: requests counted for 10 minutes after the first PAID answer.
   afterPaid: { script: (at) => statusReply(at >= MINUTE ? 'PAID' : 'NEW'), from: MINUTE + 1, to: 11 * MINUTE + 1 },
 };
-
-/** A small seeded PRNG (mulberry32), so the jittered backoff differs per run but is repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** setInterval on the fake clock: re-armed before each call, as browsers schedule intervals. */
 function intervalTimers(clock: FakeClock): IntervalTimers {

@@ -16,6 +16,7 @@
 import { MemoryStore, createQPayCheckoutHandler } from '../../src/server/index.js';
 import { createInvoice, openStream, poll, type Handler } from '../../test/node/checkout/pacing-kit.js';
 import { makeClient, makeMockServer, type Clock } from '../../test/node/server/qpay-test-kit.js';
+import { seededRandom } from '../lib/seeded-random.js';
 
 interface Settings {
   /** Open invoices in the wait, each with a polling page and a stream. */
@@ -47,16 +48,9 @@ const env = makeMockServer(clock);
 const { controls } = env;
 const checks = () => controls.calls.count('payment/check');
 
-/** A seeded random source (mulberry32), so a run's moments repeat. */
+/** A seeded random source, so a run's moments repeat. */
 function randomSource(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   /** A whole number of steps between `min` and `max` ms. */
   const between = (min: number, max: number) => Math.round((min + next() * (max - min)) / STEP_MS) * STEP_MS;
   return { between };
