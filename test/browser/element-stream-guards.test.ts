@@ -89,7 +89,10 @@ describe('<qpay-checkout> guards on what the merchant sends', () => {
       const { sent } = await channel.state();
       expect(sent.status, `answer ${answers}: the server handed ${sent.status} bytes to the socket`).to.be.below(MB);
     }
-    expect(errors.map((event) => (event.detail.error as PollError).kind)).to.deep.equal(['too-large']);
+    // One non-fatal error per 5 s per kind: three polls inside 5 s make one; a slow machine may spread them over two spans.
+    const kinds = errors.map((event) => (event.detail.error as PollError).kind);
+    expect(kinds.length, kinds.join(', ')).to.be.within(1, 2);
+    expect(kinds.every((kind) => kind === 'too-large'), kinds.join(', ')).to.equal(true);
     await channel.control({ statusBytes: 0, status: JSON.stringify(answer(id, 'PAID')) });
     el.check(); // rather than wait out the back-off after three faults
     await waitForState(el, 'paid', 3000);
