@@ -12,6 +12,7 @@ import { busy } from './answers.js';
 import type { CheckoutSettings } from './context.js';
 import type { Delivery } from './delivery.js';
 import type { ProviderChecks } from './provider-checks.js';
+import type { ReadyAnswers } from './ready-answers.js';
 import { WAIT_FOR_OTHERS_MS, WAIT_STEP_MS, cents, describe, remember, sleep } from './shared.js';
 
 /** How long a process holds an order's creation lock at most (longer than any provider call). */
@@ -53,12 +54,15 @@ export class Ledger {
     private readonly settings: CheckoutSettings,
     private readonly checks: ProviderChecks,
     private readonly delivery: Delivery,
+    /** The status route's ready answers: a payment recorded here replaces the invoice's, a data loss drops them all. */
+    private readonly answers: ReadyAnswers,
   ) {}
 
   /** Drops what this process remembered from the store (it lost its data). */
   forget(): void {
     this.recordMemo.clear();
     this.paidMemo.clear();
+    this.answers.clear();
   }
 
   effectiveStatus(record: Pick<InvoiceRecord, 'amount' | 'expiresAt'>, result: StatusResult): PaymentStatus {
@@ -96,6 +100,7 @@ export class Ledger {
       payment: result.raw,
     }, { redelivery: rebuilt || lost });
     remember(this.paidMemo, paid.invoiceId, paid);
+    this.answers.paid(paid);
     this.delivery.nudge();
     try {
       // The message only says "changed": a watcher reads the status from the store, never from the channel.

@@ -58,6 +58,11 @@ export class ProviderChecks {
     return this.sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), now() - cacheMs + 1, false);
   }
 
+  /** The last shared answer this process saw for the invoice, with when it was asked (the status route keeps its answer until then + `cacheMs`). */
+  lastAnswer(invoiceId: string): CachedStatus | undefined {
+    return this.statusMemo.get(invoiceId);
+  }
+
   /** A status that is news: asked after `since` (a callback's arrival, a replacement's start). */
   freshStatus(invoiceId: string, since: number): Promise<StatusResult> {
     const { provider } = this.settings;

@@ -128,7 +128,18 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
   res.end(body);
 }
 
-export type FetchHandler = ((request: Request) => Promise<Response>) & { basePath?: string };
+/** An answer the handler already holds, written as is (see `CheckoutHandler.readyAnswer`). */
+export interface ReadyNodeAnswer {
+  readonly status: number;
+  /** Flat list of header names and values, content-length included. */
+  readonly headers: readonly string[];
+  readonly body: Uint8Array;
+}
+
+export type FetchHandler = ((request: Request) => Promise<Response>) & {
+  basePath?: string;
+  readyAnswer?: (method: string, path: string) => ReadyNodeAnswer | undefined;
+};
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -140,6 +151,12 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
     ...headers,
   });
   res.end(text);
+}
+
+/** The path of a request target, without its query string. */
+function pathOf(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
 }
 
 /** Ends the exchange after a refusal while the client may still be sending: the rest is never read. */
@@ -164,13 +181,20 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
   const maxBodyBytes = options.maxBodyBytes ?? NODE_DEFAULTS.maxBodyBytes;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? NODE_DEFAULTS.bodyTimeoutMs;
   return async (req, res, next) => {
-    const path = ((req as NodeRequest).originalUrl ?? req.url ?? '/').split('?')[0]!;
+    const path = pathOf((req as NodeRequest).originalUrl ?? req.url ?? '/');
+    const method = (req.method ?? 'GET').toUpperCase();
+    // A status poll the handler already holds the answer to: its bytes go out with no Request, Response or body work.
+    const ready = handler.readyAnswer?.(method, path);
+    if (ready) {
+      res.writeHead(ready.status, ready.headers as string[]);
+      res.end(method === 'HEAD' ? undefined : ready.body);
+      return;
+    }
     if (basePath !== undefined && path !== basePath && !path.startsWith(`${basePath}/`)) {
       if (next) return next();
       sendJson(res, 404, { error: 'NOT_FOUND', message: 'No such endpoint' });
       return;
     }
-    const method = (req.method ?? 'GET').toUpperCase();
     if (FORBIDDEN_METHODS.has(method)) {
       sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${method} is not supported here` }, { allow: 'GET, HEAD, POST' });
       closeAfter(req, res);
