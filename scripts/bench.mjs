@@ -41,17 +41,17 @@ const MODE_SETTINGS = {
   quick: {
     qr: 3, paid: 4, hidden: 2, leakRuns: 1, cycles: 50, requestRuns: 5, server: { pollers: 100, invoices: 100, durationMs: 2000, warmupMs: 500, connections: 100 },
     cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
-    push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
+    push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000, pollers: 100, pollMs: 1000 } },
   },
   default: {
     qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
-    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 10000, invoices: 1000, idleMs: 10000, pollers: 1000, pollMs: 5000 } },
   },
   full: {
     qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
-    push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 10000, invoices: 1000, idleMs: 10000, pollers: 1000, pollMs: 5000 } },
   },
 };
 
