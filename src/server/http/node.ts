@@ -168,6 +168,33 @@ function closeAfter(req: IncomingMessage, res: ServerResponse): void {
   if (res.writableFinished) stop();
   else res.once('finish', stop);
 }
+/**
+ * Counts a request body's bytes as they arrive (413 past `maxBodyBytes`, or at once when Content-Length says so) and
+ * starts its deadline (408); returns the deadline's timer, which the caller clears once the handler answered.
+ */
+function watchBody(
+  req: IncomingMessage,
+  { maxBodyBytes, bodyTimeoutMs }: { maxBodyBytes: number; bodyTimeoutMs: number },
+  refuse: (status: number, error: string, message: string) => void,
+): ReturnType<typeof setTimeout> | undefined {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
+    refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+    return undefined;
+  }
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > maxBodyBytes) refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+  });
+  if (req.readableEnded) return undefined;
+  const bodyTimer = setTimeout(() => refuse(408, 'BODY_TIMEOUT', `Request body did not arrive within ${bodyTimeoutMs} ms`), bodyTimeoutMs);
+  const clear = () => clearTimeout(bodyTimer);
+  req.once('end', clear);
+  req.once('close', clear);
+  return bodyTimer;
+}
+
 export type NodeNext = (error?: unknown) => void;
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: NodeNext) => Promise<void>;
 
@@ -210,25 +237,8 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
       closeAfter(req, res);
     };
     const hasBody = method !== 'GET' && method !== 'HEAD' && !((req as NodeRequest).body !== undefined && (req.readableEnded || req.complete));
-    let bodyTimer: ReturnType<typeof setTimeout> | undefined;
-    if (hasBody) {
-      const declared = req.headers['content-length'];
-      if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
-        refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
-        return;
-      }
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > maxBodyBytes) refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
-      });
-      if (!req.readableEnded) {
-        bodyTimer = setTimeout(() => refuse(408, 'BODY_TIMEOUT', `Request body did not arrive within ${bodyTimeoutMs} ms`), bodyTimeoutMs);
-        const clear = () => clearTimeout(bodyTimer);
-        req.once('end', clear);
-        req.once('close', clear);
-      }
-    }
+    const bodyTimer = hasBody ? watchBody(req, { maxBodyBytes, bodyTimeoutMs }, refuse) : undefined;
+    if (refused) return;
 
     // Aborted when the client goes away before the answer is complete, so long answers (event streams) end.
     const left = new AbortController();

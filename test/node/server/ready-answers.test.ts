@@ -17,15 +17,15 @@ const handlers: { close(): void }[] = [];
 /** A MemoryStore that counts the reads a status poll could make. */
 class CountingStore extends MemoryStore {
   reads = 0;
-  override async getInvoice(...args: Parameters<MemoryStore['getInvoice']>) {
+  override getInvoice(...args: Parameters<MemoryStore['getInvoice']>) {
     this.reads++;
     return super.getInvoice(...args);
   }
-  override async getPaid(...args: Parameters<MemoryStore['getPaid']>) {
+  override getPaid(...args: Parameters<MemoryStore['getPaid']>) {
     this.reads++;
     return super.getPaid(...args);
   }
-  override async getCachedStatus(...args: Parameters<MemoryStore['getCachedStatus']>) {
+  override getCachedStatus(...args: Parameters<MemoryStore['getCachedStatus']>) {
     this.reads++;
     return super.getCachedStatus(...args);
   }
