@@ -108,12 +108,18 @@ class EventStream implements StreamListener, UnderlyingDefaultSource<Uint8Array>
   private ended = false;
   private deadline: ReturnType<typeof setTimeout> | undefined;
 
+  /** Held until the body starts, then let go. */
+  private plan: StreamPlan | undefined;
+
   constructor(
     private readonly context: CheckoutContext,
-    private plan: StreamPlan | undefined,
+    plan: StreamPlan,
   ) {
-    ({ invoiceId: this.invoiceId, request: this.request, release: this.release } = plan!);
-    this.lastId = this.request.headers.get('last-event-id');
+    this.plan = plan;
+    this.invoiceId = plan.invoiceId;
+    this.request = plan.request;
+    this.release = plan.release;
+    this.lastId = plan.request.headers.get('last-event-id');
   }
 
   /** The body's start: the retry advice, the first status, then the watcher's news. */
