@@ -50,21 +50,21 @@ const MODE_SETTINGS = {
     cluster: { pollers: 100, invoices: 20, durationMs: 2000, callbackReps: 3 },
     delivery: { hungReps: 2, outboxReps: 5, crashReps: 1, crashTimeoutMs: 1000, sweepInvoices: 10, sweepWindowMs: 2000 },
     pacing: { invoices: 3, waitMs: 600_000, samples: 3, realMs: 0 },
-    push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000 } },
+    push: { reps: 3, outageMs: 6000, outagePages: 2, trafficMs: 16000, streams: { count: 100, invoices: 10, idleMs: 1000, pollers: 100, pollMs: 1000 } },
   },
   default: {
     qr: 9, paid: 16, hidden: 4, leakRuns: 1, cycles: 200, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 5000, callbackReps: 10 },
     delivery: { hungReps: 5, outboxReps: 40, crashReps: 1, crashTimeoutMs: 5000, sweepInvoices: 50, sweepWindowMs: 24000 },
     pacing: { invoices: 20, waitMs: 600_000, samples: 10, realMs: 0 },
-    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    push: { reps: 6, outageMs: 30000, outagePages: 2, trafficMs: 30000, streams: { count: 10000, invoices: 1000, idleMs: 10000, pollers: 1000, pollMs: 5000 } },
   },
   full: {
     qr: 15, paid: 16, hidden: 8, leakRuns: 3, cycles: 500, requestRuns: 25, server: { pollers: 1000, invoices: 100, durationMs: 10000, warmupMs: 1000, connections: 256 },
     cluster: { pollers: 1000, invoices: 100, durationMs: 10000, callbackReps: 20 },
     delivery: { hungReps: 10, outboxReps: 200, crashReps: 3, crashTimeoutMs: 5000, sweepInvoices: 100, sweepWindowMs: 60000 },
     pacing: { invoices: 50, waitMs: 600_000, samples: 20, realMs: 120_000 },
-    push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 1000, invoices: 100, idleMs: 10000 } },
+    push: { reps: 20, outageMs: 60000, outagePages: 4, trafficMs: 60000, streams: { count: 10000, invoices: 1000, idleMs: 10000, pollers: 1000, pollMs: 5000 } },
   },
 };
 

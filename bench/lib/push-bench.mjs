@@ -4,12 +4,14 @@
 //   callback -> paid   the provider's callback handed to the shop -> the page's paid event (wall clocks of one machine)
 //   outage             every /qpay connection cut for `outageMs`; its end -> the page next learns the status
 //   traffic            /qpay requests and bytes on the wire of a waiting page, scaled to 10 minutes
-//   streams            N open event streams on the shop process: memory per stream, idle CPU, QPay calls per second
+//   streams            N open event streams on the shop process: memory per stream, idle CPU, QPay calls per second,
+//                      and status polls (paced pollers, as pages that poll) answered meanwhile
 import { request as httpRequest, Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { summarize } from './stats.mjs';
 import { startChild } from './child.mjs';
+import { runLoad } from './server-bench.mjs';
 
 const shopScript = fileURLToPath(new URL('../server/shop-server.mjs', import.meta.url));
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -18,12 +20,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const startShop = (bundlesDir) => startChild(shopScript, [bundlesDir], ['--expose-gc']);
 
-/** Opens `count` event streams on `urls` (round robin) from this process; resolves once each has sent its first event. */
+/** Opens `count` event streams on `urls` (round robin) from this process, 500 at a time; resolves once each has sent its first event. */
 async function openStreams(urls, count) {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const requests = [];
-  await Promise.all(
-    Array.from({ length: count }, (_, i) =>
+  for (let from = 0; from < count; from += 500) await openBatch(urls, agent, requests, from, Math.min(count, from + 500));
+  return () => {
+    for (const req of requests) req.destroy();
+    agent.destroy();
+  };
+}
+
+function openBatch(urls, agent, requests, from, to) {
+  return Promise.all(
+    Array.from({ length: to - from }, (_, k) => from + k).map((i) =>
       new Promise((resolve, reject) => {
         const req = httpRequest(urls[i % urls.length], { agent, headers: { accept: 'text/event-stream' } }, (res) => {
           if (res.statusCode !== 200) return reject(new Error(`stream ${i}: HTTP ${res.statusCode}`));
@@ -36,10 +46,6 @@ async function openStreams(urls, count) {
       }),
     ),
   );
-  return () => {
-    for (const req of requests) req.destroy();
-    agent.destroy();
-  };
 }
 
 /** A page in its own browser context (its own connections) with one widget that has learned the status. */
@@ -136,12 +142,15 @@ async function streamsPart({ shop, origin }, streams) {
     await sleep(streams.idleMs);
     const quiet = await shop.ask({ type: 'counts' });
     const seconds = streams.idleMs / 1000;
+    // Pages that poll while the streams stay open: 1,000 pollers every 2 s over the same invoices.
+    const polls = await runLoad({ baseUrl: origin, invoiceIds, pollers: streams.pollers, connections: 256, durationMs: streams.pollMs, warmupMs: 1000, mode: 'paced', interval: 2000 });
     return {
       ...streams,
       heapPerStreamBytes: Math.round((open.heapUsed - idle.heapUsed) / streams.count),
       rssPerStreamBytes: Math.round((open.rss - idle.rss) / streams.count),
       idleCpuPercent: Math.round((quiet.cpuMs / streams.idleMs) * 1000) / 10,
       qpayCallsPerSecond: Math.round((quiet.qpayCalls / seconds) * 10) / 10,
+      pollsWhileOpen: { pollers: polls.pollers, rps: polls.rps, p50Ms: polls.p50Ms, p99Ms: polls.p99Ms, failed: polls.failed },
     };
   } finally {
     close();

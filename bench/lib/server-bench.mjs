@@ -9,7 +9,8 @@ const loadScript = fileURLToPath(new URL('../server/load.mjs', import.meta.url))
 
 const startStatusServer = (invoices) => startChild(serverScript, [String(invoices)]);
 
-function runLoad(config) {
+/** Runs the load generator (bench/server/load.mjs) with `config`; resolves with its result line. */
+export function runLoad(config) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [loadScript, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

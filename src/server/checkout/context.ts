@@ -10,6 +10,7 @@ import type { Ledger } from './ledger.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './options.js';
 import type { Pace } from './pace.js';
 import type { ProviderChecks } from './provider-checks.js';
+import type { ReadyAnswers } from './ready-answers.js';
 import { CallbackSigner } from './signing.js';
 import type { Watchers } from './watchers.js';
 
@@ -54,6 +55,8 @@ export interface CheckoutContext extends CheckoutSettings {
   ledger: Ledger;
   delivery: Delivery;
   watchers: Watchers;
+  /** Status answers kept ready to send while they hold (the status route fills them). */
+  answers: ReadyAnswers;
 }
 
 function normalizeBasePath(path: string): string {

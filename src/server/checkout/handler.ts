@@ -19,6 +19,7 @@ import { Delivery } from './delivery.js';
 import { Ledger } from './ledger.js';
 import type { CheckoutHandler, CheckoutHandlerOptions } from './options.js';
 import { ProviderChecks } from './provider-checks.js';
+import { ReadyAnswers } from './ready-answers.js';
 import { NO_SECRET_WARNING } from './signing.js';
 import { UnknownRouteLog, route } from './router.js';
 import { streamCheck } from './routes/events.js';
@@ -30,12 +31,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const checks = new ProviderChecks(settings);
   // The sweeper checks through the ledger, and the ledger records through the delivery: tied by late-bound calls.
   const delivery: Delivery = new Delivery(settings, (record) => ledger.sweepCheck(record), () => ledger.forget());
-  const ledger: Ledger = new Ledger(settings, checks, delivery);
+  const answers = new ReadyAnswers(settings.now);
+  const ledger: Ledger = new Ledger(settings, checks, delivery, answers);
   const context: CheckoutContext = {
     ...settings,
     checks,
     ledger,
     delivery,
+    answers,
     // A stream's watcher asks the status route, as any poller would, for invoices the store knows.
     watchers: new Watchers(settings, (invoiceId) => streamCheck(context, invoiceId)),
   };
@@ -48,9 +51,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return failure(context, error);
     }
   };
+  const statusPrefix = `${settings.basePath}/status/`;
   delivery.start();
   return Object.assign(handler, {
     basePath: settings.basePath,
+    // Only ids the route validated are ever kept, so a raw path segment that finds one is that very id.
+    readyAnswer: (method: string, path: string) =>
+      (method === 'GET' || method === 'HEAD') && path.startsWith(statusPrefix) ? answers.get(path.slice(statusPrefix.length)) : undefined,
     idle: () => delivery.idle(),
     tick: () => delivery.tick(),
     close: () => delivery.close(),

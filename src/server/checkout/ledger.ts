@@ -15,6 +15,7 @@ import type { Delivery } from './delivery.js';
 import { fastWindowEnd } from './pace.js';
 import type { ProviderChecks } from './provider-checks.js';
 import type { SweepResult } from './sweeper.js';
+import type { ReadyAnswers } from './ready-answers.js';
 import { WAIT_FOR_OTHERS_MS, WAIT_STEP_MS, cents, describe, remember, sleep } from './shared.js';
 
 /** How long a process holds an order's creation lock at most (longer than any provider call). */
@@ -56,12 +57,15 @@ export class Ledger {
     private readonly settings: CheckoutSettings,
     private readonly checks: ProviderChecks,
     private readonly delivery: Delivery,
+    /** The status route's ready answers: a payment recorded here replaces the invoice's, a data loss drops them all. */
+    private readonly answers: ReadyAnswers,
   ) {}
 
   /** Drops what this process remembered from the store (it lost its data). */
   forget(): void {
     this.recordMemo.clear();
     this.paidMemo.clear();
+    this.answers.clear();
   }
 
   effectiveStatus(record: Pick<InvoiceRecord, 'amount' | 'expiresAt'>, result: StatusResult): PaymentStatus {
@@ -115,6 +119,7 @@ export class Ledger {
     // Counted once: by the call whose record the store kept, unless this process had already recorded it.
     if (paid.paidAt === paidAt && !this.paidMemo.has(paid.invoiceId)) metrics.paymentConfirmed(record.provider, source);
     remember(this.paidMemo, paid.invoiceId, paid);
+    this.answers.paid(paid);
     this.delivery.nudge();
     try {
       // The message only says "changed": a watcher reads the status from the store, never from the channel.

@@ -2,6 +2,7 @@
 import type { CheckoutOrder, CheckoutProvider } from '../providers/provider.js';
 import type { MeterProviderLike } from '../metrics.js';
 import type { CheckoutStore, DeliveryRecord, DeliveryState, MaybePromise } from '../stores/store.js';
+import type { ReadyAnswer } from './ready-answers.js';
 
 /** Throw this from `getOrder` to answer the browser with your own status, code and message. */
 export class CheckoutError extends Error {
@@ -138,6 +139,11 @@ export interface CheckoutHandlerOptions {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The prefix the handler answers under (adapters use it to pass other requests on). */
   readonly basePath: string;
+  /**
+   * For adapters: the status answer this process already holds for a `GET`/`HEAD` of `path` (no query string), ready
+   * to write as is (`toNodeHandler` sends it without building a Request); undefined when the handler must run.
+   */
+  readyAnswer(method: string, path: string): ReadyAnswer | undefined;
   /** Resolves once the background onPaid runs and checks started so far have ended (graceful shutdown, tests). */
   idle(): Promise<void>;
   /**

@@ -22,7 +22,7 @@ const CONFIRM_INTERVAL_MS = 1000;
 const checked = (entry: CachedStatus | undefined) => (entry?.result || entry?.failure ? entry : undefined);
 
 /** A status this process read from the store (or wrote there), and when it read it. */
-interface Read {
+export interface Read {
   entry: CachedStatus;
   readAt: number;
 }
@@ -114,6 +114,11 @@ export class ProviderChecks {
   pollStatus(invoiceId: string): Promise<StatusResult> {
     const { provider, now, cacheMs } = this.settings;
     return this.sharedStatus(invoiceId, () => provider.checkStatus(invoiceId), now() - cacheMs + 1, false);
+  }
+
+  /** The last check this process read for the invoice, and when it read it (the status route keeps its answer until then + `cacheMs`). */
+  lastAnswer(invoiceId: string): Read | undefined {
+    return this.statusMemo.get(invoiceId);
   }
 
   /** A status that is news: asked after `since` (a callback's arrival, a replacement's start). */

@@ -16,7 +16,11 @@ export interface StatusBody {
 
 /** A status to send, or `forgotten`: the store no longer knows the invoice, so its streams end. */
 export type StreamNews = StatusBody | 'forgotten';
-export type StatusListener = (news: StreamNews) => void;
+/** An open stream as a watcher sees it: told every status its watcher learns, and the process's heartbeat. */
+export interface StreamListener {
+  tell(news: StreamNews): void;
+  beat(): void;
+}
 /** The invoice's status as a stream may tell it (store-backed; undefined when it cannot be told this time). */
 export type StreamCheck = (invoiceId: string) => Promise<StreamNews | undefined>;
 
@@ -27,12 +31,13 @@ const MAX_STREAMS_PER_PROCESS = 10_000;
 export const paidBody = (paid: PaidRecord): StatusBody => ({ status: 'PAID', paid_amount: paid.paidAmount, invoice_id: paid.invoiceId });
 
 interface Watcher {
-  listeners: Set<StatusListener>;
+  listeners: Set<StreamListener>;
   stop(): void;
 }
 
 export class Watchers {
   private readonly watchers = new Map<string, Watcher>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Event streams open in this process, in all and per client (the events route takes and releases them). */
   readonly slots: StreamSlots;
 
@@ -44,18 +49,28 @@ export class Watchers {
     this.slots = new StreamSlots(MAX_STREAMS_PER_PROCESS, settings.maxStreamsPerClient);
   }
 
-  /** Calls `listener` with every status the invoice's watcher learns, until the returned function is called. */
-  watch(invoiceId: string, listener: StatusListener): () => void {
+  /** Tells `listener` every status the invoice's watcher learns, and beats its heartbeat, until `unwatch`. */
+  watch(invoiceId: string, listener: StreamListener): void {
     let watcher = this.watchers.get(invoiceId);
     if (!watcher) this.watchers.set(invoiceId, (watcher = this.start(invoiceId)));
-    const mine = watcher;
-    mine.listeners.add(listener);
-    return () => {
-      mine.listeners.delete(listener);
-      if (mine.listeners.size > 0 || this.watchers.get(invoiceId) !== mine) return;
-      this.watchers.delete(invoiceId);
-      mine.stop();
-    };
+    watcher.listeners.add(listener);
+    this.heartbeat ??= setInterval(() => this.beat(), this.settings.heartbeatMs);
+  }
+
+  unwatch(invoiceId: string, listener: StreamListener): void {
+    const watcher = this.watchers.get(invoiceId);
+    if (!watcher?.listeners.delete(listener) || watcher.listeners.size > 0) return;
+    this.watchers.delete(invoiceId);
+    watcher.stop();
+    if (this.watchers.size === 0) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  /** One timer beats every open stream's heartbeat (not one per stream). */
+  private beat(): void {
+    for (const watcher of this.watchers.values()) for (const listener of watcher.listeners) listener.beat();
   }
 
   /**
@@ -66,12 +81,12 @@ export class Watchers {
    */
   private start(invoiceId: string): Watcher {
     const { cacheMs } = this.settings;
-    const listeners = new Set<StatusListener>();
+    const listeners = new Set<StreamListener>();
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tell = (news: StreamNews | undefined) => {
       if (stopped || news === undefined) return;
-      for (const listener of [...listeners]) listener(news);
+      for (const listener of [...listeners]) listener.tell(news);
     };
     const tick = async () => {
       tell(await this.check(invoiceId).catch(() => undefined));

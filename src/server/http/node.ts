@@ -128,7 +128,18 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
   res.end(body);
 }
 
-export type FetchHandler = ((request: Request) => Promise<Response>) & { basePath?: string };
+/** An answer the handler already holds, written as is (see `CheckoutHandler.readyAnswer`). */
+export interface ReadyNodeAnswer {
+  readonly status: number;
+  /** Flat list of header names and values, content-length included. */
+  readonly headers: readonly string[];
+  readonly body: Uint8Array;
+}
+
+export type FetchHandler = ((request: Request) => Promise<Response>) & {
+  basePath?: string;
+  readyAnswer?: (method: string, path: string) => ReadyNodeAnswer | undefined;
+};
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -142,6 +153,12 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
   res.end(text);
 }
 
+/** The path of a request target, without its query string. */
+function pathOf(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
 /** Ends the exchange after a refusal while the client may still be sending: the rest is never read. */
 function closeAfter(req: IncomingMessage, res: ServerResponse): void {
   const stop = () => {
@@ -151,6 +168,33 @@ function closeAfter(req: IncomingMessage, res: ServerResponse): void {
   if (res.writableFinished) stop();
   else res.once('finish', stop);
 }
+/**
+ * Counts a request body's bytes as they arrive (413 past `maxBodyBytes`, or at once when Content-Length says so) and
+ * starts its deadline (408); returns the deadline's timer, which the caller clears once the handler answered.
+ */
+function watchBody(
+  req: IncomingMessage,
+  { maxBodyBytes, bodyTimeoutMs }: { maxBodyBytes: number; bodyTimeoutMs: number },
+  refuse: (status: number, error: string, message: string) => void,
+): ReturnType<typeof setTimeout> | undefined {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
+    refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+    return undefined;
+  }
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > maxBodyBytes) refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
+  });
+  if (req.readableEnded) return undefined;
+  const bodyTimer = setTimeout(() => refuse(408, 'BODY_TIMEOUT', `Request body did not arrive within ${bodyTimeoutMs} ms`), bodyTimeoutMs);
+  const clear = () => clearTimeout(bodyTimer);
+  req.once('end', clear);
+  req.once('close', clear);
+  return bodyTimer;
+}
+
 export type NodeNext = (error?: unknown) => void;
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: NodeNext) => Promise<void>;
 
@@ -164,13 +208,22 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
   const maxBodyBytes = options.maxBodyBytes ?? NODE_DEFAULTS.maxBodyBytes;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? NODE_DEFAULTS.bodyTimeoutMs;
   return async (req, res, next) => {
-    const path = ((req as NodeRequest).originalUrl ?? req.url ?? '/').split('?')[0]!;
+    const target = (req as NodeRequest).originalUrl ?? req.url ?? '/';
+    const path = pathOf(target);
+    const method = (req.method ?? 'GET').toUpperCase();
+    // A status poll the handler already holds the answer to: its bytes go out with no Request, Response or body work.
+    // Only a bare path: a query (the element's `return=1`, say) means the route has more to do than answer.
+    const ready = target.length === path.length ? handler.readyAnswer?.(method, path) : undefined;
+    if (ready) {
+      res.writeHead(ready.status, ready.headers as string[]);
+      res.end(method === 'HEAD' ? undefined : ready.body);
+      return;
+    }
     if (basePath !== undefined && path !== basePath && !path.startsWith(`${basePath}/`)) {
       if (next) return next();
       sendJson(res, 404, { error: 'NOT_FOUND', message: 'No such endpoint' });
       return;
     }
-    const method = (req.method ?? 'GET').toUpperCase();
     if (FORBIDDEN_METHODS.has(method)) {
       sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${method} is not supported here` }, { allow: 'GET, HEAD, POST' });
       closeAfter(req, res);
@@ -186,25 +239,8 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
       closeAfter(req, res);
     };
     const hasBody = method !== 'GET' && method !== 'HEAD' && !((req as NodeRequest).body !== undefined && (req.readableEnded || req.complete));
-    let bodyTimer: ReturnType<typeof setTimeout> | undefined;
-    if (hasBody) {
-      const declared = req.headers['content-length'];
-      if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
-        refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
-        return;
-      }
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > maxBodyBytes) refuse(413, 'BODY_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
-      });
-      if (!req.readableEnded) {
-        bodyTimer = setTimeout(() => refuse(408, 'BODY_TIMEOUT', `Request body did not arrive within ${bodyTimeoutMs} ms`), bodyTimeoutMs);
-        const clear = () => clearTimeout(bodyTimer);
-        req.once('end', clear);
-        req.once('close', clear);
-      }
-    }
+    const bodyTimer = hasBody ? watchBody(req, { maxBodyBytes, bodyTimeoutMs }, refuse) : undefined;
+    if (refused) return;
 
     // Aborted when the client goes away before the answer is complete, so long answers (event streams) end.
     const left = new AbortController();

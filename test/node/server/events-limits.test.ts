@@ -97,6 +97,33 @@ describe('open streams per client', () => {
     assert.equal(again?.statusCode, 200, 'a closed stream gives its slot back');
   });
 
+  it('with one heartbeat timer for all streams: every stream gets keep-alives, the cap holds, and a stream opened after all closed still gets them', async () => {
+    const shop = await serve({ statusCacheMs: 60_000, streamHeartbeatMs: 40 });
+    const [a, b] = [await shop.createInvoice(), await shop.createInvoice()];
+    const urls = [a, b].map((invoice) => `${shop.base}/qpay/events/${invoice.invoice_id}`);
+    const streams = await Promise.all(Array.from({ length: 20 }, (_, i) => openStream(urls[i % 2]!)));
+    opened.push(...streams);
+    const refused = await streamFrom(urls[0]!, '127.0.0.1');
+    assert.equal(refused.statusCode, 429, 'the per-client cap holds');
+    await bodyOf(refused);
+    const beaten = async (stream: (typeof streams)[number]) => {
+      for (let tries = 0; tries < 100 && !stream.raw().includes(': keep-alive\n\n'); tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+      return stream.raw().includes(': keep-alive\n\n');
+    };
+    assert.deepEqual(await Promise.all(streams.map(beaten)), Array(20).fill(true));
+    for (const stream of streams) stream.close();
+    await Promise.all(streams.map((stream) => stream.ended));
+    let later: Awaited<ReturnType<typeof openStream>> | undefined;
+    // The server notices the closed connections a moment later.
+    for (let tries = 0; tries < 50 && later?.response.status !== 200; tries++) {
+      if (later) await new Promise((resolve) => setTimeout(resolve, 20));
+      later = await openStream(urls[1]!);
+    }
+    opened.push(later!);
+    assert.equal(later?.response.status, 200);
+    assert.equal(await beaten(later!), true, 'the heartbeat starts again for a new stream');
+  });
+
   it('behind a trusted proxy, counts the address the proxy appended, whatever the client put before it', async () => {
     const shop = await serve({ statusCacheMs: 60_000, maxStreamsPerClient: 3 }, { trustProxy: true });
     const invoice = await shop.createInvoice();
