@@ -106,6 +106,7 @@ test('GET /qpay/status/:id answers NEW, then PAID after the customer pays; onPai
   assert.deepEqual((await status(outTradeNo)).body, { status: 'NEW', paid_amount: 0, invoice_id: outTradeNo });
   mock.controls.pay(outTradeNo, { callback: false });
   clock += 1500; // past the status cache
+  await handler.tick(); // the check schedule asks TBank (polls read its latest check)
   const paid = await status(outTradeNo);
   assert.deepEqual(paid, { code: 200, body: { status: 'PAID', paid_amount: 1500.5, invoice_id: outTradeNo } });
   await handler.idle();
