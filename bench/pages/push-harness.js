@@ -13,19 +13,28 @@ const note = () => {
 };
 
 const pageFetch = window.fetch;
+const decoder = new TextDecoder();
+/** The element reads its event stream with fetch: a stream's (re)open and each status event it carries count. */
+function noteStreamEvents(response) {
+  note(); // a reopened stream is up to date: the server sends a status only when it differs from Last-Event-ID
+  const body = response.body.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        if (decoder.decode(chunk, { stream: true }).includes('event: status')) note();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const watched = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(watched, 'url', { value: response.url });
+  return watched;
+}
 window.fetch = async function (input, init) {
   const response = await pageFetch.call(window, input, init);
-  if (/\/qpay\/status\//.test(String(input instanceof Request ? input.url : input)) && response.ok) note();
+  const url = String(input instanceof Request ? input.url : input);
+  if (/\/qpay\/status\//.test(url) && response.ok) note();
+  if (/\/qpay\/events\//.test(url) && response.ok && response.body) return noteStreamEvents(response);
   return response;
-};
-// A reopened stream is up to date: the server sends a status only when it differs from Last-Event-ID.
-const NativeEventSource = window.EventSource;
-window.EventSource = class extends NativeEventSource {
-  constructor(url, init) {
-    super(url, init);
-    this.addEventListener('open', note);
-    this.addEventListener('status', note);
-  }
 };
 
 let paid;
