@@ -138,6 +138,8 @@ async function streamsPart({ shop, origin }, streams) {
   try {
     await sleep(500);
     const open = await shop.ask({ type: 'counts' });
+    // Past every invoice's fast window (3 s in the bench shop): the idle figures are the steady pace's.
+    await sleep(3500);
     await shop.ask({ type: 'reset' });
     await sleep(streams.idleMs);
     const quiet = await shop.ask({ type: 'counts' });

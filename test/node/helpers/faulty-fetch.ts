@@ -22,6 +22,8 @@ export interface FaultyFetch {
   fetch: typeof fetch;
   /** URLs of every request that reached the fault (or `inner`), in order. */
   calls: string[];
+  /** The string bodies of those requests, in the same order ('' for none), e.g. to tell which invoice a check was about. */
+  bodies: string[];
   fault: Fault | undefined;
 }
 
@@ -36,10 +38,12 @@ export function createFaultyFetch(options: {
 }): FaultyFetch {
   const state: FaultyFetch = {
     calls: [],
+    bodies: [],
     fault: undefined,
     fetch: async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
       state.calls.push(url);
+      state.bodies.push(typeof init?.body === 'string' ? init.body : '');
       const fault = state.fault;
       if (!fault || !options.match(url)) return options.inner(input, init);
       const auth = new Headers(init?.headers).get('authorization') ?? '';
