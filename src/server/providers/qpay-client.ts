@@ -1,15 +1,14 @@
 // A QPay v2 merchant API client for servers: token caching and refresh, one shared token request
 // for concurrent callers, one re-login and retry on 401, auth failures remembered with back-off
-// (an outage or a 401 storm does not become a login per call), and the shared provider transport
-// (timeouts, a deadline for read calls, retries of safe calls only, errors that never carry the
-// credentials or tokens).
-import { FailureBackoff, doublingDelay } from '../backoff.js';
+// (an outage or a 401 storm does not become a login per call; all in ./qpay-auth.ts), and the shared
+// provider transport (timeouts, a deadline for read calls, retries of safe calls only, errors that
+// never carry the credentials or tokens).
+import { doublingDelay } from '../backoff.js';
 import { QPayError, qpayErrorFromResponse } from '../errors.js';
 import {
   DEFAULT_READ_DEADLINE_MS,
   DEFAULT_TIMEOUT_MS,
   ProviderTransport,
-  raceDeadline,
   type ProviderApiErrorInit,
   type TransportAnswer,
 } from '../http/transport.js';
@@ -36,6 +35,7 @@ import {
   validateString,
 } from './qpay-validate.js';
 
+import { QPayAuth } from './qpay-auth.js';
 import { QPAY_PRODUCTION_URL, QPAY_SANDBOX_URL, qpayLoginHint } from './login-hints.js';
 
 export { QPAY_PRODUCTION_URL, QPAY_SANDBOX_URL };
@@ -85,16 +85,6 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-interface CachedToken {
-  accessToken: string;
-  refreshToken?: string;
-  /** Epoch ms. */
-  expiresAt: number;
-  refreshExpiresAt: number;
-  /** Epoch ms from which a renewal is due (never sooner than MIN_TOKEN_REUSE_MS after the login). */
-  renewAt: number;
-}
-
 interface RequestSpec {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
@@ -107,31 +97,6 @@ interface RequestSpec {
   deadlineAt?: number;
 }
 
-/** QPay sends absolute epoch seconds; a small value can only be a duration, so treat it as one. Undefined when absent. */
-function epochSecondsToMs(value: unknown, nowMs: number): number | undefined {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
-  return n < 1_000_000_000 ? nowMs + n * 1000 : n * 1000;
-}
-
-/** A token answer without `expires_in` is used for this long (QPay's real tokens last 24 h). */
-const ASSUMED_TOKEN_LIFETIME_MS = 10 * 60_000;
-/**
- * A token is used at least this long, even when `expires_in` is shorter than the refresh margin:
- * a login per call would be a storm. If QPay really expired it, its 401 brings one re-login.
- */
-const MIN_TOKEN_REUSE_MS = 30_000;
-
-function basicAuth(id: string, secret: string): string {
-  const bytes = new TextEncoder().encode(`${id}:${secret}`);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return `Basic ${btoa(binary)}`;
-}
-
-/** Time a refresh request needs to reach QPay before the refresh token expires. */
-const REFRESH_SKEW_MS = 5000;
-
 export class QPayClient {
   // Private fields: `console.log(client)` and JSON.stringify never show the secret or tokens.
   readonly #clientId: string;
@@ -140,12 +105,7 @@ export class QPayClient {
   readonly #transport: ProviderTransport;
   readonly #readDeadlineMs: number;
   readonly #timeoutMs: number;
-  readonly #marginMs: number;
-  readonly #now: () => number;
-  /** Keys `login` (the credential) and `reauth` (401s that a fresh login did not cure). */
-  readonly #authBackoff: FailureBackoff<QPayError>;
-  #token: CachedToken | undefined;
-  #tokenRequest: Promise<CachedToken> | undefined;
+  readonly #auth: QPayAuth;
 
   constructor(options: QPayClientOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('QPayClient: options are required');
@@ -167,9 +127,15 @@ export class QPayClient {
     if (typeof f !== 'function') throw new TypeError('QPayClient: no fetch available; pass options.fetch');
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#readDeadlineMs = options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
-    this.#marginMs = options.tokenRefreshMarginMs ?? 60_000;
-    this.#now = options.now ?? Date.now;
-    this.#authBackoff = new FailureBackoff({ now: this.#now, baseMs: options.authBackoff?.baseMs ?? 1000, maxMs: options.authBackoff?.maxMs ?? 60_000 });
+    this.#auth = new QPayAuth({
+      clientId: this.#clientId,
+      clientSecret: this.#clientSecret,
+      marginMs: options.tokenRefreshMarginMs ?? 60_000,
+      now: options.now ?? Date.now,
+      backoff: { baseMs: options.authBackoff?.baseMs ?? 1000, maxMs: options.authBackoff?.maxMs ?? 60_000 },
+      send: (request) => this.#send(request),
+      clock: () => this.#transport.clock(),
+    });
     const baseDelayMs = options.retry?.baseDelayMs ?? 200;
     const maxDelayMs = options.retry?.maxDelayMs ?? 2000;
     this.#transport = new ProviderTransport({
@@ -181,12 +147,7 @@ export class QPayClient {
       retries: options.retry?.retries ?? 2,
       retryDelay: (attempt) => doublingDelay(baseDelayMs, maxDelayMs, attempt),
       ...(options.sleep ? { sleep: options.sleep } : {}),
-      secrets: () => [
-        this.#clientSecret,
-        this.#token?.accessToken,
-        this.#token?.refreshToken,
-        basicAuth(this.#clientId, this.#clientSecret).slice(6),
-      ],
+      secrets: () => this.#auth.secrets(),
       makeError: (init: ProviderApiErrorInit) => new QPayError({ ...init, operation: init.operation }),
       ...(options.meterProvider !== undefined ? { metrics: new ProviderHttpMetrics(meterProviderOption(options.meterProvider, 'QPayClient')) } : {}),
     });
@@ -201,130 +162,17 @@ export class QPayClient {
 
   /** `POST /v2/auth/token` with HTTP Basic: a fresh login. The answer replaces the cached token. */
   async token(options: CallOptions = {}): Promise<QPayTokenResponse> {
-    const answer = (await this.#send({
-      method: 'POST',
-      path: '/v2/auth/token',
-      idempotent: true,
-      context: 'login',
-      authorization: basicAuth(this.#clientId, this.#clientSecret),
-      ...options,
-    })) as QPayTokenResponse;
-    this.#remember(answer);
-    return answer;
+    return this.#auth.login(options);
   }
 
   /** `POST /v2/auth/refresh` with the cached refresh token (Bearer). */
   async refresh(options: CallOptions = {}): Promise<QPayTokenResponse> {
-    const refreshToken = this.#token?.refreshToken;
-    if (!refreshToken) throw new QPayError({ status: 0, code: 'NO_REFRESH_TOKEN', message: 'No refresh token yet: log in first' });
-    const answer = (await this.#send({
-      method: 'POST',
-      path: '/v2/auth/refresh',
-      idempotent: true,
-      context: 'token refresh',
-      authorization: `Bearer ${refreshToken}`,
-      ...options,
-    })) as QPayTokenResponse;
-    this.#remember(answer, refreshToken);
-    return answer;
+    return this.#auth.refresh(options);
   }
 
   /** Forgets the cached token, so the next call logs in again. */
   clearToken(): void {
-    this.#token = undefined;
-  }
-
-  #remember(answer: QPayTokenResponse, previousRefresh?: string): CachedToken {
-    if (!answer || typeof answer.access_token !== 'string' || !answer.access_token) {
-      throw new QPayError({ status: 200, code: 'INVALID_RESPONSE', message: 'QPay token answer has no access_token' });
-    }
-    const now = this.#now();
-    const refreshToken = typeof answer.refresh_token === 'string' && answer.refresh_token ? answer.refresh_token : previousRefresh;
-    const expiresAt = epochSecondsToMs(answer.expires_in, now) ?? now + ASSUMED_TOKEN_LIFETIME_MS;
-    this.#token = {
-      accessToken: answer.access_token,
-      ...(refreshToken ? { refreshToken } : {}),
-      expiresAt,
-      refreshExpiresAt: epochSecondsToMs(answer.refresh_expires_in, now) ?? expiresAt,
-      renewAt: Math.max(expiresAt - this.#marginMs, now + MIN_TOKEN_REUSE_MS),
-    };
-    return this.#token;
-  }
-
-  /**
-   * The cached access token, or one shared renewal (refresh first, then a fresh login). While
-   * logins are failing, callers get the last login error at once (back-off per credential).
-   */
-  async #accessToken(spec: Pick<RequestSpec, 'signal' | 'deadlineAt' | 'context'>): Promise<string> {
-    const cached = this.#token;
-    if (cached && this.#now() < cached.renewAt) return cached.accessToken;
-    const blocked = this.#authBackoff.blocked('login');
-    if (blocked) throw this.#backoffError(blocked.error, blocked.retryAt);
-    if (!this.#tokenRequest) {
-      // The shared renewal has its own timeouts, not one caller's: an impatient caller must not
-      // fail everybody else's login. Each caller waits only as long as its own deadline.
-      this.#tokenRequest = this.#renew()
-        .then(
-          (token) => {
-            this.#authBackoff.succeed('login');
-            return token;
-          },
-          (error: unknown) => {
-            if (error instanceof QPayError) this.#authBackoff.fail('login', error);
-            throw error;
-          },
-        )
-        .finally(() => {
-          this.#tokenRequest = undefined;
-        });
-    }
-    return (await this.#waitForToken(this.#tokenRequest, spec)).accessToken;
-  }
-
-  #waitForToken(request: Promise<CachedToken>, spec: Pick<RequestSpec, 'signal' | 'deadlineAt' | 'context'>): Promise<CachedToken> {
-    return raceDeadline(request, {
-      ...(spec.signal ? { signal: spec.signal } : {}),
-      ...(spec.deadlineAt !== undefined ? { deadlineAt: spec.deadlineAt } : {}),
-      clock: () => this.#transport.clock(),
-      onTimeout: () => new QPayError({ status: 0, code: 'TIMEOUT', operation: spec.context, message: `QPay ${spec.context} failed: no access token within the call's deadline`, detail: 'waiting for the login' }),
-      onAbort: () => new QPayError({ status: 0, code: 'ABORTED', operation: spec.context, retryable: false, detail: 'aborted by the caller while waiting for the login' }),
-    });
-  }
-
-  /** The remembered auth failure, handed out during the back-off without calling QPay. */
-  #backoffError(error: QPayError, retryAt: number): QPayError {
-    const retryAfterMs = Math.max(0, retryAt - this.#now());
-    return new QPayError({
-      status: error.status,
-      code: error.code,
-      operation: error.operation,
-      message: `${error.message}; not retried for ${Math.ceil(retryAfterMs / 1000)} s`,
-      detail: error.detail,
-      retryable: false,
-      retryAfterMs,
-    });
-  }
-
-  async #renew(): Promise<CachedToken> {
-    const cached = this.#token;
-    // QPay's refresh token expires together with the access token (same epoch in the sandbox), so
-    // it is usable during the renewal margin; keep only a few seconds for the request itself.
-    if (cached?.refreshToken && this.#now() < cached.refreshExpiresAt - REFRESH_SKEW_MS) {
-      try {
-        await this.refresh();
-        return this.#token!;
-      } catch {
-        // An expired or revoked refresh token: fall through to a fresh login.
-      }
-    }
-    await this.token();
-    return this.#token!;
-  }
-
-  /** After a 401: drop the token that failed (unless another caller already replaced it) and log in. */
-  async #reloginAfter401(failedToken: string, spec: RequestSpec): Promise<string> {
-    if (this.#token?.accessToken === failedToken) this.#token = undefined;
-    return this.#accessToken(spec);
+    this.#auth.clear();
   }
 
   // ---- invoices ---------------------------------------------------------------------------
@@ -428,21 +276,21 @@ export class QPayClient {
    */
   async #authorized(spec: RequestSpec): Promise<unknown> {
     const call: RequestSpec = { ...spec, deadlineAt: spec.deadlineAt ?? this.#deadlineFor(spec) };
-    const token = await this.#accessToken(call);
+    const token = await this.#auth.accessToken(call);
     let answer: unknown;
     try {
       answer = await this.#send({ ...call, authorization: `Bearer ${token}` });
     } catch (error) {
-      if (!(error instanceof QPayError) || error.status !== 401 || this.#authBackoff.blocked('reauth')) throw error;
-      const fresh = await this.#reloginAfter401(token, call);
+      if (!(error instanceof QPayError) || error.status !== 401 || this.#auth.reauthBlocked()) throw error;
+      const fresh = await this.#auth.reloginAfter401(token, call);
       try {
         answer = await this.#send({ ...call, authorization: `Bearer ${fresh}` });
       } catch (again) {
-        if (again instanceof QPayError && again.status === 401) this.#authBackoff.fail('reauth', again);
+        if (again instanceof QPayError && again.status === 401) this.#auth.reauthFailed(again);
         throw again;
       }
     }
-    this.#authBackoff.succeed('reauth');
+    this.#auth.reauthSucceeded();
     return answer;
   }
 

@@ -1,24 +1,18 @@
 // TBank QRPAY aggregator API client: operation QRPAY (create a dynamic SBP QR, answered with
 // `codeUrl`) and operation QUERY (its status). Every request is signed and every successful
-// answer's signature is checked (see tbank-sign.ts); a bad or missing one is an error, never a
+// answer's signature is checked (see tbank-sign.ts, tbank-wire.ts); a bad or missing one is an error, never a
 // payment. The sign key lives in a private field and never appears in errors, logs or answers.
-import { formatTBankAmount, signTBank, verifyTBankSignature } from './tbank-sign.js';
+import { formatTBankAmount, verifyTBankSignature } from './tbank-sign.js';
+import { TBankError, formatTBankAmountSafe, interpretAnswer, signedBody, textOf, verifyAnswer, type TBankOperation } from './tbank-wire.js';
 import { tbankCredentialsHint } from './login-hints.js';
-import {
-  DEFAULT_READ_DEADLINE_MS,
-  DEFAULT_TIMEOUT_MS,
-  ProviderApiError,
-  ProviderTransport,
-  type ProviderApiErrorInit,
-  type TransportAnswer,
-} from '../http/transport.js';
+import { DEFAULT_READ_DEADLINE_MS, DEFAULT_TIMEOUT_MS, ProviderTransport } from '../http/transport.js';
 import { ProviderHttpMetrics, meterProviderOption, type MeterProviderLike } from '../metrics.js';
 
 export const TBANK_DEFAULT_BASE_URL = 'https://qrpay-secured.tbank.ru';
 const OPERATIONS_PATH = '/qrpay/external/aggregators/api/v1/operations/';
 
 export type TBankSignType = 'HMAC_SHA256' | 'SOFTPOS_SHA256_HMAC';
-export type TBankOperation = 'QRPAY' | 'QUERY';
+export { TBankError, type TBankOperation };
 
 export interface TBankQrPayClientOptions {
   agentId: string;
@@ -102,45 +96,6 @@ export interface TBankQueryResult {
   response: Record<string, unknown>;
 }
 
-/**
- * A failed TBank call: TBank's own `code` when it answered, or our code for transport and
- * integrity failures. A `ProviderApiError` (so the checkout handler answers 502 with the code),
- * with the same fields as `QPayError`: `provider`, `operation`, `code`, `status`, `detail`,
- * `publicMessage`. TBank's `msg` is kept (redacted) in `msg` and `detail`, never in `message`.
- */
-export class TBankError extends ProviderApiError {
-  override name = 'TBankError';
-  /** TBank's `msg` (redacted), or our explanation. */
-  readonly msg: string;
-  /** HTTP status, 0 when there was no HTTP answer (network, timeout, local validation). Same as `status`. */
-  readonly httpStatus: number;
-  declare readonly operation: TBankOperation | string;
-
-  /** `code`: TBank's, or one of NETWORK_ERROR, TIMEOUT, HTTP_<status>, BAD_RESPONSE, BAD_SIGNATURE, INVALID_PARAMS. */
-  constructor(code: string, msg: string, httpStatus: number, operation?: TBankOperation);
-  /** `msg` when it differs from `detail` (a detail that adds a hint for the developer to TBank's words). */
-  constructor(init: ProviderApiErrorInit & { msg?: string });
-  constructor(codeOrInit: string | (ProviderApiErrorInit & { msg?: string }), msg = '', httpStatus = 0, operation?: TBankOperation) {
-    const init: ProviderApiErrorInit & { msg?: string } =
-      typeof codeOrInit === 'string'
-        ? {
-            provider: 'tbank',
-            operation: operation ?? 'request',
-            code: codeOrInit,
-            status: httpStatus,
-            detail: msg,
-            ...(codeOrInit === 'INVALID_PARAMS'
-              ? // Our own validation text: safe, and what the shop's developer needs to see.
-                { kind: 'invalid-request' as const, message: `TBank${operation ? ` ${operation}` : ''}: INVALID_PARAMS - ${msg}` }
-              : {}),
-          }
-        : { ...codeOrInit, provider: 'tbank' };
-    super(init);
-    this.msg = init.msg ?? init.detail ?? '';
-    this.httpStatus = init.status;
-  }
-}
-
 const MOSCOW_OFFSET_MS = 3 * 60 * 60 * 1000;
 
 /**
@@ -167,13 +122,6 @@ function optionalText(name: string, value: unknown, operation: TBankOperation): 
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw invalid(`${name} must be a string`, operation);
   return value;
-}
-
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object' && Object.keys(value).length > 0) return JSON.stringify(value);
-  return '';
 }
 
 export class TBankQrPayClient {
@@ -373,13 +321,9 @@ export class TBankQrPayClient {
     }
   }
 
-  /** Signs, sends (QUERY with retries), checks `code`, signature and our identity echoed back. */
+  /** Signs, sends (QUERY with retries), checks `code`, signature and our identity echoed back (see tbank-wire.ts). */
   async #send(operation: TBankOperation, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const method = operation.toLowerCase();
-    const body: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(fields)) if (value !== undefined) body[name] = value;
-    // `method` is part of what is signed but, as in the document's request example, not sent.
-    body.signature = await signTBank({ ...body, method }, this.#signKey);
+    const body = await signedBody(operation, fields, this.#signKey);
 
     const idempotent = operation === 'QUERY';
     const { status, json } = await this.#transport.call(
@@ -388,83 +332,14 @@ export class TBankQrPayClient {
         method: 'POST',
         path: operation,
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: tbankJson(body),
+        body,
         idempotent,
         ...(idempotent ? { deadlineAt: this.#transport.clock() + this.#readDeadlineMs } : {}),
       },
-      (answer) => this.#interpret(operation, answer),
+      (answer) => interpretAnswer(operation, answer, this.#transport),
     );
 
-    if (!(await verifyTBankSignature(json, this.#signKey, method))) {
-      throw new TBankError('BAD_SIGNATURE', `${operation} answer has a missing or invalid signature`, status, operation);
-    }
-    for (const name of ['agentId', 'mchId', 'terId'] as const) {
-      if (json[name] !== undefined && textOf(json[name]) !== this[name]) {
-        throw new TBankError('BAD_RESPONSE', `${operation} answer is for another ${name}`, status, operation);
-      }
-    }
+    await verifyAnswer(operation, status, json, this.#signKey, { agentId: this.agentId, mchId: this.mchId, terId: this.terId });
     return json;
-  }
-
-  /** One HTTP answer: a SUCCESS body, or a TBankError (retryable on 429 and 5xx). */
-  #interpret(operation: TBankOperation, answer: TransportAnswer): { status: number; json: Record<string, unknown> } {
-    let json: unknown;
-    try {
-      json = answer.text ? JSON.parse(answer.text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const record = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-    const code = record ? textOf(record.code).trim() : '';
-    if (code && code !== 'SUCCESS') {
-      throw new TBankError({
-        provider: 'tbank',
-        operation,
-        code: this.#transport.redact(code),
-        status: answer.status,
-        detail: this.#transport.detail(textOf(record!.msg)),
-      });
-    }
-    if (answer.status < 200 || answer.status >= 300) {
-      throw new TBankError({
-        provider: 'tbank',
-        operation,
-        code: `HTTP_${answer.status}`,
-        status: answer.status,
-        detail: this.#transport.detail(`${answer.statusText} ${answer.text}`.trim()),
-      });
-    }
-    if (!record || code !== 'SUCCESS') {
-      throw new TBankError({
-        provider: 'tbank',
-        operation,
-        code: 'BAD_RESPONSE',
-        status: answer.status,
-        retryable: false,
-        detail: this.#transport.detail(`${operation} answered no JSON object with code SUCCESS: ${answer.text}`),
-      });
-    }
-    return { status: answer.status, json: record };
-  }
-}
-
-/**
- * JSON for TBank: the operation numbers TBank types Number go out as JSON numbers, written from
- * their digits (an `outTradeNo` may exceed 2^53, which a JS number would round).
- */
-function tbankJson(body: Record<string, unknown>): string {
-  let text = JSON.stringify(body);
-  for (const name of ['oriTransactionNo', 'outTransactionNo']) {
-    const value = body[name];
-    if (typeof value === 'string' && /^\d+$/.test(value)) text = text.replace(`"${name}":"${value}"`, `"${name}":${value}`);
-  }
-  return text;
-}
-
-function formatTBankAmountSafe(value: unknown): string | undefined {
-  try {
-    return formatTBankAmount(value);
-  } catch {
-    return undefined;
   }
 }

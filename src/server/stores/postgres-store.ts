@@ -20,6 +20,7 @@ import type {
 import { StoreError, checkId, storeCall, warnOncePerOutage } from './store-error.js';
 import { DEFAULT_TABLE_PREFIX, postgresSchemaSql } from './postgres-schema.js';
 import * as outbox from './postgres-outbox.js';
+import { PostgresChannels } from './postgres-pubsub.js';
 
 export { StoreError } from './store-error.js';
 export { postgresSchemaSql, DEFAULT_TABLE_PREFIX } from './postgres-schema.js';
@@ -43,8 +44,6 @@ export interface PostgresStoreOptions {
 const STORE = 'PostgresStore';
 /** The database's clock in epoch ms, so every instance agrees on when a lock or cache entry ends. */
 const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
-/** NOTIFY refuses payloads of 8000 bytes or more. */
-const NOTIFY_LIMIT_BYTES = 7999;
 /** Advisory lock key for migrate(): 'qpay' in ASCII, so it is recognisable in pg_locks. */
 const MIGRATE_LOCK = 0x71706179;
 
@@ -59,21 +58,16 @@ export class PostgresStore implements CheckoutStore {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #p: string;
-  readonly #channel: string;
   readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #onError: (error: Error) => void;
-  readonly #listeners = new Map<string, Set<StoreListener>>();
-  #listener: Promise<pg.Client> | undefined;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #reconnectDelay = 250;
+  readonly #channels: PostgresChannels;
   #closed = false;
 
   constructor(pool: pg.Pool | string, options: PostgresStoreOptions = {}) {
     this.#p = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
     postgresSchemaSql(this.#p); // validates the prefix now rather than on the first query
-    this.#channel = `${this.#p}events`;
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#now = options.now ?? Date.now;
@@ -87,6 +81,13 @@ export class PostgresStore implements CheckoutStore {
     } else {
       throw new TypeError('PostgresStore: pass a pg.Pool or a connection string (postgres://user:password@host:5432/db)');
     }
+    this.#channels = new PostgresChannels({
+      pool: this.#pool,
+      channel: `${this.#p}events`,
+      timeoutMs: this.#timeoutMs,
+      onError: this.#onError,
+      call: (operation, work) => this.#call(operation, work),
+    });
     // An idle pooled connection that the server drops is reported here; without a listener it would crash the process.
     this.#pool.on('error', (error) => {
       if (!this.#closed) this.#onError(error);
@@ -253,19 +254,10 @@ export class PostgresStore implements CheckoutStore {
     );
   }
 
-  /** NOTIFY on the store's one channel; the payload carries the logical channel. Payloads are limited to 7999 bytes. */
+  /** NOTIFY on the store's one channel (see ./postgres-pubsub.ts). Payloads are limited to 7999 bytes. */
   async publish(channel: string, message: string): Promise<void> {
     checkId(STORE, 'publish', 'channel', channel);
-    const payload = JSON.stringify([channel, String(message)]);
-    const bytes = Buffer.byteLength(payload);
-    if (bytes > NOTIFY_LIMIT_BYTES) {
-      throw new StoreError(
-        STORE,
-        'publish',
-        `the message is too large for PostgreSQL NOTIFY: ${bytes} bytes with its channel name, the limit is ${NOTIFY_LIMIT_BYTES}; publish an id and read the rest from the store`,
-      );
-    }
-    await this.#query('publish', 'SELECT pg_notify($1, $2)', [this.#channel, payload]);
+    await this.#channels.publish(channel, message);
   }
 
   /**
@@ -277,21 +269,7 @@ export class PostgresStore implements CheckoutStore {
     checkId(STORE, 'subscribe', 'channel', channel);
     if (typeof listener !== 'function') throw new StoreError(STORE, 'subscribe', 'listener must be a function');
     if (this.#closed) throw new StoreError(STORE, 'subscribe', 'the store is closed');
-    let set = this.#listeners.get(channel);
-    if (!set) this.#listeners.set(channel, (set = new Set()));
-    set.add(listener);
-    try {
-      await this.#call('subscribe', () => this.#ensureListener());
-    } catch (error) {
-      this.#removeListener(channel, listener);
-      throw error;
-    }
-    let active = true;
-    return async () => {
-      if (!active) return;
-      active = false;
-      this.#removeListener(channel, listener);
-    };
+    return this.#channels.subscribe(channel, listener);
   }
 
   /**
@@ -346,12 +324,8 @@ export class PostgresStore implements CheckoutStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#reconnectTimer);
-    this.#listeners.clear();
-    const listener = this.#listener;
-    this.#listener = undefined;
     await Promise.all([
-      listener?.then((client) => client.end()).catch(() => undefined),
+      this.#channels.close(),
       this.#ownsPool ? this.#pool.end().catch(() => undefined) : undefined,
     ]);
   }
@@ -433,66 +407,5 @@ export class PostgresStore implements CheckoutStore {
         throw error;
       }
     });
-  }
-
-  /** The LISTEN connection, opened once and reopened (with back-off) when it drops while someone listens. */
-  #ensureListener(): Promise<pg.Client> {
-    if (this.#listener) return this.#listener;
-    const client = new pg.Client({ ...(this.#pool.options as pg.ClientConfig), connectionTimeoutMillis: this.#timeoutMs });
-    const ready = (async () => {
-      client.on('notification', (notification) => this.#dispatch(notification.payload));
-      client.on('error', (error) => {
-        if (!this.#closed) this.#onError(error);
-      });
-      client.on('end', () => this.#listenerLost(ready));
-      await client.connect();
-      await client.query(`LISTEN ${this.#channel}`);
-      this.#reconnectDelay = 250;
-      return client;
-    })();
-    ready.catch(() => {
-      client.end().catch(() => undefined);
-      this.#listenerLost(ready);
-    });
-    this.#listener = ready;
-    return ready;
-  }
-
-  #listenerLost(lost: Promise<pg.Client>): void {
-    if (this.#listener !== lost) return;
-    this.#listener = undefined;
-    if (this.#closed || this.#listeners.size === 0 || this.#reconnectTimer) return;
-    const delay = this.#reconnectDelay;
-    this.#reconnectDelay = Math.min(delay * 2, 5000);
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      if (!this.#closed && this.#listeners.size > 0) this.#ensureListener().catch(() => undefined);
-    }, delay);
-    this.#reconnectTimer.unref?.();
-  }
-
-  #dispatch(payload: string | undefined): void {
-    let channel: unknown;
-    let message: unknown;
-    try {
-      [channel, message] = JSON.parse(payload ?? '') as [unknown, unknown];
-    } catch {
-      return; // Not ours (someone else's NOTIFY on the channel).
-    }
-    if (typeof channel !== 'string' || typeof message !== 'string') return;
-    for (const listener of [...(this.#listeners.get(channel) ?? [])]) {
-      try {
-        listener(message);
-      } catch {
-        // One listener's failure is its own; the others still hear the message.
-      }
-    }
-  }
-
-  #removeListener(channel: string, listener: StoreListener): void {
-    const set = this.#listeners.get(channel);
-    if (!set) return;
-    set.delete(listener);
-    if (set.size === 0) this.#listeners.delete(channel);
   }
 }
