@@ -179,7 +179,10 @@ describe('signed callbacks after a restart', () => {
       orders.set(`o-${i}`, { orderId: `o-${i}`, amount: 1000 + i });
       invoices.push((await before.createInvoice(`o-${i}`)).json.invoice_id);
     }
-    // Deploy: a new process, with an empty MemoryStore and the same secret.
+    // Deploy: the old process stops (its check schedule with it) and a new one starts, with an empty MemoryStore and
+    // the same secret.
+    before.handler.close();
+    await before.handler.idle();
     const after = shop({ sweepIntervalMs: 3_600_000 });
     const genuine = invoices.map((id) => controls.pay(id, undefined, { callback: false }).callbackUrl!);
     const forged = genuine.flatMap((url) => {
