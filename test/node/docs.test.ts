@@ -9,10 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ROOT, packIntoEmptyProject } from './helpers/packed-package.js';
 import { allDocBlocks, docFiles, where, type DocBlock } from './helpers/doc-blocks.js';
+import { freePort } from './helpers/servers.js';
 
 /**
  * How each `run:` file is run. `env` and `preload` (a file of the same example, imported first) are given to it;
@@ -279,17 +279,6 @@ for (const file of process.argv.slice(2)) {
 }
 console.log('compiled', process.argv.length - 2);
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

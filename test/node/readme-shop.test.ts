@@ -6,12 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { findChromium, launchChromium, skipWithoutChromium } from './helpers/demo-browser.js';
 import { ROOT, packIntoEmptyProject } from './helpers/packed-package.js';
 import { readDocBlocks, type DocBlock } from './helpers/doc-blocks.js';
+import { freePort } from './helpers/servers.js';
 
 const chromiumPath = findChromium();
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -28,17 +28,6 @@ function fileName(block: DocBlock): string {
   const path = block.marker?.kind === 'file' ? block.marker.path : undefined;
   if (!path?.startsWith('shop/')) assert.fail(`a README block of the shop is marked <!-- file: shop/NAME -->:\n${block.text}`);
   return path.slice('shop/'.length);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 const shopBlocks = sectionBlocks('Add it to your shop');
